@@ -122,6 +122,8 @@ pub fn compress_g1(points: &[G1Projective]) -> Vec<[u8; BYTES_PER_G1]> {
 
 #[cfg(test)]
 mod tests {
+    use ekzg_bls12_381::traits::*;
+
     use super::*;
 
     #[test]

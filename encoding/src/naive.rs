@@ -3,24 +3,33 @@
 //! extended commitments through rust-eth-kzg, and column recovery by Lagrange interpolation.
 
 use ekzg_bls12_381::{traits::*, G1Projective, Scalar};
-use ekzg_polynomial::poly_coeff::lagrange_interpolate;
 
 use crate::{column::ColumnCode, types::Commitment, verify::Sample};
 
 /// Extended rows `k..2k` of one column of scalars, by evaluating the Lagrange basis directly.
 pub fn extend_scalars(code: &ColumnCode, column: &[Scalar]) -> Vec<Scalar> {
     let k = code.k();
+    let points: Vec<(Scalar, Scalar)> = (0..k).map(|j| (code.point(j), column[j])).collect();
     (k..2 * k)
-        .map(|row| {
-            let poly = lagrange_interpolate(
-                &(0..k)
-                    .map(|j| (code.point(j), column[j]))
-                    .collect::<Vec<_>>(),
-            )
-            .expect("distinct points");
-            poly.eval(&code.point(row))
-        })
+        .map(|row| lagrange_eval(&points, code.point(row)))
         .collect()
+}
+
+/// `Σ_j v_j · Π_{l≠j} (y − x_l) / (x_j − x_l)`: the textbook Lagrange formula.
+pub fn lagrange_eval(points: &[(Scalar, Scalar)], y: Scalar) -> Scalar {
+    points
+        .iter()
+        .enumerate()
+        .fold(Scalar::ZERO, |acc, (j, &(xj, vj))| {
+            let (num, den) = points
+                .iter()
+                .enumerate()
+                .filter(|&(l, _)| l != j)
+                .fold((Scalar::ONE, Scalar::ONE), |(n, d), (_, &(xl, _))| {
+                    (n * (y - xl), d * (xj - xl))
+                });
+            acc + vj * num * den.invert().expect("distinct points")
+        })
 }
 
 /// Extended rows `k..2k` of one column of G1 points, as dense sums `Σ_j w_j·P_j`.
@@ -93,6 +102,8 @@ pub fn recover_column(
         .iter()
         .map(|&(r, v)| (code.point(r), v))
         .collect();
-    let poly = lagrange_interpolate(&pts).expect("distinct points");
-    missing.iter().map(|&r| poly.eval(&code.point(r))).collect()
+    missing
+        .iter()
+        .map(|&r| lagrange_eval(&pts, code.point(r)))
+        .collect()
 }

@@ -74,6 +74,16 @@ impl CellGrid {
             .count()
     }
 
+    /// The cell at `position` as bytes, if known (decoded or given).
+    pub fn cell(&self, position: Position) -> Option<crate::types::Cell> {
+        self.get(usize::from(position.row), usize::from(position.col))
+            .map(|v| {
+                let mut out = [0u8; BYTES_PER_CELL];
+                crate::field::scalars_to_bytes(v, &mut out);
+                out
+            })
+    }
+
     /// Cells still unknown.
     pub fn missing(&self) -> usize {
         self.cells.iter().filter(|c| c.is_none()).count()
@@ -99,6 +109,7 @@ impl CellGrid {
     }
 
     /// Decodes column `col` from any k of its 2k cells and fills the rest.
+    #[allow(clippy::needless_range_loop)] // lanes index two arrays at once
     fn decode_column(&mut self, code: &ColumnCode, col: usize) -> Result<()> {
         let (known, missing): (Vec<usize>, Vec<usize>) =
             (0..2 * self.k).partition(|&r| self.get(r, col).is_some());

@@ -114,9 +114,9 @@ impl ExtendedSquare {
             .flat_map(|r| (0..CELLS_PER_ROW).map(move |c| Position::new(r as u16, c as u16)))
     }
 
-    /// The original data of row `row < k`: its first 64 cells, i.e. the blob.
-    pub fn original_row_bytes(&self, row: usize) -> Vec<u8> {
-        assert!(row < self.k);
+    /// The blob of a row (original or extended): its first 64 cells. For `row < k` this is
+    /// the original data.
+    pub fn row_blob(&self, row: usize) -> Vec<u8> {
         self.row_cells(row)[..CELLS_PER_ROW / 2]
             .iter()
             .flatten()
@@ -196,6 +196,7 @@ impl SquareEncoder {
 
 /// Extends k encoded rows down the columns: cell data in the field, commitments and proofs in
 /// G1, then serialises everything.
+#[allow(clippy::needless_range_loop)] // lanes index two arrays at once
 fn extend_square(originals: Vec<EncodedRow>) -> ExtendedSquare {
     let k = originals.len();
     let code = ColumnCode::new(k).expect("k checked by the caller");

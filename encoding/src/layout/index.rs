@@ -53,7 +53,19 @@ impl IndexEntry {
     }
 }
 
-/// Merkle root of an index.
+/// The index root a header carries: `SHA-256(0x02 ‖ u32be(n) ‖ tree root)`, so the root also
+/// fixes the number of entries (and with it the tree's shape).
 pub fn index_root(entries: &[IndexEntry]) -> Hash {
-    merkle::root(&entries.iter().map(IndexEntry::leaf).collect::<Vec<_>>())
+    let leaves: Vec<Hash> = entries.iter().map(IndexEntry::leaf).collect();
+    root_with_count(entries.len() as u32, &merkle::root(&leaves))
+}
+
+/// Binds a tree root to its leaf count.
+pub fn root_with_count(count: u32, tree_root: &Hash) -> Hash {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update([2u8]);
+    h.update(count.to_be_bytes());
+    h.update(tree_root);
+    h.finalize().into()
 }

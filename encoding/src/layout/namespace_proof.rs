@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     blob::{Digest32, Namespace},
-    index::IndexEntry,
+    index::{index_root, root_with_count, IndexEntry},
     merkle::{self, Hash},
 };
 use crate::error::{Error, Result};
@@ -52,14 +52,14 @@ impl NamespaceProof {
     /// of `namespace` with their positions in the index. An empty result proves absence.
     pub fn verify(
         &self,
-        index_root: &Hash,
+        expected_root: &Hash,
         blob_count: u32,
         namespace: &Namespace,
     ) -> Result<Vec<(u32, IndexEntry)>> {
         if blob_count == 0 {
             return if self.entries.is_empty()
                 && self.siblings.is_empty()
-                && *index_root == merkle::empty_root()
+                && *expected_root == index_root(&[])
             {
                 Ok(Vec::new())
             } else {
@@ -71,7 +71,7 @@ impl NamespaceProof {
         let root =
             merkle::root_from_range(blob_count as usize, self.start as usize, &leaves, &siblings)
                 .ok_or(Error::NamespaceProof("proof has the wrong shape"))?;
-        if root != *index_root {
+        if root_with_count(blob_count, &root) != *expected_root {
             return Err(Error::NamespaceProof("root does not match the header"));
         }
         if self
