@@ -194,16 +194,12 @@ impl SquareEncoder {
     }
 }
 
-/// Extends k encoded rows down the columns: cell data in the field, commitments and proofs in
-/// G1, then serialises everything.
+/// The column extension of the cell data: `result[c][e]` is cell c of extended row `k + e`.
+/// Public so the benchmarks can time it alone.
 #[allow(clippy::needless_range_loop)] // lanes index two arrays at once
-fn extend_square(originals: Vec<EncodedRow>) -> ExtendedSquare {
+pub fn extend_cells(code: &ColumnCode, originals: &[EncodedRow]) -> Vec<Vec<Vec<Scalar>>> {
     let k = originals.len();
-    let code = ColumnCode::new(k).expect("k checked by the caller");
-
-    // Data: for each cell index, extend its 64 element-columns; result[c][e] is the cell c of
-    // extended row e.
-    let extended_cells: Vec<Vec<Vec<Scalar>>> = par_map((0..CELLS_PER_ROW).collect(), |c| {
+    par_map((0..CELLS_PER_ROW).collect(), |c| {
         let mut out = vec![vec![Scalar::from(0u64); FIELD_ELEMENTS_PER_CELL]; k];
         for j in 0..FIELD_ELEMENTS_PER_CELL {
             let column: Vec<Scalar> = originals.iter().map(|r| r.cells[c][j]).collect();
@@ -212,10 +208,13 @@ fn extend_square(originals: Vec<EncodedRow>) -> ExtendedSquare {
             }
         }
         out
-    });
+    })
+}
 
-    // G1: column 0 is the commitments, column 1 + c the proofs of cell c.
-    let extended_g1: Vec<Vec<G1Projective>> = par_map((0..=CELLS_PER_ROW).collect(), |col| {
+/// The column extension in G1: column 0 holds the commitments, column `1 + c` the proofs of
+/// cell c; each comes back with the k extended rows' points. Public for the benchmarks.
+pub fn extend_points(code: &ColumnCode, originals: &[EncodedRow]) -> Vec<Vec<G1Projective>> {
+    par_map((0..=CELLS_PER_ROW).collect(), |col| {
         let column: Vec<G1Projective> = originals
             .iter()
             .map(|r| {
@@ -227,7 +226,16 @@ fn extend_square(originals: Vec<EncodedRow>) -> ExtendedSquare {
             })
             .collect();
         code.extend_g1(&column)
-    });
+    })
+}
+
+/// Extends k encoded rows down the columns: cell data in the field, commitments and proofs in
+/// G1, then serialises everything.
+fn extend_square(originals: Vec<EncodedRow>) -> ExtendedSquare {
+    let k = originals.len();
+    let code = ColumnCode::new(k).expect("k checked by the caller");
+    let extended_cells = extend_cells(&code, &originals);
+    let extended_g1 = extend_points(&code, &originals);
 
     // Serialise: originals first, then the extension.
     let original_g1: Vec<G1Projective> = originals

@@ -36,6 +36,9 @@ pub fn decode_hex_array<const N: usize>(s: &str) -> Result<[u8; N], HexError> {
 /// Declares a fixed-size byte newtype shown and parsed as `0x`-hex, serialised as a hex string.
 macro_rules! hex_bytes {
     ($(#[$meta:meta])* $name:ident, $len:expr) => {
+        $crate::types::hex_bytes!($(#[$meta])* $name, $len, "0x");
+    };
+    ($(#[$meta:meta])* $name:ident, $len:expr, $prefix:literal) => {
         $(#[$meta])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub [u8; $len]);
@@ -47,9 +50,9 @@ macro_rules! hex_bytes {
             pub const fn as_bytes(&self) -> &[u8; $len] {
                 &self.0
             }
-            /// `0x`-prefixed lower-case hex.
+            /// Lower-case hex (with its `0x` prefix where the type has one).
             pub fn to_hex(&self) -> String {
-                format!("0x{}", hex::encode(self.0))
+                format!("{}{}", $prefix, hex::encode(self.0))
             }
         }
         impl ::std::fmt::Display for $name {

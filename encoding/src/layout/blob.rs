@@ -5,9 +5,11 @@ use sha2::{Digest, Sha256};
 use crate::{constants::NAMESPACE_BYTES, types::hex_bytes};
 
 hex_bytes!(
-    /// A 16-byte namespace; blobs are laid into the square in namespace order.
+    /// A 16-byte namespace; blobs are laid into the square in namespace order. Shown as 32 hex
+    /// characters without a prefix (a `0x` prefix is accepted when parsing).
     Namespace,
-    NAMESPACE_BYTES
+    NAMESPACE_BYTES,
+    ""
 );
 hex_bytes!(
     /// A blob's commitment: `SHA-256("WEFT_BLOB_V1" ‖ namespace ‖ u64be(len) ‖ data)`.

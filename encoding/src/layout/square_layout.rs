@@ -32,6 +32,8 @@ pub struct Layout {
     pub index: Vec<IndexEntry>,
     /// Merkle root of the index.
     pub index_root: Hash,
+    /// `order[j]` is the position in the input of the blob at index entry j.
+    pub order: Vec<usize>,
 }
 
 impl Layout {
@@ -79,13 +81,13 @@ pub fn lay_out(blobs: &[Blob], max_k: usize) -> Result<Layout> {
             max_k,
         });
     }
-    let mut order: Vec<&Blob> = blobs.iter().collect();
-    order.sort_by_key(|b| b.namespace);
+    let mut order: Vec<usize> = (0..blobs.len()).collect();
+    order.sort_by_key(|&i| blobs[i].namespace);
 
     let mut data = vec![0u8; k * BYTES_PER_ROW];
     let mut index = Vec::with_capacity(order.len());
     let mut next = 1 + ELEMENTS_PER_INDEX_ENTRY * order.len();
-    for (i, blob) in order.iter().enumerate() {
+    for (i, blob) in order.iter().map(|&j| &blobs[j]).enumerate() {
         let entry = IndexEntry {
             namespace: blob.namespace,
             start: u32::try_from(next).expect("fits: at most 2^19 elements"),
@@ -116,6 +118,7 @@ pub fn lay_out(blobs: &[Blob], max_k: usize) -> Result<Layout> {
         data,
         index,
         index_root,
+        order,
     })
 }
 

@@ -1,0 +1,340 @@
+//! `weft blob submit|get|commit` and `weft header get`.
+
+use std::{
+    io::{Read, Write},
+    path::PathBuf,
+};
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use clap::Subcommand;
+use futures::stream;
+use indicatif::{ProgressBar, ProgressStyle};
+use weft_encoding::layout::{blob_commitment, Namespace};
+use weft_types::{
+    api::{BlobReceipt, HeaderView, NamespaceBlobs, SubmitAccepted},
+    ProducerKey,
+};
+
+use crate::{client::Client, CliError};
+
+/// Inputs at least this large get a progress bar.
+const PROGRESS_THRESHOLD: usize = 256 * 1024;
+/// Upload chunk size.
+const CHUNK: usize = 64 * 1024;
+
+/// Blob subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BlobCommand {
+    /// Submit a blob and wait until it is in a stored block; prints height and commitment.
+    Submit {
+        /// The node's HTTP URL.
+        #[arg(long, default_value = "http://127.0.0.1:7580")]
+        node: String,
+        /// Namespace: 32 hex characters.
+        #[arg(long)]
+        namespace: String,
+        /// Print the node's JSON answer.
+        #[arg(long)]
+        json: bool,
+        /// Return as soon as the node has queued the blob (prints its pending id).
+        #[arg(long)]
+        no_wait: bool,
+        /// File to submit, or `-` for standard input.
+        file: String,
+    },
+    /// Fetch every blob of a namespace at a height, checked against the signed header.
+    Get {
+        /// The node's HTTP URL.
+        #[arg(long, default_value = "http://127.0.0.1:7580")]
+        node: String,
+        /// Block height.
+        #[arg(long)]
+        height: u64,
+        /// Namespace: 32 hex characters.
+        #[arg(long)]
+        namespace: String,
+        /// Output file (several blobs go to FILE.0, FILE.1, …); standard output if omitted.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The producer's key; the header must be signed by it [default: the key in the header].
+        #[arg(long)]
+        producer_key: Option<String>,
+        /// Print what was verified as JSON on standard error.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compute a blob's commitment offline.
+    Commit {
+        /// Namespace: 32 hex characters.
+        #[arg(long)]
+        namespace: String,
+        /// The blob's file, or `-` for standard input.
+        file: String,
+    },
+}
+
+/// Header subcommands.
+#[derive(Debug, Subcommand)]
+pub enum HeaderCommand {
+    /// Print a header (the head by default) as JSON.
+    Get {
+        /// The node's HTTP URL.
+        #[arg(long, default_value = "http://127.0.0.1:7580")]
+        node: String,
+        /// Height [default: head].
+        #[arg(long)]
+        height: Option<u64>,
+    },
+}
+
+fn parse_namespace(raw: &str) -> Result<Namespace, CliError> {
+    raw.parse().map_err(|e| {
+        CliError::new(format!(
+            "--namespace {raw:?}: expected 32 hex characters: {e}"
+        ))
+    })
+}
+
+fn read_input(file: &str) -> Result<Vec<u8>, CliError> {
+    if file == "-" {
+        let mut data = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut data)
+            .map_err(|e| CliError::new(format!("reading standard input: {e}")))?;
+        return Ok(data);
+    }
+    std::fs::read(file).map_err(|e| CliError::new(format!("FILE {file}: {e}")))
+}
+
+pub async fn run(cmd: BlobCommand) -> Result<(), CliError> {
+    match cmd {
+        BlobCommand::Submit {
+            node,
+            namespace,
+            json,
+            no_wait,
+            file,
+        } => submit(&node, &namespace, json, no_wait, &file).await,
+        BlobCommand::Get {
+            node,
+            height,
+            namespace,
+            output,
+            producer_key,
+            json,
+        } => {
+            get(
+                &node,
+                height,
+                &namespace,
+                output,
+                producer_key.as_deref(),
+                json,
+            )
+            .await
+        }
+        BlobCommand::Commit { namespace, file } => {
+            let namespace = parse_namespace(&namespace)?;
+            println!("{}", blob_commitment(&namespace, &read_input(&file)?));
+            Ok(())
+        }
+    }
+}
+
+async fn submit(
+    node: &str,
+    namespace: &str,
+    json: bool,
+    no_wait: bool,
+    file: &str,
+) -> Result<(), CliError> {
+    let ns = parse_namespace(namespace)?;
+    let client = Client::new(node)?;
+    let data = read_input(file)?;
+    if data.is_empty() {
+        return Err(CliError::new(format!(
+            "FILE {file}: is empty; a blob needs at least one byte"
+        )));
+    }
+    let body = serde_json::to_vec(&weft_types::api::SubmitBlob {
+        namespace: ns.to_string(),
+        data: STANDARD.encode(&data),
+    })
+    .expect("json");
+    let bar = (data.len() >= PROGRESS_THRESHOLD).then(|| {
+        let bar = ProgressBar::new(body.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes}")
+                .expect("template"),
+        );
+        bar.set_message("uploading");
+        bar
+    });
+    let chunks: Vec<Vec<u8>> = body.chunks(CHUNK).map(<[u8]>::to_vec).collect();
+    let progress = bar.clone();
+    let stream = stream::iter(chunks.into_iter().map(move |c| {
+        if let Some(bar) = &progress {
+            bar.inc(c.len() as u64);
+        }
+        Ok::<_, std::io::Error>(c)
+    }));
+    let body = reqwest::Body::wrap_stream(stream);
+    if no_wait {
+        let accepted: SubmitAccepted = client.post_body("/v1/blobs?wait=false", body).await?;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        if json {
+            println!("{}", serde_json::to_string(&accepted).expect("json"));
+        } else {
+            println!(
+                "pending id {}  commitment {}",
+                accepted.id, accepted.commitment
+            );
+        }
+        return Ok(());
+    }
+    if let Some(bar) = &bar {
+        bar.set_message("waiting for a block");
+    }
+    let receipt: BlobReceipt = client.post_body("/v1/blobs", body).await?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if json {
+        println!("{}", serde_json::to_string(&receipt).expect("json"));
+    } else {
+        println!(
+            "height {}  commitment {}  index {}",
+            receipt.height, receipt.commitment, receipt.index
+        );
+    }
+    Ok(())
+}
+
+/// What `blob get` checked.
+#[derive(Debug, serde::Serialize)]
+struct Verified {
+    height: u64,
+    namespace: Namespace,
+    blobs: usize,
+    bytes: usize,
+    producer: ProducerKey,
+    files: Vec<String>,
+}
+
+async fn get(
+    node: &str,
+    height: u64,
+    namespace: &str,
+    output: Option<PathBuf>,
+    producer: Option<&str>,
+    json: bool,
+) -> Result<(), CliError> {
+    let ns = parse_namespace(namespace)?;
+    let client = Client::new(node)?;
+    let header: HeaderView = client.get(&format!("/v1/headers/{height}")).await?;
+    let header = header.header;
+    let expected = match producer {
+        Some(raw) => raw
+            .parse::<ProducerKey>()
+            .map_err(|e| CliError::new(format!("--producer-key: {e}")))?,
+        None => header.unsigned.producer,
+    };
+    header
+        .verify(&expected)
+        .map_err(|e| CliError::new(format!("header {height} fails verification: {e}")))?;
+    let answer: NamespaceBlobs = client.get(&format!("/v1/blobs/{height}/{ns}")).await?;
+    let proven = answer
+        .proof
+        .verify(
+            &header.unsigned.index_root.0,
+            header.unsigned.blob_count,
+            &ns,
+        )
+        .map_err(|e| CliError::new(format!("the node's namespace proof is wrong: {e}")))?;
+    if proven.len() != answer.blobs.len() {
+        return Err(CliError::new(format!(
+            "the node sent {} blobs but the index has {} for this namespace",
+            answer.blobs.len(),
+            proven.len()
+        )));
+    }
+    let mut blobs = Vec::with_capacity(proven.len());
+    for ((position, entry), blob) in proven.iter().zip(&answer.blobs) {
+        let data = STANDARD.decode(&blob.data).map_err(|e| {
+            CliError::new(format!("blob {position}: bad base64 from the node: {e}"))
+        })?;
+        if blob.index != *position
+            || data.len() != entry.len as usize
+            || blob_commitment(&ns, &data) != entry.commitment
+        {
+            return Err(CliError::new(format!(
+                "blob {position} does not match its commitment in the signed index"
+            )));
+        }
+        blobs.push(data);
+    }
+    let files = write_out(&blobs, output)?;
+    let bytes = blobs.iter().map(Vec::len).sum();
+    let verified = Verified {
+        height,
+        namespace: ns,
+        blobs: blobs.len(),
+        bytes,
+        producer: expected,
+        files,
+    };
+    if json {
+        eprintln!("{}", serde_json::to_string(&verified).expect("json"));
+    } else {
+        eprintln!(
+            "verified {} blob(s), {} bytes, against header {height} signed by {expected}",
+            verified.blobs, bytes
+        );
+    }
+    Ok(())
+}
+
+fn write_out(blobs: &[Vec<u8>], output: Option<PathBuf>) -> Result<Vec<String>, CliError> {
+    let write = |path: &PathBuf, data: &[u8]| {
+        std::fs::write(path, data).map_err(|e| CliError::new(format!("-o {}: {e}", path.display())))
+    };
+    match (output, blobs.len()) {
+        (_, 0) => Ok(Vec::new()),
+        (Some(path), 1) => {
+            write(&path, &blobs[0])?;
+            Ok(vec![path.display().to_string()])
+        }
+        (Some(path), _) => blobs
+            .iter()
+            .enumerate()
+            .map(|(i, data)| {
+                let p = PathBuf::from(format!("{}.{i}", path.display()));
+                write(&p, data)?;
+                Ok(p.display().to_string())
+            })
+            .collect(),
+        (None, 1) => {
+            std::io::stdout()
+                .write_all(&blobs[0])
+                .map_err(|e| CliError::new(format!("standard output: {e}")))?;
+            Ok(vec!["-".into()])
+        }
+        (None, n) => Err(CliError::new(format!(
+            "{n} blobs in this namespace: pass -o FILE to write them to FILE.0 … FILE.{}",
+            n - 1
+        ))),
+    }
+}
+
+pub async fn run_header(cmd: HeaderCommand) -> Result<(), CliError> {
+    let HeaderCommand::Get { node, height } = cmd;
+    let path = height.map_or_else(
+        || "/v1/headers/head".to_string(),
+        |h| format!("/v1/headers/{h}"),
+    );
+    let header: serde_json::Value = Client::new(&node)?.get(&path).await?;
+    println!("{}", serde_json::to_string_pretty(&header).expect("json"));
+    Ok(())
+}

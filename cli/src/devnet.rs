@@ -1,0 +1,167 @@
+//! `weft devnet`: a producer and a full node in one process on embedded RocksDB stores, a demo
+//! blob every few seconds, and a line per blob showing what each node stored and served.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use clap::Args;
+use rand::Rng;
+use weft_node::{Node, NodeConfig};
+use weft_types::api::{BlobReceipt, BlobView, CellView, HeaderView, SubmitBlob};
+
+use crate::{client::Client, node_cmd::shutdown_signal, CliError};
+
+/// How long to wait for the full node to store a block.
+const FOLLOW_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Flags of `weft devnet`.
+#[derive(Debug, Args)]
+pub struct DevnetArgs {
+    /// Where both nodes keep their stores and keys.
+    #[arg(long, default_value = "./weft-devnet")]
+    data_dir: PathBuf,
+    /// The producer's HTTP address.
+    #[arg(long, default_value = "127.0.0.1:7580")]
+    http: SocketAddr,
+    /// The full node's HTTP address.
+    #[arg(long, default_value = "127.0.0.1:7590")]
+    full_http: SocketAddr,
+    /// Block interval.
+    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    block_time: Duration,
+    /// Interval between demo blobs.
+    #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
+    blob_every: Duration,
+    /// Size of each demo blob in bytes.
+    #[arg(long, default_value_t = 16 * 1024)]
+    blob_size: usize,
+    /// Stop after this many demo blobs (0: run until Ctrl-C).
+    #[arg(long, default_value_t = 0)]
+    blobs: usize,
+}
+
+pub async fn run(args: DevnetArgs) -> Result<(), CliError> {
+    if args.blob_size == 0 {
+        return Err(CliError::new("--blob-size must be at least 1"));
+    }
+    let producer = Node::start(NodeConfig {
+        data_dir: args.data_dir.join("producer"),
+        http: args.http,
+        block_time: args.block_time,
+        ..NodeConfig::default()
+    })
+    .await?;
+    let full = Node::start(NodeConfig {
+        data_dir: args.data_dir.join("full"),
+        http: args.full_http,
+        bootstrap: vec![producer.tcp_addr().to_string()],
+        producer_key: Some(producer.producer_key()),
+        ..NodeConfig::default()
+    })
+    .await?;
+    println!(
+        "weft devnet: a producer and a full node on RocksDB in {}",
+        args.data_dir.display()
+    );
+    println!(
+        "  producer   {}   (light-client page: {}/)",
+        producer.url(),
+        producer.url()
+    );
+    println!("  full node  {}", full.url());
+    println!("  producer key {}", producer.producer_key());
+    println!(
+        "  submitting a {} B blob every {:?}; Ctrl-C to stop",
+        args.blob_size, args.blob_every
+    );
+    let result = tokio::select! {
+        r = demo(&producer, &full, &args) => r,
+        () = shutdown_signal() => Ok(()),
+    };
+    println!("stopping…");
+    full.stop().await;
+    producer.stop().await;
+    result
+}
+
+async fn demo(producer: &Node, full: &Node, args: &DevnetArgs) -> Result<(), CliError> {
+    let (p, f) = (Client::new(&producer.url())?, Client::new(&full.url())?);
+    let mut tick = tokio::time::interval(args.blob_every);
+    let mut sent = 0usize;
+    loop {
+        tick.tick().await;
+        let (namespace, data) = {
+            let mut rng = rand::thread_rng();
+            let mut ns = [0u8; 16];
+            ns[15] = rng.gen_range(1..=4);
+            let data: Vec<u8> = (0..args.blob_size).map(|_| rng.gen()).collect();
+            (hex::encode(ns), data)
+        };
+        let body = serde_json::to_vec(&SubmitBlob {
+            namespace: namespace.clone(),
+            data: STANDARD.encode(&data),
+        })
+        .expect("json");
+        let receipt: BlobReceipt = p.post_body("/v1/blobs", body.into()).await?;
+        let line = match check_full(&f, &p, &receipt, &data).await {
+            Ok(check) => check,
+            Err(e) => format!("full node: {e}"),
+        };
+        println!(
+            "height {:>5}  ns …{}  {} B  commitment {}…  {line}",
+            receipt.height,
+            &namespace[28..],
+            data.len(),
+            &receipt.commitment.to_hex()[..14]
+        );
+        sent += 1;
+        if args.blobs > 0 && sent >= args.blobs {
+            return Ok(());
+        }
+    }
+}
+
+/// Waits for the full node to store the block, then compares what both nodes serve.
+async fn check_full(
+    full: &Client,
+    producer: &Client,
+    receipt: &BlobReceipt,
+    data: &[u8],
+) -> Result<String, CliError> {
+    let deadline = tokio::time::Instant::now() + FOLLOW_TIMEOUT;
+    let header = loop {
+        if let Ok(h) = full
+            .get::<HeaderView>(&format!("/v1/headers/{}", receipt.height))
+            .await
+        {
+            break h;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(CliError::new(format!(
+                "block {} not synced after {FOLLOW_TIMEOUT:?}",
+                receipt.height
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let blob: BlobView = full
+        .get(&format!("/v1/blobs/by-commitment/{}", receipt.commitment))
+        .await?;
+    let same_blob = STANDARD
+        .decode(&blob.data)
+        .map_err(|e| CliError::new(e.to_string()))?
+        == data;
+    let k = header.header.k() as u16;
+    let (row, col) = {
+        let mut rng = rand::thread_rng();
+        (rng.gen_range(0..2 * k), rng.gen_range(0..128u16))
+    };
+    let path = format!("/v1/cells/{}/{row}/{col}", receipt.height);
+    let (a, b): (CellView, CellView) = (producer.get(&path).await?, full.get(&path).await?);
+    let mark = |ok: bool| if ok { "✓" } else { "✗" };
+    Ok(format!(
+        "k={k}  full node: blob {}  cell ({row},{col}) {}",
+        mark(same_blob),
+        mark(a == b)
+    ))
+}

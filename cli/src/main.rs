@@ -1,0 +1,90 @@
+//! `weft`: the one user-facing binary. `weft node start` runs a full node, `weft blob …` talks
+//! to one, `weft devnet` runs a producer and a full node in one process with demo traffic.
+
+mod blob_cmd;
+mod client;
+mod devnet;
+mod light_cmd;
+mod node_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Weft: a data-availability layer with a 2D KZG-committed data square.
+#[derive(Debug, Parser)]
+#[command(name = "weft", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run or query a full node.
+    #[command(subcommand)]
+    Node(node_cmd::NodeCommand),
+    /// Submit, fetch and commit to blobs.
+    #[command(subcommand)]
+    Blob(blob_cmd::BlobCommand),
+    /// Run a sampling light client.
+    #[command(subcommand)]
+    Light(light_cmd::LightCommand),
+    /// Read headers from a node.
+    #[command(subcommand)]
+    Header(blob_cmd::HeaderCommand),
+    /// A producer and a full node in one process, with a demo blob every few seconds.
+    Devnet(devnet::DevnetArgs),
+}
+
+/// A CLI failure: the message names the flag or input to fix.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CliError(pub String);
+
+impl CliError {
+    /// An error message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl From<weft_node::NodeError> for CliError {
+    fn from(e: weft_node::NodeError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WEFT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,libp2p=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Node(cmd) => node_cmd::run(cmd).await,
+            Command::Blob(cmd) => blob_cmd::run(cmd).await,
+            Command::Header(cmd) => blob_cmd::run_header(cmd).await,
+            Command::Light(cmd) => light_cmd::run(cmd).await,
+            Command::Devnet(args) => devnet::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

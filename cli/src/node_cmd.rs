@@ -1,0 +1,164 @@
+//! `weft node start` and `weft node info`.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, Subcommand};
+use weft_node::{Node, NodeConfig};
+use weft_types::ProducerKey;
+
+use crate::{client::Client, CliError};
+
+/// Node subcommands.
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// Run a full node (the block producer unless --producer-key is given).
+    Start(Box<StartArgs>),
+    /// Print a node's identity, addresses and head.
+    Info {
+        /// The node's HTTP URL.
+        #[arg(long, default_value = "http://127.0.0.1:7580")]
+        node: String,
+    },
+}
+
+/// Flags of `weft node start`. Each overrides the config file, which overrides the defaults.
+#[derive(Debug, Args, Default)]
+pub struct StartArgs {
+    /// Config file (TOML), written with defaults on first start [default: <data-dir>/weft.toml].
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Where the store and keys live [default: ./weft-data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// HTTP API address [default: 127.0.0.1:7580].
+    #[arg(long)]
+    pub http: Option<SocketAddr>,
+    /// Block interval, e.g. 2s or 500ms [default: 2s].
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub block_time: Option<Duration>,
+    /// Largest k of a square (a power of two up to 128) [default: 64].
+    #[arg(long)]
+    pub max_k: Option<usize>,
+    /// Largest blob accepted, in bytes [default: 2097152].
+    #[arg(long)]
+    pub max_blob_size: Option<usize>,
+    /// Bytes of blobs allowed to wait for a block [default: 67108864].
+    #[arg(long)]
+    pub max_pending_bytes: Option<usize>,
+    /// Keep the squares of only the newest N blocks (headers are kept) [default: keep all].
+    #[arg(long)]
+    pub prune_after: Option<u64>,
+    /// IP for the p2p listeners [default: 127.0.0.1].
+    #[arg(long)]
+    pub listen_ip: Option<std::net::IpAddr>,
+    /// TCP and QUIC port for nodes [default: any free port].
+    #[arg(long)]
+    pub p2p_port: Option<u16>,
+    /// WebSocket port for browsers [default: any free port].
+    #[arg(long)]
+    pub ws_port: Option<u16>,
+    /// A peer to dial at start (multiaddr with /p2p/<id>); repeatable.
+    #[arg(long)]
+    pub bootstrap: Vec<String>,
+    /// Follow this producer instead of producing blocks (its Ed25519 key, 64 hex chars).
+    #[arg(long)]
+    pub producer_key: Option<String>,
+}
+
+impl StartArgs {
+    /// Loads the config file and applies the flags on top.
+    pub fn resolve(&self) -> Result<NodeConfig, CliError> {
+        let data_dir = self
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(weft_node::config::DEFAULT_DATA_DIR));
+        let path = self
+            .config
+            .clone()
+            .unwrap_or_else(|| data_dir.join("weft.toml"));
+        let mut c = NodeConfig::load_or_create(&path)?;
+        if self.data_dir.is_some() || self.config.is_none() {
+            c.data_dir = data_dir;
+        }
+        macro_rules! set {
+            ($($f:ident),*) => { $(if let Some(v) = self.$f.clone() { c.$f = v; })* };
+        }
+        set!(
+            http,
+            block_time,
+            max_k,
+            max_blob_size,
+            max_pending_bytes,
+            listen_ip,
+            p2p_port,
+            ws_port
+        );
+        if self.prune_after.is_some() {
+            c.prune_after = self.prune_after;
+        }
+        if !self.bootstrap.is_empty() {
+            c.bootstrap = self.bootstrap.clone();
+        }
+        if let Some(key) = &self.producer_key {
+            c.producer_key = Some(
+                key.parse::<ProducerKey>()
+                    .map_err(|e| CliError::new(format!("--producer-key: {e}")))?,
+            );
+        }
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+pub async fn run(cmd: NodeCommand) -> Result<(), CliError> {
+    match cmd {
+        NodeCommand::Start(args) => start(*args).await,
+        NodeCommand::Info { node } => {
+            let info: serde_json::Value = Client::new(&node)?.get("/v1/node/info").await?;
+            println!("{}", serde_json::to_string_pretty(&info).expect("json"));
+            Ok(())
+        }
+    }
+}
+
+async fn start(args: StartArgs) -> Result<(), CliError> {
+    let config = args.resolve()?;
+    let role = if config.is_producer() {
+        "producer"
+    } else {
+        "full node"
+    };
+    let node = Node::start(config).await?;
+    let info = node.net_info();
+    println!("weft {role} running");
+    println!("  http          {}", node.url());
+    println!("  producer key  {}", node.producer_key());
+    println!(
+        "  peer id       {}",
+        info.peer_id.map(|p| p.to_string()).unwrap_or_default()
+    );
+    for addr in &info.listen_addrs {
+        println!("  listening     {addr}");
+    }
+    println!("  stop with Ctrl-C");
+    shutdown_signal().await;
+    println!("stopping…");
+    node.stop().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

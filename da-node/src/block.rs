@@ -1,0 +1,117 @@
+//! Building a block from blobs (the producer) and assembling one from verified rows (a full
+//! node that syncs).
+
+use ed25519_dalek::SigningKey;
+use weft_encoding::{
+    layout::{lay_out, parse_layout, Blob, Digest32},
+    Cell, ExtendedSquare, Proof, SquareCommitments, SquareEncoder,
+};
+use weft_types::{api::BlobReceipt, Header, ProducerKey, UnsignedHeader, GENESIS_PARENT};
+
+use crate::{
+    error::{NodeError, Result},
+    store::StoredBlock,
+};
+
+/// Encodes blobs into the next block and signs its header. Returns the block and, for each input
+/// blob, its receipt.
+pub fn build_block(
+    encoder: &SquareEncoder,
+    key: &SigningKey,
+    parent: Option<&Header>,
+    blobs: &[Blob],
+    max_k: usize,
+    now_ms: u64,
+) -> Result<(StoredBlock, Vec<BlobReceipt>)> {
+    let layout = lay_out(blobs, max_k)?;
+    let square = if layout.k == 0 {
+        None
+    } else {
+        Some(encoder.encode_bytes(&layout.rows())?)
+    };
+    let height = parent.map_or(1, |p| p.height() + 1);
+    let unsigned = UnsignedHeader {
+        height,
+        parent_hash: parent.map_or(Digest32(GENESIS_PARENT), Header::hash),
+        timestamp_ms: parent.map_or(now_ms, |p| now_ms.max(p.unsigned.timestamp_ms)),
+        k: layout.k as u16,
+        row_commitments: square
+            .as_ref()
+            .map_or_else(Vec::new, |s| s.original_commitments().to_vec()),
+        blob_count: layout.index.len() as u32,
+        index_root: Digest32(layout.index_root),
+        producer: ProducerKey::of(key),
+    };
+    let header = unsigned.sign(key);
+    let mut receipts = vec![None; blobs.len()];
+    for (position, &input) in layout.order.iter().enumerate() {
+        let entry = &layout.index[position];
+        receipts[input] = Some(BlobReceipt {
+            height,
+            namespace: entry.namespace,
+            commitment: entry.commitment,
+            index: position as u32,
+        });
+    }
+    let block = StoredBlock {
+        commitments: square
+            .as_ref()
+            .map_or_else(Vec::new, |s| s.commitments().to_vec()),
+        square,
+        index: layout.index,
+        header,
+    };
+    Ok((
+        block,
+        receipts
+            .into_iter()
+            .map(|r| r.expect("every blob is in the index"))
+            .collect(),
+    ))
+}
+
+/// Assembles a block from all 2k rows (already verified against the header) and checks its
+/// layout against the header's index root and blob count.
+pub fn assemble_block(header: Header, rows: Vec<(Vec<Cell>, Vec<Proof>)>) -> Result<StoredBlock> {
+    let k = header.k();
+    let commitments = SquareCommitments::new(&header.unsigned.row_commitments)?.extended();
+    let (cells, proofs): (Vec<Vec<Cell>>, Vec<Vec<Proof>>) = rows.into_iter().unzip();
+    let square =
+        ExtendedSquare::from_parts(k, commitments.clone(), cells.concat(), proofs.concat())?;
+    check_layout(&header, &square)?;
+    Ok(StoredBlock {
+        index: parse_layout(&original_data(&square))?,
+        header,
+        commitments,
+        square: Some(square),
+    })
+}
+
+/// The k original rows' data, concatenated.
+pub fn original_data(square: &ExtendedSquare) -> Vec<u8> {
+    (0..square.k()).flat_map(|r| square.row_blob(r)).collect()
+}
+
+/// Checks that a square's layout matches the header: a producer that signs a square whose
+/// index disagrees with the header is caught here.
+pub fn check_layout(header: &Header, square: &ExtendedSquare) -> Result<()> {
+    let index = parse_layout(&original_data(square))?;
+    let root = weft_encoding::layout::index_root(&index);
+    if root != header.unsigned.index_root.0 || index.len() as u32 != header.unsigned.blob_count {
+        return Err(NodeError::Network(format!(
+            "block {} does not match its header's blob index (root or count differs)",
+            header.height()
+        )));
+    }
+    Ok(())
+}
+
+/// An empty block (k = 0) from its header.
+pub fn empty_block(header: Header) -> StoredBlock {
+    StoredBlock {
+        header,
+        commitments: Vec::new(),
+        square: None,
+        index: Vec::new(),
+    }
+}

@@ -1,0 +1,77 @@
+//! The node's error type. Operator errors say how to fix them.
+
+use std::path::PathBuf;
+
+/// Convenience alias.
+pub type Result<T, E = NodeError> = std::result::Result<T, E>;
+
+/// What can stop the node or one of its requests.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The store could not be opened or written.
+    #[error("store at {path}: {reason}")]
+    Store {
+        /// Where.
+        path: PathBuf,
+        /// RocksDB's message.
+        reason: String,
+    },
+    /// Stored bytes do not decode: the data dir is damaged or from another version.
+    #[error("corrupt store entry ({what}): {reason}")]
+    Corrupt {
+        /// Which record.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A key file is unreadable or malformed.
+    #[error("key file {path}: {reason}")]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A listen address is taken or invalid.
+    #[error("cannot listen on {addr}: {reason} (pick another with {flag})")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// Why.
+        reason: String,
+        /// The flag that sets it.
+        flag: &'static str,
+    },
+    /// The configuration is inconsistent.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The network layer failed.
+    #[error("network: {0}")]
+    Network(String),
+    /// Encoding failed (a bug or an impossible input).
+    #[error(transparent)]
+    Encoding(#[from] weft_encoding::Error),
+    /// A header is invalid.
+    #[error(transparent)]
+    Header(#[from] weft_types::Error),
+    /// The node is shutting down.
+    #[error("the node is shutting down")]
+    ShuttingDown,
+    /// File-system error.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+impl NodeError {
+    pub(crate) fn corrupt(what: &'static str, reason: impl ToString) -> Self {
+        Self::Corrupt {
+            what,
+            reason: reason.to_string(),
+        }
+    }
+}

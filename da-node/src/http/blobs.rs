@@ -1,0 +1,218 @@
+//! Blob endpoints: submission, status, and retrieval by namespace or commitment.
+
+use axum::{
+    extract::{rejection::JsonRejection, Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use serde::Deserialize;
+use weft_encoding::layout::{prove_namespace, Blob, BlobCommitment, IndexEntry, Namespace};
+use weft_types::api::{BlobStatus, BlobView, NamespaceBlobs, SubmitAccepted, SubmitBlob};
+
+use super::{parse, ApiError, AppState};
+use crate::{mempool::SubmitError, store::Lookup};
+
+/// `?wait=false` returns 202 at once instead of waiting for the block.
+#[derive(Debug, Deserialize)]
+pub struct SubmitQuery {
+    #[serde(default = "yes")]
+    wait: bool,
+}
+
+const fn yes() -> bool {
+    true
+}
+
+fn parse_namespace(raw: &str) -> Result<Namespace, ApiError> {
+    raw.parse().map_err(|e| {
+        ApiError::bad_request(format!(
+            "namespace {raw:?}: expected 32 hex characters (16 bytes): {e}"
+        ))
+    })
+}
+
+/// `POST /v1/blobs`.
+pub async fn submit(
+    State(state): State<AppState>,
+    query: Result<Query<SubmitQuery>, axum::extract::rejection::QueryRejection>,
+    body: Result<Json<SubmitBlob>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) =
+        query.map_err(|e| ApiError::bad_request(format!("query: {}", e.body_text())))?;
+    let Json(body) = body.map_err(|e| {
+        let status = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            e.status()
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        let what = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!(
+                "request body exceeds {} bytes (the base64 of --max-blob-size {} bytes)",
+                super::body_limit(state.config.max_blob_size),
+                state.config.max_blob_size
+            )
+        } else {
+            format!("request body: {}", e.body_text())
+        };
+        state.metrics.blobs_rejected.inc();
+        ApiError::new(status, what)
+    })?;
+    let Some(mempool) = state.mempool.clone() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "this node follows producer {} and does not take blobs; submit to the producer",
+                state.producer
+            ),
+        ));
+    };
+    let namespace = parse_namespace(&body.namespace)?;
+    let data = STANDARD
+        .decode(body.data.as_bytes())
+        .map_err(|e| ApiError::bad_request(format!("data: not valid base64: {e}")))?;
+    let size = data.len();
+    let blob = Blob::new(namespace, data);
+    let commitment = blob.commitment();
+    let store = state.store.clone();
+    let wait = query.wait;
+    let submitted = tokio::task::spawn_blocking(move || mempool.submit(&store, blob, wait))
+        .await
+        .map_err(ApiError::internal)?;
+    let (id, receiver) = submitted.map_err(|e| {
+        state.metrics.blobs_rejected.inc();
+        match e {
+            SubmitError::TooLarge { .. } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
+            }
+            SubmitError::Empty => ApiError::bad_request(format!("data: {e}")),
+            SubmitError::Full { .. } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, e.to_string()),
+            SubmitError::Store(e) => ApiError::internal(e),
+        }
+    })?;
+    state.metrics.blobs_submitted.inc();
+    state.metrics.blob_bytes_submitted.add(size as u64);
+    let Some(receiver) = receiver else {
+        return Ok((
+            StatusCode::ACCEPTED,
+            Json(SubmitAccepted {
+                id: id.to_string(),
+                commitment,
+            }),
+        )
+            .into_response());
+    };
+    let limit = wait_limit(&state);
+    match tokio::time::timeout(limit, receiver).await {
+        Ok(Ok(receipt)) => Ok(Json(receipt).into_response()),
+        Ok(Err(_)) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the node is shutting down; the blob stays pending")),
+        Err(_) => Err(ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            format!("blob {id} is not in a block after {}s; it stays pending: poll /v1/blobs/status/{id}", limit.as_secs()),
+        )),
+    }
+}
+
+/// How long a waiting submission may wait for its block.
+fn wait_limit(state: &AppState) -> std::time::Duration {
+    (state.config.block_time * 30).max(std::time::Duration::from_secs(60))
+}
+
+/// `GET /v1/blobs/status/{id}`.
+pub async fn status(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<BlobStatus>, ApiError> {
+    let n: u64 = parse("id", &id)?;
+    if let Some(receipt) = state.store.receipt(n)? {
+        return Ok(Json(BlobStatus {
+            id,
+            status: "included".into(),
+            receipt: Some(receipt),
+        }));
+    }
+    if state.store.is_pending(n)? {
+        return Ok(Json(BlobStatus {
+            id,
+            status: "pending".into(),
+            receipt: None,
+        }));
+    }
+    Err(ApiError::not_found(format!("no blob with id {n}")))
+}
+
+fn block_header(state: &AppState, height: u64) -> Result<weft_types::Header, ApiError> {
+    state.store.header(height)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no block at height {height} (head is {})",
+            state.store.head().unwrap_or(0)
+        ))
+    })
+}
+
+fn view(
+    state: &AppState,
+    height: u64,
+    index: u32,
+    entry: &IndexEntry,
+) -> Result<BlobView, ApiError> {
+    match state.store.blob_data(height, entry)? {
+        Lookup::Found(data) => Ok(BlobView {
+            height,
+            index,
+            namespace: entry.namespace,
+            commitment: entry.commitment,
+            data: STANDARD.encode(data),
+        }),
+        Lookup::Pruned => Err(ApiError::gone(height)),
+        Lookup::Missing => Err(ApiError::not_found(format!(
+            "the data of block {height} is not stored here"
+        ))),
+    }
+}
+
+/// `GET /v1/blobs/{height}/{namespace}`.
+pub async fn by_namespace(
+    State(state): State<AppState>,
+    Path((height, namespace)): Path<(String, String)>,
+) -> Result<Json<NamespaceBlobs>, ApiError> {
+    let height: u64 = parse("height", &height)?;
+    let namespace = parse_namespace(&namespace)?;
+    block_header(&state, height)?;
+    let index = state.store.index(height)?.unwrap_or_default();
+    let proof = prove_namespace(&index, &namespace);
+    let blobs = index
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.namespace == namespace)
+        .map(|(i, e)| view(&state, height, i as u32, e))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(NamespaceBlobs {
+        height,
+        namespace,
+        blobs,
+        proof,
+    }))
+}
+
+/// `GET /v1/blobs/by-commitment/{commitment}`.
+pub async fn by_commitment(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Json<BlobView>, ApiError> {
+    let commitment: BlobCommitment = raw.parse().map_err(|e| {
+        ApiError::bad_request(format!(
+            "commitment {raw:?}: expected 64 hex characters: {e}"
+        ))
+    })?;
+    let (height, index) = state
+        .store
+        .blob_location(&commitment)?
+        .ok_or_else(|| ApiError::not_found(format!("no blob with commitment {commitment}")))?;
+    let entries = state.store.index(height)?.unwrap_or_default();
+    let entry = entries
+        .get(index as usize)
+        .ok_or_else(|| ApiError::internal("index entry missing"))?;
+    Ok(Json(view(&state, height, index, entry)?))
+}

@@ -1,0 +1,137 @@
+//! Chain endpoints: headers, cells, node info, metrics and health.
+
+use axum::{
+    extract::{Path, State},
+    http::header,
+    response::IntoResponse,
+    Json,
+};
+use weft_encoding::constants::CELLS_PER_ROW;
+use weft_types::api::{CellView, HeaderView, NodeInfo};
+
+use super::{parse, ApiError, AppState};
+use crate::store::Lookup;
+
+/// `GET /v1/headers/head`.
+pub async fn head(State(state): State<AppState>) -> Result<Json<HeaderView>, ApiError> {
+    let head = state.store.head()?;
+    let header = state
+        .store
+        .header(head)?
+        .ok_or_else(|| ApiError::not_found("no blocks yet"))?;
+    Ok(Json(header.into()))
+}
+
+/// `GET /v1/headers/{height}`.
+pub async fn header(
+    State(state): State<AppState>,
+    Path(height): Path<String>,
+) -> Result<Json<HeaderView>, ApiError> {
+    let height: u64 = parse("height", &height)?;
+    let header = state.store.header(height)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no block at height {height} (head is {})",
+            state.store.head().unwrap_or(0)
+        ))
+    })?;
+    Ok(Json(header.into()))
+}
+
+/// `GET /v1/cells/{height}/{row}/{col}`.
+pub async fn cell(
+    State(state): State<AppState>,
+    Path((height, row, col)): Path<(String, String, String)>,
+) -> Result<Json<CellView>, ApiError> {
+    let height: u64 = parse("height", &height)?;
+    let row: u16 = parse("row", &row)?;
+    let col: u16 = parse("col", &col)?;
+    let header = state.store.header(height)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no block at height {height} (head is {})",
+            state.store.head().unwrap_or(0)
+        ))
+    })?;
+    let k = header.k();
+    if k == 0 {
+        return Err(ApiError::not_found(format!(
+            "block {height} has no data (k = 0)"
+        )));
+    }
+    if usize::from(row) >= 2 * k {
+        return Err(ApiError::bad_request(format!(
+            "row {row} is outside 0..{} (block {height} has k = {k})",
+            2 * k
+        )));
+    }
+    if usize::from(col) >= CELLS_PER_ROW {
+        return Err(ApiError::bad_request(format!(
+            "col {col} is outside 0..{CELLS_PER_ROW}"
+        )));
+    }
+    if state.faults.withholds(height, k, row, col) {
+        return Err(ApiError::not_found(format!(
+            "cell ({row}, {col}) of block {height} is not available"
+        )));
+    }
+    let commitment = state
+        .store
+        .commitments(height)?
+        .and_then(|c| c.get(usize::from(row)).copied());
+    match (state.store.cell(height, row, col)?, commitment) {
+        (Lookup::Found((cell, proof)), Some(commitment)) => {
+            state.metrics.cells_served_http.inc();
+            let mut cell = cell.to_vec();
+            state.faults.corrupt(&mut cell);
+            Ok(Json(CellView {
+                row,
+                col,
+                commitment,
+                cell: format!("0x{}", hex::encode(cell)),
+                proof,
+            }))
+        }
+        (Lookup::Pruned, _) => Err(ApiError::gone(height)),
+        _ => Err(ApiError::not_found(format!(
+            "cell ({row}, {col}) of block {height} is not stored here"
+        ))),
+    }
+}
+
+/// `GET /v1/node/info`.
+pub async fn info(State(state): State<AppState>) -> Result<Json<NodeInfo>, ApiError> {
+    let net = state.network.info();
+    Ok(Json(NodeInfo {
+        peer_id: net.peer_id.map(|p| p.to_string()).unwrap_or_default(),
+        listen_addrs: net.listen_addrs.iter().map(ToString::to_string).collect(),
+        producer_key: state.producer,
+        role: if state.mempool.is_some() {
+            "producer"
+        } else {
+            "full"
+        }
+        .into(),
+        head: state.store.head()?,
+        ws_addr: net.ws_addr.map(|a| a.to_string()),
+        peers: net.peers.len(),
+    }))
+}
+
+/// `GET /metrics`.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    if let Some(m) = &state.mempool {
+        let (n, bytes) = m.len_and_bytes();
+        state.metrics.pending_blobs.set(n as u64);
+        state.metrics.pending_bytes.set(bytes as u64);
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}
+
+/// `GET /health`.
+pub async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(
+        serde_json::json!({ "status": "ok", "head": state.store.head()? }),
+    ))
+}

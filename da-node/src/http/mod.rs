@@ -1,0 +1,164 @@
+//! The HTTP API (docs/openapi.yaml): blobs in and out, headers, cells, node info, metrics and
+//! health. Every bad input gets a 4xx with `{"error": "..."}`; nothing a client sends can cause a
+//! 500 or a panic.
+
+mod blobs;
+mod chain;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    extract::DefaultBodyLimit,
+    http::{Method, StatusCode, Uri},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+use weft_types::{api::ErrorBody, ProducerKey};
+
+use crate::{
+    config::NodeConfig, faults::Faults, mempool::Mempool, metrics::Metrics, p2p::NetworkHandle,
+    store::Store,
+};
+
+/// Time allowed to receive a request body.
+pub const BODY_TIME_LIMIT: Duration = Duration::from_secs(30);
+/// Time allowed for any request but a waiting blob submission.
+pub const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(30);
+/// Extra room in a submission body beyond the base64 of the largest blob.
+const BODY_SLACK: usize = 1024;
+
+/// Shared state of the handlers.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub(crate) store: Store,
+    pub(crate) mempool: Option<Arc<Mempool>>,
+    pub(crate) network: NetworkHandle,
+    pub(crate) config: Arc<NodeConfig>,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) producer: ProducerKey,
+    pub(crate) faults: Faults,
+}
+
+/// An error answer: a status and a message naming what was wrong.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+    pub(crate) fn gone(height: u64) -> Self {
+        Self::new(
+            StatusCode::GONE,
+            format!("the square of block {height} was pruned (--prune-after); its header remains"),
+        )
+    }
+    pub(crate) fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!("internal error: {e}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("internal error: {e}"),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(ErrorBody {
+                error: self.message,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<crate::error::NodeError> for ApiError {
+    fn from(e: crate::error::NodeError) -> Self {
+        Self::internal(e)
+    }
+}
+
+/// Largest `POST /v1/blobs` body: base64 of the largest blob plus JSON framing.
+pub fn body_limit(max_blob_size: usize) -> usize {
+    max_blob_size.div_ceil(3) * 4 + BODY_SLACK
+}
+
+/// The router.
+pub fn router(state: AppState) -> Router {
+    let limit = body_limit(state.config.max_blob_size);
+    let submit = Router::new()
+        .route("/v1/blobs", post(blobs::submit))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestBodyTimeoutLayer::new(BODY_TIME_LIMIT));
+    let reads = Router::new()
+        .route("/v1/blobs/status/{id}", get(blobs::status))
+        .route(
+            "/v1/blobs/by-commitment/{commitment}",
+            get(blobs::by_commitment),
+        )
+        .route("/v1/blobs/{height}/{namespace}", get(blobs::by_namespace))
+        .route("/v1/headers/head", get(chain::head))
+        .route("/v1/headers/{height}", get(chain::header))
+        .route("/v1/cells/{height}/{row}/{col}", get(chain::cell))
+        .route("/v1/node/info", get(chain::info))
+        .route("/metrics", get(chain::metrics))
+        .route("/health", get(chain::health))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIME_LIMIT,
+        ));
+    submit
+        .merge(reads)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .with_state(state)
+}
+
+async fn count_requests(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    state.metrics.http_requests.inc();
+    next.run(request).await
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!("no such endpoint: {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+/// Parses a path segment, naming it in the error.
+pub(crate) fn parse<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    raw.parse()
+        .map_err(|e| ApiError::bad_request(format!("{what} {raw:?}: {e}")))
+}

@@ -1,0 +1,124 @@
+//! The block producer: every block interval it takes pending blobs (oldest first, as many as
+//! fit the largest square), encodes and signs the block, stores it atomically, tells the
+//! submitters, and gossips the header. Empty intervals produce a header with k = 0.
+
+use std::{sync::Arc, time::Duration};
+
+use ed25519_dalek::SigningKey;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use weft_encoding::SquareEncoder;
+
+use crate::{
+    block::build_block,
+    error::Result,
+    mempool::{Mempool, Pending},
+    metrics::Metrics,
+    p2p::NetworkHandle,
+    store::Store,
+};
+
+/// Everything the producer needs.
+#[derive(Debug)]
+pub struct ProducerArgs {
+    /// Signs headers.
+    pub key: SigningKey,
+    /// Encodes squares.
+    pub encoder: SquareEncoder,
+    /// Where blocks go.
+    pub store: Store,
+    /// Where blobs wait.
+    pub mempool: Arc<Mempool>,
+    /// Gossips headers.
+    pub network: NetworkHandle,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Block interval.
+    pub block_time: Duration,
+    /// Largest k.
+    pub max_k: usize,
+    /// Pruning window.
+    pub prune_after: Option<u64>,
+    /// Stops the producer (after the block in progress is stored).
+    pub cancel: CancellationToken,
+}
+
+/// Starts the producer task.
+pub fn spawn(args: ProducerArgs) -> JoinHandle<()> {
+    tokio::spawn(run(args))
+}
+
+async fn run(args: ProducerArgs) {
+    let mut interval = tokio::time::interval(args.block_time);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    interval.tick().await;
+    loop {
+        tokio::select! {
+            () = args.cancel.cancelled() => break,
+            _ = interval.tick() => {
+                if let Err(e) = produce(&args).await {
+                    tracing::error!("block production failed: {e}");
+                }
+            }
+        }
+    }
+    tracing::debug!("producer stopped");
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Produces and stores one block.
+async fn produce(args: &ProducerArgs) -> Result<()> {
+    let taken: Vec<Pending> = args.mempool.take(args.max_k);
+    let store = args.store.clone();
+    let (encoder, key, max_k, prune) = (
+        args.encoder.clone(),
+        args.key.clone(),
+        args.max_k,
+        args.prune_after,
+    );
+    let blobs: Vec<_> = taken.iter().map(|p| p.blob.clone()).collect();
+    let ids: Vec<u64> = taken.iter().map(|p| p.id).collect();
+    let started = std::time::Instant::now();
+    let outcome = tokio::task::spawn_blocking(move || -> Result<_> {
+        let parent = store.header(store.head()?)?;
+        let (block, receipts) =
+            build_block(&encoder, &key, parent.as_ref(), &blobs, max_k, now_ms())?;
+        let included: Vec<_> = ids.into_iter().zip(receipts).collect();
+        store.put_block(&block, &included, prune)?;
+        Ok((block, included))
+    })
+    .await
+    .expect("block production does not panic");
+    let (block, included) = match outcome {
+        Ok(done) => done,
+        Err(e) => {
+            args.mempool.restore(taken);
+            return Err(e);
+        }
+    };
+    let height = block.header.height();
+    args.metrics
+        .block_encode_ms
+        .set(started.elapsed().as_millis() as u64);
+    args.metrics.blocks_produced.inc();
+    args.metrics.head_height.set(height);
+    args.metrics.head_k.set(block.header.k() as u64);
+    let (n, bytes) = args.mempool.len_and_bytes();
+    args.metrics.pending_blobs.set(n as u64);
+    args.metrics.pending_bytes.set(bytes as u64);
+    tracing::info!(
+        height,
+        k = block.header.k(),
+        blobs = included.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "produced block"
+    );
+    args.mempool.notify(&included);
+    args.network.publish(block.header).await;
+    Ok(())
+}

@@ -1,0 +1,381 @@
+//! The node's RocksDB store: headers, squares (cells with proofs), blob indexes, pending blobs
+//! and receipts. A block is written in one synced WriteBatch together with the head pointer, so
+//! after a crash the store holds whole blocks only, and every acknowledged blob is in one.
+
+mod blobs;
+pub mod schema;
+
+use std::{
+    path::Path,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+};
+
+use rocksdb::{ColumnFamilyDescriptor, IteratorMode, Options, WriteBatch, WriteOptions, DB};
+use schema::*;
+use weft_encoding::{
+    constants::{BYTES_PER_CELL, BYTES_PER_G1, CELLS_PER_ROW},
+    layout::{Blob, BlobCommitment, IndexEntry, Namespace, INDEX_ENTRY_BYTES},
+    Cell, Commitment, ExtendedSquare, Proof,
+};
+use weft_types::{api::BlobReceipt, Header};
+
+use crate::error::{NodeError, Result};
+
+/// A block ready to store: its header, all 2k row commitments, its square and its index.
+#[derive(Debug, Clone)]
+pub struct StoredBlock {
+    /// The header.
+    pub header: Header,
+    /// All 2k row commitments (empty for k = 0).
+    pub commitments: Vec<Commitment>,
+    /// The square (none for k = 0).
+    pub square: Option<ExtendedSquare>,
+    /// The blob index.
+    pub index: Vec<IndexEntry>,
+}
+
+/// A whole row: 128 cells and their proofs.
+pub type StoredRow = (Vec<Box<Cell>>, Vec<Proof>);
+
+/// What a cell read can find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup<T> {
+    /// Here it is.
+    Found(T),
+    /// No such block (yet), or no such cell.
+    Missing,
+    /// The block's square was pruned.
+    Pruned,
+}
+
+/// The store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<DB>,
+    path: std::path::PathBuf,
+    /// Next pending-blob id: above every id ever stored, pending or included.
+    next_pending: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut options = Options::default();
+        options.create_if_missing(true);
+        options.create_missing_column_families(true);
+        options.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        let cfs = ALL_CFS
+            .iter()
+            .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        let db = DB::open_cf_descriptors(&options, path, cfs).map_err(|e| NodeError::Store {
+            path: path.to_path_buf(),
+            reason: if e.to_string().contains("lock") {
+                format!("{e} (is another node using this --data-dir?)")
+            } else {
+                e.to_string()
+            },
+        })?;
+        let last_id = |cf: &str| {
+            db.iterator_cf(
+                db.cf_handle(cf).expect("created at open"),
+                IteratorMode::End,
+            )
+            .next()
+            .and_then(Result::ok)
+            .and_then(|(k, _)| read_u64(&k))
+            .unwrap_or(0)
+        };
+        let next = last_id(CF_PENDING).max(last_id(CF_RECEIPTS)) + 1;
+        Ok(Self {
+            db: Arc::new(db),
+            path: path.to_path_buf(),
+            next_pending: Arc::new(AtomicU64::new(next)),
+        })
+    }
+
+    fn err(&self, e: rocksdb::Error) -> NodeError {
+        NodeError::Store {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        }
+    }
+
+    fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
+        self.db
+            .cf_handle(name)
+            .expect("column families are created at open")
+    }
+
+    fn get(&self, cf: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.db.get_cf(self.cf(cf), key).map_err(|e| self.err(e))
+    }
+
+    fn meta_u64(&self, key: &[u8]) -> Result<Option<u64>> {
+        self.get(CF_META, key)?
+            .map(|v| read_u64(&v).ok_or_else(|| NodeError::corrupt("meta", "not a u64")))
+            .transpose()
+    }
+
+    /// Height of the newest stored block (0 before the first).
+    pub fn head(&self) -> Result<u64> {
+        Ok(self.meta_u64(META_HEAD)?.unwrap_or(0))
+    }
+
+    /// Squares below this height are pruned.
+    pub fn pruned_below(&self) -> Result<u64> {
+        Ok(self.meta_u64(META_PRUNED_BELOW)?.unwrap_or(0))
+    }
+
+    /// A stored header.
+    pub fn header(&self, height: u64) -> Result<Option<Header>> {
+        self.get(CF_HEADERS, &height_key(height))?
+            .map(|b| Header::from_bytes(&b).map_err(|e| NodeError::corrupt("header", e)))
+            .transpose()
+    }
+
+    /// Headers `from..from + count` that exist, ascending.
+    pub fn headers(&self, from: u64, count: u64) -> Result<Vec<Header>> {
+        let head = self.head()?;
+        (from.max(1)..from.saturating_add(count).min(head + 1))
+            .map_while(|h| self.header(h).transpose())
+            .collect()
+    }
+
+    /// All 2k commitments of a block.
+    pub fn commitments(&self, height: u64) -> Result<Option<Vec<Commitment>>> {
+        Ok(self.get(CF_COMMITMENTS, &height_key(height))?.map(|b| {
+            b.chunks_exact(BYTES_PER_G1)
+                .map(|c| Commitment(c.try_into().expect("48-byte chunk")))
+                .collect()
+        }))
+    }
+
+    /// The blob index of a block.
+    pub fn index(&self, height: u64) -> Result<Option<Vec<IndexEntry>>> {
+        Ok(self.get(CF_INDEX, &height_key(height))?.map(|b| {
+            b.chunks_exact(INDEX_ENTRY_BYTES)
+                .map(|e| IndexEntry::from_bytes(e.try_into().expect("56-byte chunk")))
+                .collect()
+        }))
+    }
+
+    fn square_state(&self, height: u64) -> Result<Lookup<()>> {
+        if height == 0 || height > self.head()? {
+            Ok(Lookup::Missing)
+        } else if height < self.pruned_below()? {
+            Ok(Lookup::Pruned)
+        } else {
+            Ok(Lookup::Found(()))
+        }
+    }
+
+    /// One cell with its proof.
+    pub fn cell(&self, height: u64, row: u16, col: u16) -> Result<Lookup<(Box<Cell>, Proof)>> {
+        if let Lookup::Found(()) = self.square_state(height)? {
+            Ok(match self.get(CF_CELLS, &cell_key(height, row, col))? {
+                Some(v) => Lookup::Found(split_cell(&v)?),
+                None => Lookup::Missing,
+            })
+        } else {
+            self.square_state(height).map(|s| match s {
+                Lookup::Pruned => Lookup::Pruned,
+                _ => Lookup::Missing,
+            })
+        }
+    }
+
+    /// A whole row: 128 cells and proofs.
+    pub fn row(&self, height: u64, row: u16) -> Result<Lookup<StoredRow>> {
+        let mut cells = Vec::with_capacity(CELLS_PER_ROW);
+        let mut proofs = Vec::with_capacity(CELLS_PER_ROW);
+        for col in 0..CELLS_PER_ROW as u16 {
+            match self.cell(height, row, col)? {
+                Lookup::Found((c, p)) => {
+                    cells.push(c);
+                    proofs.push(p);
+                }
+                Lookup::Missing => return Ok(Lookup::Missing),
+                Lookup::Pruned => return Ok(Lookup::Pruned),
+            }
+        }
+        Ok(Lookup::Found((cells, proofs)))
+    }
+
+    /// Where a blob with this commitment was included.
+    pub fn blob_location(&self, commitment: &BlobCommitment) -> Result<Option<(u64, u32)>> {
+        Ok(self.get(CF_BY_COMMITMENT, &commitment.0)?.and_then(|v| {
+            Some((
+                read_u64(&v[..8])?,
+                u32::from_be_bytes(v[8..12].try_into().ok()?),
+            ))
+        }))
+    }
+
+    /// Writes a block, its receipts and the new head in one synced batch, and prunes.
+    pub fn put_block(
+        &self,
+        block: &StoredBlock,
+        included: &[(u64, BlobReceipt)],
+        prune_after: Option<u64>,
+    ) -> Result<()> {
+        let height = block.header.height();
+        let mut batch = WriteBatch::default();
+        batch.put_cf(
+            self.cf(CF_HEADERS),
+            height_key(height),
+            block.header.to_bytes(),
+        );
+        let commitments: Vec<u8> = block.commitments.iter().flat_map(|c| c.0).collect();
+        batch.put_cf(self.cf(CF_COMMITMENTS), height_key(height), commitments);
+        if let Some(square) = &block.square {
+            let mut value = Vec::with_capacity(BYTES_PER_CELL + BYTES_PER_G1);
+            for p in square.positions() {
+                value.clear();
+                value.extend_from_slice(square.cell(p.row.into(), p.col.into()));
+                value.extend_from_slice(&square.proof(p.row.into(), p.col.into()).0);
+                batch.put_cf(self.cf(CF_CELLS), cell_key(height, p.row, p.col), &value);
+            }
+        }
+        let index: Vec<u8> = block.index.iter().flat_map(|e| e.to_bytes()).collect();
+        batch.put_cf(self.cf(CF_INDEX), height_key(height), index);
+        for (i, entry) in block.index.iter().enumerate() {
+            let mut loc = height.to_be_bytes().to_vec();
+            loc.extend_from_slice(&(i as u32).to_be_bytes());
+            batch.put_cf(self.cf(CF_BY_COMMITMENT), entry.commitment.0, loc);
+        }
+        for (id, receipt) in included {
+            batch.delete_cf(self.cf(CF_PENDING), id.to_be_bytes());
+            batch.put_cf(
+                self.cf(CF_RECEIPTS),
+                id.to_be_bytes(),
+                serde_json::to_vec(receipt).expect("serialisable"),
+            );
+        }
+        batch.put_cf(self.cf(CF_META), META_HEAD, height.to_be_bytes());
+        if let Some(keep) = prune_after.filter(|&keep| height > keep) {
+            let below = height - keep + 1;
+            let from = self.pruned_below()?;
+            if below > from {
+                batch.delete_range_cf(
+                    self.cf(CF_CELLS),
+                    cell_key(from, 0, 0),
+                    cell_key(below, 0, 0),
+                );
+                batch.put_cf(self.cf(CF_META), META_PRUNED_BELOW, below.to_be_bytes());
+            }
+        }
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        self.db.write_opt(batch, &options).map_err(|e| self.err(e))
+    }
+
+    /// Persists a pending blob (synced) and returns its id, unique even under concurrent calls.
+    pub fn put_pending(&self, blob: &Blob) -> Result<u64> {
+        let id = self.next_pending.fetch_add(1, Ordering::SeqCst);
+        let mut value = blob.namespace.0.to_vec();
+        value.extend_from_slice(&blob.data);
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        self.db
+            .put_cf_opt(self.cf(CF_PENDING), id.to_be_bytes(), value, &options)
+            .map_err(|e| self.err(e))?;
+        Ok(id)
+    }
+
+    /// All pending blobs, oldest first.
+    pub fn pending(&self) -> Result<Vec<(u64, Blob)>> {
+        self.db
+            .iterator_cf(self.cf(CF_PENDING), IteratorMode::Start)
+            .map(|item| {
+                let (k, v) = item.map_err(|e| self.err(e))?;
+                let id = read_u64(&k).ok_or_else(|| NodeError::corrupt("pending", "bad key"))?;
+                if v.len() < 16 {
+                    return Err(NodeError::corrupt("pending", "short value"));
+                }
+                let namespace = Namespace(v[..16].try_into().expect("16 bytes"));
+                Ok((id, Blob::new(namespace, v[16..].to_vec())))
+            })
+            .collect()
+    }
+
+    /// Whether a pending id is still waiting.
+    pub fn is_pending(&self, id: u64) -> Result<bool> {
+        Ok(self.get(CF_PENDING, &id.to_be_bytes())?.is_some())
+    }
+
+    /// The receipt of an included pending id.
+    pub fn receipt(&self, id: u64) -> Result<Option<BlobReceipt>> {
+        self.get(CF_RECEIPTS, &id.to_be_bytes())?
+            .map(|v| serde_json::from_slice(&v).map_err(|e| NodeError::corrupt("receipt", e)))
+            .transpose()
+    }
+}
+
+fn split_cell(v: &[u8]) -> Result<(Box<Cell>, Proof)> {
+    if v.len() != BYTES_PER_CELL + BYTES_PER_G1 {
+        return Err(NodeError::corrupt("cell", format!("{} bytes", v.len())));
+    }
+    let cell: Box<Cell> = Box::new(v[..BYTES_PER_CELL].try_into().expect("2048 bytes"));
+    Ok((
+        cell,
+        Proof(v[BYTES_PER_CELL..].try_into().expect("48 bytes")),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrent_pending_ids_are_unique_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let ids: Vec<u64> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8u8)
+                .map(|t| {
+                    let store = store.clone();
+                    s.spawn(move || {
+                        (0..25u8)
+                            .map(|i| {
+                                store
+                                    .put_pending(&Blob::new(Namespace([t; 16]), vec![i + 1]))
+                                    .unwrap()
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
+        });
+        let mut unique = ids.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), 200, "every submission got its own id");
+        assert_eq!(
+            store.pending().unwrap().len(),
+            200,
+            "no pending blob overwrote another"
+        );
+        drop(store);
+        let reopened = Store::open(dir.path()).unwrap();
+        let next = reopened
+            .put_pending(&Blob::new(Namespace([9; 16]), vec![1]))
+            .unwrap();
+        assert!(
+            next > *unique.last().unwrap(),
+            "ids keep growing across restarts"
+        );
+    }
+}

@@ -1,0 +1,282 @@
+//! Fetching one block's data: all 2k rows, spread across full peers and each verified in one
+//! batch against the header; rows nobody serves are then asked for cell by cell, and the square
+//! is reconstructed from whatever verified cells there are. A peer whose data fails
+//! verification is penalised (and banned), and the data is fetched from another peer.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use futures::{stream, StreamExt};
+use weft_encoding::{
+    constants::{CELLS_PER_ROW, MAX_K},
+    reconstruct, Cell, Position, Proof, RowProver, Sample, SquareCommitments, SquareEncoder,
+    VerifyKey,
+};
+use weft_p2p::{libp2p::PeerId, Misbehaviour};
+use weft_types::{
+    wire::{CellId, CellsRequest, CellsResponse, RowRequest, RowResponse},
+    Header,
+};
+
+use crate::{
+    block::{assemble_block, check_layout, empty_block},
+    error::{NodeError, Result},
+    metrics::Metrics,
+    p2p::NetworkHandle,
+    store::StoredBlock,
+};
+
+/// Rows requested at once.
+const ROWS_IN_FLIGHT: usize = 8;
+
+type Row = (Vec<Cell>, Vec<Proof>);
+
+/// Fetches and verifies blocks.
+pub struct Fetcher {
+    network: NetworkHandle,
+    metrics: Arc<Metrics>,
+    verify_key: Arc<VerifyKey>,
+    /// Built on first reconstruction (it takes seconds and memory).
+    encoder: Option<SquareEncoder>,
+}
+
+impl Fetcher {
+    pub fn new(network: NetworkHandle, metrics: Arc<Metrics>) -> Self {
+        Self {
+            network,
+            metrics,
+            verify_key: Arc::new(VerifyKey::new()),
+            encoder: None,
+        }
+    }
+
+    /// The verified data of the block of `header`.
+    pub async fn block(&mut self, header: &Header) -> Result<StoredBlock> {
+        if header.k() == 0 {
+            return Ok(empty_block(header.clone()));
+        }
+        let commitments = Arc::new(SquareCommitments::new(&header.unsigned.row_commitments)?);
+        let peers = self.network.info().full_peers;
+        if peers.is_empty() {
+            return Err(NodeError::Network("no full peers to fetch from".into()));
+        }
+        let rows = 2 * header.k();
+        let fetched: BTreeMap<usize, Row> = stream::iter(0..rows)
+            .map(|row| self.row(header.height(), row, &peers, commitments.clone()))
+            .buffer_unordered(ROWS_IN_FLIGHT)
+            .filter_map(|r| async move { r })
+            .collect()
+            .await;
+        if fetched.len() == rows {
+            let header = header.clone();
+            return tokio::task::spawn_blocking(move || {
+                assemble_block(header, fetched.into_values().collect())
+            })
+            .await
+            .expect("assembly does not panic");
+        }
+        self.reconstruct(header, fetched, &peers, commitments).await
+    }
+
+    /// One row from the first peer that serves it correctly.
+    async fn row(
+        &self,
+        height: u64,
+        row: usize,
+        peers: &[PeerId],
+        commitments: Arc<SquareCommitments>,
+    ) -> Option<(usize, Row)> {
+        for i in 0..peers.len() {
+            let peer = peers[(row + i) % peers.len()];
+            let req = RowRequest {
+                height,
+                row: row as u16,
+            };
+            let Ok(RowResponse::Row { cells, proofs }) = self.network.row(peer, req).await else {
+                continue;
+            };
+            let (vk, c) = (self.verify_key.clone(), commitments.clone());
+            let verified =
+                tokio::task::spawn_blocking(move || verify_row(&vk, &c, row, cells, proofs))
+                    .await
+                    .expect("verification does not panic");
+            match verified {
+                Ok(data) => {
+                    self.metrics.rows_fetched.inc();
+                    return Some((row, data));
+                }
+                Err(e) => {
+                    tracing::warn!("peer {peer} served row {row} of block {height} that fails verification: {e}");
+                    self.metrics.invalid_data.inc();
+                    self.network.penalise(peer, Misbehaviour::InvalidCell).await;
+                }
+            }
+        }
+        None
+    }
+
+    /// Fills the missing rows cell by cell, then reconstructs.
+    async fn reconstruct(
+        &mut self,
+        header: &Header,
+        rows: BTreeMap<usize, Row>,
+        peers: &[PeerId],
+        commitments: Arc<SquareCommitments>,
+    ) -> Result<StoredBlock> {
+        let mut cells: BTreeMap<Position, Cell> = BTreeMap::new();
+        for (row, (row_cells, _)) in &rows {
+            for (col, cell) in row_cells.iter().enumerate() {
+                cells.insert(Position::new(*row as u16, col as u16), *cell);
+            }
+        }
+        let missing: Vec<usize> = (0..2 * header.k())
+            .filter(|r| !rows.contains_key(r))
+            .collect();
+        for row in missing {
+            for &peer in peers {
+                let wanted: Vec<CellId> = (0..CELLS_PER_ROW as u16)
+                    .filter(|&col| !cells.contains_key(&Position::new(row as u16, col)))
+                    .map(|col| CellId {
+                        row: row as u16,
+                        col,
+                    })
+                    .collect();
+                if wanted.is_empty() {
+                    break;
+                }
+                let req = CellsRequest {
+                    height: header.height(),
+                    cells: wanted.clone(),
+                };
+                let Ok(CellsResponse::Cells(got)) = self.network.cells(peer, req).await else {
+                    continue;
+                };
+                let (vk, c) = (self.verify_key.clone(), commitments.clone());
+                let checked =
+                    tokio::task::spawn_blocking(move || verify_cells(&vk, &c, &wanted, got))
+                        .await
+                        .expect("no panic");
+                let (good, bad) = checked;
+                if bad > 0 {
+                    self.metrics.invalid_data.add(bad as u64);
+                    self.network.penalise(peer, Misbehaviour::InvalidCell).await;
+                }
+                self.metrics.cells_fetched.add(good.len() as u64);
+                cells.extend(good);
+            }
+        }
+        let encoder = self
+            .encoder
+            .get_or_insert_with(|| SquareEncoder::new(Arc::new(RowProver::new())))
+            .clone();
+        let header = header.clone();
+        let block = tokio::task::spawn_blocking(move || -> Result<StoredBlock> {
+            let square = reconstruct(
+                &encoder,
+                &header.unsigned.row_commitments,
+                cells.iter().map(|(p, c)| (*p, c.as_slice())),
+            )?;
+            check_layout(&header, &square)?;
+            let index = weft_encoding::layout::parse_layout(&crate::block::original_data(&square))?;
+            Ok(StoredBlock {
+                header,
+                commitments: square.commitments().to_vec(),
+                square: Some(square),
+                index,
+            })
+        })
+        .await
+        .expect("reconstruction does not panic")?;
+        self.metrics.reconstructions.inc();
+        Ok(block)
+    }
+}
+
+/// Checks a served row (128 cells and proofs) against the header in one batch.
+fn verify_row(
+    vk: &VerifyKey,
+    commitments: &SquareCommitments,
+    row: usize,
+    cells: Vec<Vec<u8>>,
+    proofs: Vec<Vec<u8>>,
+) -> Result<Row> {
+    if cells.len() != CELLS_PER_ROW || proofs.len() != CELLS_PER_ROW {
+        return Err(NodeError::Network(format!(
+            "row with {} cells and {} proofs",
+            cells.len(),
+            proofs.len()
+        )));
+    }
+    let samples: Vec<Sample<'_>> = (0..CELLS_PER_ROW)
+        .map(|col| Sample {
+            row,
+            col,
+            cell: &cells[col],
+            proof: &proofs[col],
+        })
+        .collect();
+    vk.verify_samples(commitments, &samples)?;
+    let cells = cells
+        .iter()
+        .map(|c| {
+            c.as_slice()
+                .try_into()
+                .expect("length checked by verification")
+        })
+        .collect();
+    let proofs = proofs
+        .iter()
+        .map(|p| Proof(p.as_slice().try_into().expect("length checked")))
+        .collect();
+    Ok((cells, proofs))
+}
+
+/// Splits served cells into verified ones and a count of bad ones (wrong position, malformed, or
+/// failing their proof).
+fn verify_cells(
+    vk: &VerifyKey,
+    commitments: &SquareCommitments,
+    wanted: &[CellId],
+    got: Vec<weft_types::wire::CellWithProof>,
+) -> (Vec<(Position, Cell)>, usize) {
+    let (valid, mut bad): (Vec<_>, usize) = {
+        let valid: Vec<_> = got
+            .iter()
+            .filter(|c| {
+                wanted.contains(&c.id)
+                    && c.check_lengths().is_ok()
+                    && usize::from(c.id.row) < 2 * MAX_K
+            })
+            .collect();
+        let bad = got.len() - valid.len();
+        (valid, bad)
+    };
+    let samples: Vec<Sample<'_>> = valid
+        .iter()
+        .map(|c| Sample {
+            row: c.id.row.into(),
+            col: c.id.col.into(),
+            cell: &c.cell,
+            proof: &c.proof,
+        })
+        .collect();
+    let ok: Vec<bool> = if vk.verify_samples(commitments, &samples).is_ok() {
+        vec![true; samples.len()]
+    } else {
+        vk.verify_each(commitments, &samples)
+            .iter()
+            .map(Result::is_ok)
+            .collect()
+    };
+    let mut good = Vec::new();
+    for (c, ok) in valid.iter().zip(ok) {
+        if ok {
+            good.push((
+                Position::new(c.id.row, c.id.col),
+                c.cell.as_slice().try_into().expect("length checked"),
+            ));
+        } else {
+            bad += 1;
+        }
+    }
+    (good, bad)
+}

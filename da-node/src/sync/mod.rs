@@ -1,0 +1,153 @@
+//! Following the producer. Headers come by gossip and, for anything missed (a node started
+//! late, a gap), by range requests; each must verify and extend the stored chain. Each block's
+//! data is then fetched from peers (see [`fetch`]), verified against the header, stored and
+//! served in turn.
+
+mod fetch;
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use tokio::{sync::mpsc, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+use weft_encoding::layout::Digest32;
+use weft_p2p::Misbehaviour;
+use weft_types::{
+    wire::{HeadersRequest, HeadersResponse, MAX_HEADERS_PER_REQUEST},
+    Header, ProducerKey, GENESIS_PARENT,
+};
+
+use crate::{
+    metrics::Metrics,
+    p2p::{NetEvent, NetworkHandle},
+    store::Store,
+};
+
+/// How often to look for missed headers when gossip is quiet.
+const SYNC_INTERVAL: Duration = Duration::from_millis(500);
+/// Most verified headers kept ahead of the stored head.
+const MAX_HEADERS_AHEAD: usize = 4096;
+
+/// Everything the syncer needs.
+#[derive(Debug)]
+pub struct SyncArgs {
+    /// Where blocks go.
+    pub store: Store,
+    /// Where data comes from.
+    pub network: NetworkHandle,
+    /// Verified gossiped headers.
+    pub events: mpsc::Receiver<NetEvent>,
+    /// The producer followed.
+    pub producer: ProducerKey,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Pruning window.
+    pub prune_after: Option<u64>,
+    /// Stops the syncer.
+    pub cancel: CancellationToken,
+}
+
+/// Starts the syncer task.
+pub fn spawn(args: SyncArgs) -> JoinHandle<()> {
+    tokio::spawn(run(args))
+}
+
+async fn run(mut args: SyncArgs) {
+    let mut ahead: BTreeMap<u64, Header> = BTreeMap::new();
+    let mut fetcher = fetch::Fetcher::new(args.network.clone(), args.metrics.clone());
+    let mut tick = tokio::time::interval(SYNC_INTERVAL);
+    loop {
+        tokio::select! {
+            () = args.cancel.cancelled() => break,
+            Some(NetEvent::Header { header, .. }) = args.events.recv() => {
+                if ahead.len() < MAX_HEADERS_AHEAD {
+                    ahead.insert(header.height(), header);
+                }
+            }
+            _ = tick.tick() => {}
+        }
+        if let Err(e) = advance(&args, &mut ahead, &mut fetcher).await {
+            tracing::warn!("sync: {e}");
+        }
+    }
+    tracing::debug!("syncer stopped");
+}
+
+/// Stores as many consecutive blocks as are available.
+async fn advance(
+    args: &SyncArgs,
+    ahead: &mut BTreeMap<u64, Header>,
+    fetcher: &mut fetch::Fetcher,
+) -> crate::error::Result<()> {
+    loop {
+        if args.cancel.is_cancelled() {
+            return Ok(());
+        }
+        let head = args.store.head()?;
+        ahead.retain(|h, _| *h > head);
+        let next = head + 1;
+        if !ahead.contains_key(&next) {
+            request_headers(args, next, ahead).await;
+        }
+        let Some(header) = ahead.remove(&next) else {
+            return Ok(());
+        };
+        let parent = args.store.header(head)?;
+        let linked = match &parent {
+            Some(p) => header.follows(p),
+            None => next == 1 && header.unsigned.parent_hash == Digest32(GENESIS_PARENT),
+        };
+        if !linked {
+            tracing::warn!("header {next} does not extend the stored chain; dropped");
+            continue;
+        }
+        let block = match fetcher.block(&header).await {
+            Ok(block) => block,
+            Err(e) => {
+                ahead.insert(next, header);
+                return Err(e);
+            }
+        };
+        let store = args.store.clone();
+        let prune = args.prune_after;
+        tokio::task::spawn_blocking(move || store.put_block(&block, &[], prune))
+            .await
+            .expect("store write does not panic")?;
+        args.metrics.blocks_synced.inc();
+        args.metrics.head_height.set(next);
+        args.metrics.head_k.set(header.k() as u64);
+        tracing::info!(height = next, k = header.k(), "synced block");
+    }
+}
+
+/// Asks full peers for verified headers from `from` on.
+async fn request_headers(args: &SyncArgs, from: u64, ahead: &mut BTreeMap<u64, Header>) {
+    for peer in args.network.info().full_peers {
+        let req = HeadersRequest {
+            from,
+            count: MAX_HEADERS_PER_REQUEST,
+        };
+        let Ok(HeadersResponse::Headers(raw)) = args.network.headers(peer, req).await else {
+            continue;
+        };
+        let mut got = false;
+        for bytes in raw {
+            match Header::from_bytes(&bytes).and_then(|h| h.verify(&args.producer).map(|()| h)) {
+                Ok(h) if h.height() >= from => {
+                    got |= h.height() == from;
+                    ahead.insert(h.height(), h);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!("peer {peer} served an invalid header: {e}");
+                    args.network
+                        .penalise(peer, Misbehaviour::InvalidHeader)
+                        .await;
+                    break;
+                }
+            }
+        }
+        if got {
+            return;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Light-client benchmarks: verification cost per sample (batches of 32, header commitments
+//! decoded once as a light client does) and the time from a header's arrival to the target
+//! confidence over loopback (producer + two full nodes + light client, in-process).
+//!
+//! `cargo bench -p weft-light --bench sampling`; results in docs/BENCHMARKS.md.
+
+use std::{sync::Arc, time::Duration};
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use futures::StreamExt;
+use rand::{seq::index::sample, Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use weft_encoding::{
+    constants::BYTES_PER_ROW, RowProver, Sample, SquareCommitments, SquareEncoder, VerifyKey,
+};
+use weft_light::{LightClient, LightConfig, LightEvent};
+use weft_node::{Node, NodeConfig};
+
+fn verify_per_sample(c: &mut Criterion) {
+    let mut g = c.benchmark_group("verify_batch_of_32");
+    g.throughput(Throughput::Elements(32));
+    let encoder = SquareEncoder::new(Arc::new(RowProver::new()));
+    let vk = VerifyKey::new();
+    for k in [1usize, 8, 64] {
+        let mut rng = ChaCha20Rng::seed_from_u64(k as u64);
+        let rows: Vec<Vec<u8>> = (0..k)
+            .map(|_| {
+                let mut r = vec![0u8; BYTES_PER_ROW];
+                rng.fill(&mut r[..]);
+                r.chunks_exact_mut(32).for_each(|e| e[0] = 0);
+                r
+            })
+            .collect();
+        let refs: Vec<&[u8]> = rows.iter().map(Vec::as_slice).collect();
+        let square = encoder.encode_bytes(&refs).unwrap();
+        let header = SquareCommitments::new(square.original_commitments()).unwrap();
+        let picks: Vec<(usize, usize)> = sample(&mut rng, 2 * k * 128, 32)
+            .into_iter()
+            .map(|i| (i / 128, i % 128))
+            .collect();
+        let samples: Vec<Sample<'_>> = picks
+            .iter()
+            .map(|&(row, col)| Sample {
+                row,
+                col,
+                cell: square.cell(row, col),
+                proof: &square.proof(row, col).0,
+            })
+            .collect();
+        g.bench_with_input(BenchmarkId::from_parameter(k), &k, |b, _| {
+            b.iter(|| vk.verify_samples(&header, &samples).unwrap())
+        });
+    }
+    g.finish();
+}
+
+fn header_to_confidence(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (producer, nodes, client, mut events) = rt.block_on(async {
+        let config = |i: usize| NodeConfig {
+            data_dir: dirs[i].path().into(),
+            http: "127.0.0.1:0".parse().unwrap(),
+            block_time: Duration::from_millis(500),
+            max_k: 8,
+            max_blob_size: 512 * 1024,
+            ..NodeConfig::default()
+        };
+        let producer = Node::start(config(0)).await.unwrap();
+        let mut nodes = Vec::new();
+        for i in 1..3 {
+            let follower = NodeConfig {
+                bootstrap: vec![producer.tcp_addr().to_string()],
+                producer_key: Some(producer.producer_key()),
+                ..config(i)
+            };
+            nodes.push(Node::start(follower).await.unwrap());
+        }
+        let mut light = LightConfig::new(
+            nodes
+                .iter()
+                .map(Node::tcp_addr)
+                .chain([producer.tcp_addr()])
+                .collect(),
+            producer.producer_key(),
+        );
+        light.from = Some(1);
+        let mut client = LightClient::start(light).await.unwrap();
+        let events = client.events().unwrap();
+        (producer, nodes, client, events)
+    });
+    let http = reqwest::Client::new();
+    let mut g = c.benchmark_group("header_to_target_confidence");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10));
+    for size in [4096usize, 400_000] {
+        g.bench_with_input(BenchmarkId::new("loopback_3_full_nodes", size), &size, |b, &size| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let mut total = Duration::ZERO;
+                    for i in 0..iters {
+                        let body = serde_json::json!({ "namespace": format!("{:032x}", i % 7 + 1), "data": STANDARD.encode(vec![i as u8; size]) });
+                        let receipt: serde_json::Value =
+                            http.post(format!("{}/v1/blobs", producer.url())).json(&body).send().await.unwrap().json().await.unwrap();
+                        let height = receipt["height"].as_u64().unwrap();
+                        loop {
+                            let Some(LightEvent::Height(r)) = events.next().await else { panic!("light client stopped") };
+                            if r.height == height && r.verdict.is_final() {
+                                assert_eq!(r.verdict, weft_light::Verdict::Available);
+                                total += Duration::from_millis(r.ms);
+                                break;
+                            }
+                        }
+                    }
+                    total
+                })
+            });
+        });
+    }
+    g.finish();
+    rt.block_on(async move {
+        client.stop().await;
+        for n in nodes {
+            n.stop().await;
+        }
+        producer.stop().await;
+    });
+}
+
+criterion_group!(benches, verify_per_sample, header_to_confidence);
+criterion_main!(benches);

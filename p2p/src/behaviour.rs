@@ -1,0 +1,143 @@
+//! The network behaviour every Weft peer runs. Full nodes serve the request-response protocols;
+//! light clients only ask.
+
+use std::time::Duration;
+
+use libp2p::{
+    allow_block_list, connection_limits, gossipsub, identify,
+    identity::Keypair,
+    kad, ping,
+    request_response::{self, ProtocolSupport},
+    swarm::NetworkBehaviour,
+    StreamProtocol,
+};
+use sha2::{Digest, Sha256};
+use weft_types::wire::{
+    CELLS_TIME_LIMIT, HEADERS_TIME_LIMIT, HEADER_SIZE_LIMIT, HEADER_TOPIC, KAD_PROTOCOL,
+    ROW_TIME_LIMIT,
+};
+
+use crate::codec::{Cells, Headers, LimitedCodec, Rows, Spec};
+
+/// Identify protocol version string.
+const IDENTIFY_PROTOCOL: &str = "/weft/id/1.0.0";
+/// Connections allowed per peer.
+const MAX_CONNECTIONS_PER_PEER: u32 = 2;
+/// Connections allowed in all.
+const MAX_CONNECTIONS: u32 = 512;
+/// Concurrent inbound or outbound streams per request-response protocol and connection.
+const MAX_CONCURRENT_STREAMS: usize = 64;
+
+/// Whether this peer serves data or only asks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A full node: serves headers, cells and rows; Kademlia server.
+    Full,
+    /// A light client: asks only; Kademlia client.
+    Light,
+}
+
+/// The header gossip topic.
+pub fn header_topic() -> gossipsub::IdentTopic {
+    gossipsub::IdentTopic::new(HEADER_TOPIC)
+}
+
+/// Everything a Weft peer speaks.
+#[derive(NetworkBehaviour)]
+pub struct Behaviour {
+    /// Banned peers are refused here.
+    pub blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
+    /// Connection caps.
+    pub limits: connection_limits::Behaviour,
+    /// Exchanges addresses and protocols.
+    pub identify: identify::Behaviour,
+    /// Liveness.
+    pub ping: ping::Behaviour,
+    /// Peer discovery.
+    pub kad: kad::Behaviour<kad::store::MemoryStore>,
+    /// Header gossip, validated before forwarding.
+    pub gossipsub: gossipsub::Behaviour,
+    /// Header ranges.
+    pub headers: request_response::Behaviour<LimitedCodec<Headers>>,
+    /// Batches of cells.
+    pub cells: request_response::Behaviour<LimitedCodec<Cells>>,
+    /// Whole rows.
+    pub rows: request_response::Behaviour<LimitedCodec<Rows>>,
+}
+
+impl std::fmt::Debug for Behaviour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Behaviour").finish_non_exhaustive()
+    }
+}
+
+fn request_response<S: Spec>(
+    role: Role,
+    timeout: Duration,
+) -> request_response::Behaviour<LimitedCodec<S>> {
+    let support = match role {
+        Role::Full => ProtocolSupport::Full,
+        Role::Light => ProtocolSupport::Outbound,
+    };
+    request_response::Behaviour::new(
+        [(StreamProtocol::new(S::PROTOCOL), support)],
+        request_response::Config::default()
+            .with_request_timeout(timeout)
+            .with_max_concurrent_streams(MAX_CONCURRENT_STREAMS),
+    )
+}
+
+impl Behaviour {
+    /// The behaviour for a peer of the given role. `agent` goes into identify.
+    pub fn new(key: &Keypair, role: Role, agent: &str) -> Result<Self, crate::Error> {
+        let peer_id = key.public().to_peer_id();
+        let gossip_config = gossipsub::ConfigBuilder::default()
+            .heartbeat_interval(Duration::from_millis(700))
+            .validation_mode(gossipsub::ValidationMode::Strict)
+            .validate_messages()
+            .max_transmit_size(HEADER_SIZE_LIMIT + 1024)
+            // Content-addressed ids: the same header from two peers is one message.
+            .message_id_fn(|m: &gossipsub::Message| {
+                gossipsub::MessageId::from(Sha256::digest(&m.data)[..20].to_vec())
+            })
+            .build()
+            .map_err(|e| crate::Error::Behaviour(e.to_string()))?;
+        let mut gossipsub = gossipsub::Behaviour::new(
+            gossipsub::MessageAuthenticity::Signed(key.clone()),
+            gossip_config,
+        )
+        .map_err(|e| crate::Error::Behaviour(e.to_string()))?;
+        gossipsub
+            .subscribe(&header_topic())
+            .map_err(|e| crate::Error::Behaviour(e.to_string()))?;
+
+        let mut kad = kad::Behaviour::with_config(
+            peer_id,
+            kad::store::MemoryStore::new(peer_id),
+            kad::Config::new(StreamProtocol::new(KAD_PROTOCOL)),
+        );
+        kad.set_mode(Some(match role {
+            Role::Full => kad::Mode::Server,
+            Role::Light => kad::Mode::Client,
+        }));
+
+        Ok(Self {
+            blocked: allow_block_list::Behaviour::default(),
+            limits: connection_limits::Behaviour::new(
+                connection_limits::ConnectionLimits::default()
+                    .with_max_established_per_peer(Some(MAX_CONNECTIONS_PER_PEER))
+                    .with_max_established(Some(MAX_CONNECTIONS)),
+            ),
+            identify: identify::Behaviour::new(
+                identify::Config::new(IDENTIFY_PROTOCOL.to_string(), key.public())
+                    .with_agent_version(agent.to_string()),
+            ),
+            ping: ping::Behaviour::new(ping::Config::new()),
+            kad,
+            gossipsub,
+            headers: request_response(role, HEADERS_TIME_LIMIT),
+            cells: request_response(role, CELLS_TIME_LIMIT),
+            rows: request_response(role, ROW_TIME_LIMIT),
+        })
+    }
+}

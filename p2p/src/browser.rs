@@ -1,0 +1,36 @@
+//! The browser swarm: WebSocket (websys) with noise and yamux.
+
+use std::time::Duration;
+
+use libp2p::{
+    core::upgrade::Version, identity::Keypair, noise, websocket_websys, yamux, Swarm, SwarmBuilder,
+    Transport,
+};
+
+use crate::{behaviour::Behaviour, Error, Role};
+
+/// Builds a swarm for the browser: WebSocket only.
+pub fn build_swarm(
+    key: Keypair,
+    role: Role,
+    agent: &str,
+    idle_timeout: Duration,
+) -> Result<Swarm<Behaviour>, Error> {
+    Ok(SwarmBuilder::with_existing_identity(key)
+        .with_wasm_bindgen()
+        .with_other_transport(|key| {
+            Ok(websocket_websys::Transport::default()
+                .upgrade(Version::V1Lazy)
+                .authenticate(noise::Config::new(key)?)
+                .multiplex(yamux::Config::default())
+                .boxed())
+        })
+        .map_err(|e| Error::Transport(e.to_string()))?
+        .with_behaviour(|key| {
+            Behaviour::new(key, role, agent)
+                .map_err(Box::<dyn std::error::Error + Send + Sync>::from)
+        })
+        .map_err(|e| Error::Behaviour(e.to_string()))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(idle_timeout))
+        .build())
+}

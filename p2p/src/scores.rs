@@ -1,0 +1,95 @@
+//! Peer scores: each misbehaviour costs points; a peer that falls to the ban threshold is
+//! disconnected and refused.
+
+use std::collections::HashMap;
+
+use libp2p::PeerId;
+
+/// Something a peer did wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Misbehaviour {
+    /// Gossiped or served a header that fails verification.
+    InvalidHeader,
+    /// Served a cell or row whose KZG proof fails: provable fraud.
+    InvalidCell,
+    /// Served bytes that do not decode, or a frame over the limit.
+    MalformedMessage,
+    /// Exceeded its request rate.
+    RateLimited,
+    /// Failed to answer in time.
+    Timeout,
+}
+
+impl Misbehaviour {
+    /// Points lost.
+    pub const fn penalty(self) -> i32 {
+        match self {
+            Self::InvalidHeader | Self::InvalidCell => 100,
+            Self::MalformedMessage => 50,
+            Self::RateLimited => 5,
+            Self::Timeout => 2,
+        }
+    }
+}
+
+/// What to do with the peer after a penalty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Keep talking to it.
+    Keep,
+    /// Disconnect and refuse it.
+    Ban,
+}
+
+/// Scores of all peers (starting at 0; ban at −100).
+#[derive(Debug, Default)]
+pub struct PeerScores {
+    scores: HashMap<PeerId, i32>,
+}
+
+/// Score at or below which a peer is banned.
+pub const BAN_THRESHOLD: i32 = -100;
+
+impl PeerScores {
+    /// Records a misbehaviour and says whether to ban.
+    pub fn penalise(&mut self, peer: PeerId, what: Misbehaviour) -> Verdict {
+        let score = self.scores.entry(peer).or_insert(0);
+        *score -= what.penalty();
+        if *score <= BAN_THRESHOLD {
+            Verdict::Ban
+        } else {
+            Verdict::Keep
+        }
+    }
+
+    /// A peer's score.
+    pub fn score(&self, peer: &PeerId) -> i32 {
+        self.scores.get(peer).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fraud_bans_at_once_and_small_faults_add_up() {
+        let mut scores = PeerScores::default();
+        let (liar, slow) = (PeerId::random(), PeerId::random());
+        assert_eq!(
+            scores.penalise(liar, Misbehaviour::InvalidCell),
+            Verdict::Ban
+        );
+        for _ in 0..19 {
+            assert_eq!(
+                scores.penalise(slow, Misbehaviour::RateLimited),
+                Verdict::Keep
+            );
+        }
+        assert_eq!(
+            scores.penalise(slow, Misbehaviour::RateLimited),
+            Verdict::Ban
+        );
+        assert_eq!(scores.score(&slow), -100);
+    }
+}

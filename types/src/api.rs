@@ -1,0 +1,142 @@
+//! JSON bodies of the HTTP API (described in docs/openapi.yaml). Field names here are a public
+//! interface: extend, never rename.
+
+use serde::{Deserialize, Serialize};
+use weft_encoding::{
+    layout::{BlobCommitment, Namespace, NamespaceProof},
+    Commitment, Proof,
+};
+
+use crate::{header::Header, ProducerKey};
+use weft_encoding::layout::Digest32;
+
+/// `POST /v1/blobs` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitBlob {
+    /// 32 hex characters (`0x` optional).
+    pub namespace: String,
+    /// Standard base64.
+    pub data: String,
+}
+
+/// `200` answer to `POST /v1/blobs`: the blob is in a stored block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobReceipt {
+    /// Height of the block.
+    pub height: u64,
+    /// The blob's namespace.
+    pub namespace: Namespace,
+    /// The blob's commitment.
+    pub commitment: BlobCommitment,
+    /// The blob's position in the block's index.
+    pub index: u32,
+}
+
+/// `202` answer to `POST /v1/blobs?wait=false`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitAccepted {
+    /// Id for `GET /v1/blobs/status/{id}`.
+    pub id: String,
+    /// The blob's commitment.
+    pub commitment: BlobCommitment,
+}
+
+/// `GET /v1/blobs/status/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    /// The id.
+    pub id: String,
+    /// `pending` or `included`.
+    pub status: String,
+    /// Where it was included, once it is.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub receipt: Option<BlobReceipt>,
+}
+
+/// One blob as served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobView {
+    /// Height of its block.
+    pub height: u64,
+    /// Position in the block's index.
+    pub index: u32,
+    /// Namespace.
+    pub namespace: Namespace,
+    /// Commitment.
+    pub commitment: BlobCommitment,
+    /// Standard base64.
+    pub data: String,
+}
+
+/// `GET /v1/blobs/{height}/{namespace}`: every blob of the namespace with the completeness proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceBlobs {
+    /// Height.
+    pub height: u64,
+    /// Namespace.
+    pub namespace: Namespace,
+    /// The blobs, in index order.
+    pub blobs: Vec<BlobView>,
+    /// Proof against the header's `index_root` and `blob_count` (docs/PROTOCOL.md §5).
+    pub proof: NamespaceProof,
+}
+
+/// `GET /v1/headers/head` and `/v1/headers/{height}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderView {
+    /// The header's fields (`height`, `k`, `row_commitments`, … and `signature`).
+    #[serde(flatten)]
+    pub header: Header,
+    /// Its hash.
+    pub hash: Digest32,
+}
+
+impl From<Header> for HeaderView {
+    fn from(header: Header) -> Self {
+        let hash = header.hash();
+        Self { header, hash }
+    }
+}
+
+/// `GET /v1/cells/{height}/{row}/{col}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellView {
+    /// Row in `0..2k`.
+    pub row: u16,
+    /// Column in `0..128`.
+    pub col: u16,
+    /// That row's commitment (extended rows included).
+    pub commitment: Commitment,
+    /// The cell, `0x`-hex.
+    pub cell: String,
+    /// The proof.
+    pub proof: Proof,
+}
+
+/// `GET /v1/node/info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    /// libp2p peer id.
+    pub peer_id: String,
+    /// Multiaddrs with `/p2p/<peer id>`: TCP, QUIC and the browser-facing WebSocket one.
+    pub listen_addrs: Vec<String>,
+    /// The producer's key.
+    pub producer_key: ProducerKey,
+    /// `producer` or `full`.
+    pub role: String,
+    /// Height of the newest stored block (0 before the first).
+    pub head: u64,
+    /// The WebSocket multiaddr browsers dial.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ws_addr: Option<String>,
+    /// Connected peers.
+    #[serde(default)]
+    pub peers: usize,
+}
+
+/// Body of every 4xx/5xx answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What went wrong and why.
+    pub error: String,
+}

@@ -1,0 +1,266 @@
+//! The block header: height, parent, time, the square's k row commitments, the blob index root,
+//! the producer's key and its Ed25519 signature over a canonical encoding.
+
+use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use weft_encoding::{
+    constants::{BYTES_PER_G1, MAX_K},
+    layout::{index_root, Digest32},
+    Commitment,
+};
+
+use crate::error::{Error, Result};
+
+/// Domain tag at the start of the canonical encoding (also fixes the version).
+pub const HEADER_DOMAIN: &[u8; 14] = b"WEFT_HEADER_V1";
+/// Parent hash of the first block (height 1).
+pub const GENESIS_PARENT: [u8; 32] = [0u8; 32];
+/// Bytes of a header's canonical encoding without commitments, and of the signature.
+const FIXED_BYTES: usize = 14 + 8 + 32 + 8 + 2 + 4 + 32 + 32;
+const SIGNATURE_BYTES: usize = 64;
+
+/// Declares a hex newtype like the encoding crate's (its macro is private to it).
+macro_rules! weft_encoding_hex {
+    ($(#[$meta:meta])* $name:ident, $len:expr) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name(pub [u8; $len]);
+        impl $name {
+            /// `0x`-hex.
+            pub fn to_hex(&self) -> String {
+                format!("0x{}", hex::encode(self.0))
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.to_hex())
+            }
+        }
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.to_hex())
+            }
+        }
+        impl std::str::FromStr for $name {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                weft_encoding::decode_hex_array(s).map(Self).map_err(|e| Error::BadKey(e.to_string()))
+            }
+        }
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(&self.to_hex())
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+weft_encoding_hex!(
+    /// A producer's Ed25519 public key (32 bytes).
+    ProducerKey,
+    32
+);
+weft_encoding_hex!(
+    /// An Ed25519 signature (64 bytes).
+    Signature,
+    64
+);
+
+impl ProducerKey {
+    /// The key of a signing key.
+    pub fn of(key: &SigningKey) -> Self {
+        Self(key.verifying_key().to_bytes())
+    }
+
+    fn verifying_key(&self) -> Result<VerifyingKey> {
+        VerifyingKey::from_bytes(&self.0).map_err(|e| Error::BadKey(e.to_string()))
+    }
+}
+
+/// Everything in a header but the signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnsignedHeader {
+    /// Height; the first block is 1.
+    pub height: u64,
+    /// Hash of the previous header ([`GENESIS_PARENT`] for height 1).
+    pub parent_hash: Digest32,
+    /// Milliseconds since the Unix epoch, at production.
+    pub timestamp_ms: u64,
+    /// Original rows; 0 for a block without blobs.
+    pub k: u16,
+    /// The k original row commitments.
+    pub row_commitments: Vec<Commitment>,
+    /// Blobs in the square.
+    pub blob_count: u32,
+    /// Root of the blob index (docs/PROTOCOL.md §5).
+    pub index_root: Digest32,
+    /// The producer's key.
+    pub producer: ProducerKey,
+}
+
+/// A signed header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// The signed content.
+    #[serde(flatten)]
+    pub unsigned: UnsignedHeader,
+    /// Ed25519 signature over [`UnsignedHeader::canonical_bytes`].
+    pub signature: Signature,
+}
+
+impl UnsignedHeader {
+    /// `HEADER_DOMAIN ‖ u64be(height) ‖ parent_hash ‖ u64be(timestamp_ms) ‖ u16be(k) ‖
+    /// commitments (48 bytes each) ‖ u32be(blob_count) ‖ index_root ‖ producer`.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(FIXED_BYTES + BYTES_PER_G1 * self.row_commitments.len());
+        out.extend_from_slice(HEADER_DOMAIN);
+        out.extend_from_slice(&self.height.to_be_bytes());
+        out.extend_from_slice(&self.parent_hash.0);
+        out.extend_from_slice(&self.timestamp_ms.to_be_bytes());
+        out.extend_from_slice(&self.k.to_be_bytes());
+        for c in &self.row_commitments {
+            out.extend_from_slice(c.as_bytes());
+        }
+        out.extend_from_slice(&self.blob_count.to_be_bytes());
+        out.extend_from_slice(&self.index_root.0);
+        out.extend_from_slice(&self.producer.0);
+        out
+    }
+
+    /// Signs the header.
+    pub fn sign(self, key: &SigningKey) -> Header {
+        let signature = Signature(key.sign(&self.canonical_bytes()).to_bytes());
+        Header {
+            unsigned: self,
+            signature,
+        }
+    }
+}
+
+impl Header {
+    /// Height.
+    pub const fn height(&self) -> u64 {
+        self.unsigned.height
+    }
+
+    /// k (0 for an empty block).
+    pub fn k(&self) -> usize {
+        usize::from(self.unsigned.k)
+    }
+
+    /// `SHA-256` of the canonical encoding: the block hash, which children name as parent.
+    pub fn hash(&self) -> Digest32 {
+        Digest32(Sha256::digest(self.unsigned.canonical_bytes()).into())
+    }
+
+    /// Wire form: canonical encoding followed by the 64-byte signature.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = self.unsigned.canonical_bytes();
+        out.extend_from_slice(&self.signature.0);
+        out
+    }
+
+    /// Parses the wire form; checks its shape (not the signature: see [`Self::verify`]).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let min = FIXED_BYTES + SIGNATURE_BYTES;
+        if bytes.len() < min {
+            return Err(Error::Length {
+                what: "header",
+                expected: min,
+                got: bytes.len(),
+            });
+        }
+        if &bytes[..14] != HEADER_DOMAIN {
+            return Err(Error::Version(u16::from_be_bytes([bytes[12], bytes[13]])));
+        }
+        let mut at = 14;
+        let mut take = |n: usize| {
+            let s = &bytes[at..at + n];
+            at += n;
+            s
+        };
+        let height = u64::from_be_bytes(take(8).try_into().expect("8"));
+        let parent_hash = Digest32(take(32).try_into().expect("32"));
+        let timestamp_ms = u64::from_be_bytes(take(8).try_into().expect("8"));
+        let k = u16::from_be_bytes(take(2).try_into().expect("2"));
+        if k != 0 && (!k.is_power_of_two() || usize::from(k) > MAX_K) {
+            return Err(Error::InvalidK(k));
+        }
+        let expected = min + BYTES_PER_G1 * usize::from(k);
+        if bytes.len() != expected {
+            return Err(Error::Length {
+                what: "header",
+                expected,
+                got: bytes.len(),
+            });
+        }
+        let row_commitments = (0..k)
+            .map(|_| Commitment(take(BYTES_PER_G1).try_into().expect("48")))
+            .collect();
+        let blob_count = u32::from_be_bytes(take(4).try_into().expect("4"));
+        let index_root = Digest32(take(32).try_into().expect("32"));
+        let producer = ProducerKey(take(32).try_into().expect("32"));
+        let signature = Signature(take(SIGNATURE_BYTES).try_into().expect("64"));
+        Ok(Self {
+            unsigned: UnsignedHeader {
+                height,
+                parent_hash,
+                timestamp_ms,
+                k,
+                row_commitments,
+                blob_count,
+                index_root,
+                producer,
+            },
+            signature,
+        })
+    }
+
+    /// Checks everything a header can prove about itself: the producer is `expected`, k and the
+    /// commitments are well formed, an empty block is empty, and the signature verifies.
+    pub fn verify(&self, expected: &ProducerKey) -> Result<()> {
+        let u = &self.unsigned;
+        if u.producer != *expected {
+            return Err(Error::WrongProducer {
+                expected: expected.to_hex(),
+                got: u.producer.to_hex(),
+            });
+        }
+        if u.k != 0 && (!u.k.is_power_of_two() || usize::from(u.k) > MAX_K) {
+            return Err(Error::InvalidK(u.k));
+        }
+        if u.row_commitments.len() != usize::from(u.k) {
+            return Err(Error::Length {
+                what: "row commitments",
+                expected: usize::from(u.k),
+                got: u.row_commitments.len(),
+            });
+        }
+        if u.k == 0 && (u.blob_count != 0 || u.index_root.0 != index_root(&[])) {
+            return Err(Error::EmptyBlockWithData {
+                blob_count: u.blob_count,
+            });
+        }
+        let signature = ed25519_dalek::Signature::from_bytes(&self.signature.0);
+        u.producer
+            .verifying_key()?
+            .verify(&u.canonical_bytes(), &signature)
+            .map_err(|_| Error::BadSignature { height: u.height })?;
+        for (index, c) in u.row_commitments.iter().enumerate() {
+            weft_encoding::field::g1_from_bytes(c.as_bytes())
+                .map_err(|reason| Error::BadCommitment { index, reason })?;
+        }
+        Ok(())
+    }
+
+    /// True if `self` directly follows `parent`.
+    pub fn follows(&self, parent: &Self) -> bool {
+        self.height() == parent.height() + 1 && self.unsigned.parent_hash == parent.hash()
+    }
+}

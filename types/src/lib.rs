@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+
+pub mod api;
+mod error;
+mod header;
+pub mod wire;
+
+pub use error::{Error, Result};
+pub use header::{Header, ProducerKey, Signature, UnsignedHeader, GENESIS_PARENT, HEADER_DOMAIN};
+pub use weft_encoding as encoding;

@@ -1,0 +1,271 @@
+//! The p2p protocols: gossip of headers, and request-response for header ranges, batches of
+//! cells with proofs, and whole rows. Each protocol's size and time limits are named here, next
+//! to the codec that enforces them.
+
+use std::time::Duration;
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use weft_encoding::constants::{BYTES_PER_CELL, BYTES_PER_G1, CELLS_PER_ROW, MAX_K};
+
+use crate::error::{Error, Result};
+
+/// Gossipsub topic for new headers.
+pub const HEADER_TOPIC: &str = "/weft/headers/1";
+/// Request-response protocol for header ranges.
+pub const HEADERS_PROTOCOL: &str = "/weft/header-range/1";
+/// Request-response protocol for batches of cells with proofs.
+pub const CELLS_PROTOCOL: &str = "/weft/cells/1";
+/// Request-response protocol for whole rows.
+pub const ROW_PROTOCOL: &str = "/weft/row/1";
+/// Kademlia protocol name.
+pub const KAD_PROTOCOL: &str = "/weft/kad/1.0.0";
+
+/// Largest header on the wire (k = 128), and the gossip message limit.
+pub const HEADER_SIZE_LIMIT: usize = 14 + 8 + 32 + 8 + 2 + 4 + 32 + 32 + 64 + MAX_K * BYTES_PER_G1;
+
+/// Most headers one range request may ask for.
+pub const MAX_HEADERS_PER_REQUEST: u32 = 64;
+/// Largest header-range request, in bytes.
+pub const HEADERS_REQUEST_SIZE_LIMIT: usize = 64;
+/// Largest header-range response, in bytes.
+pub const HEADERS_RESPONSE_SIZE_LIMIT: usize =
+    MAX_HEADERS_PER_REQUEST as usize * (HEADER_SIZE_LIMIT + 8) + 64;
+/// Time allowed for a header-range exchange.
+pub const HEADERS_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// Most cells one request may ask for.
+pub const MAX_CELLS_PER_REQUEST: usize = 128;
+/// Largest cells request, in bytes.
+pub const CELLS_REQUEST_SIZE_LIMIT: usize = 16 + MAX_CELLS_PER_REQUEST * 8;
+/// Largest cells response, in bytes.
+pub const CELLS_RESPONSE_SIZE_LIMIT: usize =
+    MAX_CELLS_PER_REQUEST * (BYTES_PER_CELL + BYTES_PER_G1 + 16) + 64;
+/// Time allowed for a cells exchange.
+pub const CELLS_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// Largest row request, in bytes.
+pub const ROW_REQUEST_SIZE_LIMIT: usize = 32;
+/// Largest row response: 128 cells and 128 proofs.
+pub const ROW_RESPONSE_SIZE_LIMIT: usize = CELLS_PER_ROW * (BYTES_PER_CELL + BYTES_PER_G1 + 8) + 64;
+/// Time allowed for a row exchange.
+pub const ROW_TIME_LIMIT: Duration = Duration::from_secs(20);
+
+/// Requests a peer may make per second, per protocol, on average.
+pub const PEER_REQUESTS_PER_SECOND: u32 = 50;
+/// Requests a peer may make in a burst, per protocol.
+pub const PEER_REQUEST_BURST: u32 = 200;
+
+/// Why a request got no data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Refusal {
+    /// The height is not known (yet) to the serving node.
+    NotFound,
+    /// The block's data was pruned; its header remains.
+    Pruned,
+    /// The peer exceeded its request rate; retry later.
+    RateLimited,
+    /// The request was malformed or out of range.
+    BadRequest,
+}
+
+/// Asks for headers `from .. from + count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadersRequest {
+    /// First height.
+    pub from: u64,
+    /// How many (at most [`MAX_HEADERS_PER_REQUEST`]).
+    pub count: u32,
+}
+
+/// Headers in wire form (see `Header::to_bytes`), ascending, possibly fewer than asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HeadersResponse {
+    /// The headers.
+    Headers(Vec<Vec<u8>>),
+    /// None served.
+    Refused(Refusal),
+}
+
+/// One cell position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CellId {
+    /// Row in `0..2k`.
+    pub row: u16,
+    /// Column in `0..128`.
+    pub col: u16,
+}
+
+/// Asks for some cells of one block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellsRequest {
+    /// The block.
+    pub height: u64,
+    /// The cells (at most [`MAX_CELLS_PER_REQUEST`]).
+    pub cells: Vec<CellId>,
+}
+
+/// One cell with its proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellWithProof {
+    /// Position.
+    pub id: CellId,
+    /// 2048 bytes.
+    pub cell: Vec<u8>,
+    /// 48 bytes.
+    pub proof: Vec<u8>,
+}
+
+/// The cells asked for that the node has (a node that lacks some omits them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CellsResponse {
+    /// Cells with proofs.
+    Cells(Vec<CellWithProof>),
+    /// None served.
+    Refused(Refusal),
+}
+
+/// Asks for one whole row (128 cells and proofs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowRequest {
+    /// The block.
+    pub height: u64,
+    /// Row in `0..2k`.
+    pub row: u16,
+}
+
+/// A whole row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RowResponse {
+    /// 128 cells and 128 proofs.
+    Row {
+        /// Cells, 2048 bytes each.
+        cells: Vec<Vec<u8>>,
+        /// Proofs, 48 bytes each.
+        proofs: Vec<Vec<u8>>,
+    },
+    /// Not served.
+    Refused(Refusal),
+}
+
+/// Encodes a message (postcard).
+pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    postcard::to_allocvec(message).expect("in-memory serialisation cannot fail")
+}
+
+/// Decodes a message, refusing anything over `limit` bytes before looking at it.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8], limit: usize, what: &'static str) -> Result<T> {
+    if bytes.len() > limit {
+        return Err(Error::TooLarge {
+            what,
+            got: bytes.len(),
+            limit,
+        });
+    }
+    postcard::from_bytes(bytes).map_err(|e| Error::Malformed {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+impl CellWithProof {
+    /// Checks the cell and proof lengths.
+    pub fn check_lengths(&self) -> Result<()> {
+        if self.cell.len() != BYTES_PER_CELL {
+            return Err(Error::Length {
+                what: "cell",
+                expected: BYTES_PER_CELL,
+                got: self.cell.len(),
+            });
+        }
+        if self.proof.len() != BYTES_PER_G1 {
+            return Err(Error::Length {
+                what: "proof",
+                expected: BYTES_PER_G1,
+                got: self.proof.len(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_admit_the_largest_honest_messages_and_refuse_one_byte_more() {
+        let full = CellsResponse::Cells(
+            (0..MAX_CELLS_PER_REQUEST)
+                .map(|i| CellWithProof {
+                    id: CellId {
+                        row: 255,
+                        col: i as u16,
+                    },
+                    cell: vec![0xff; BYTES_PER_CELL],
+                    proof: vec![0xff; BYTES_PER_G1],
+                })
+                .collect(),
+        );
+        let bytes = encode(&full);
+        assert!(bytes.len() <= CELLS_RESPONSE_SIZE_LIMIT);
+        assert_eq!(
+            decode::<CellsResponse>(&bytes, CELLS_RESPONSE_SIZE_LIMIT, "cells").unwrap(),
+            full
+        );
+        let over = vec![0u8; CELLS_RESPONSE_SIZE_LIMIT + 1];
+        assert_eq!(
+            decode::<CellsResponse>(&over, CELLS_RESPONSE_SIZE_LIMIT, "cells"),
+            Err(Error::TooLarge {
+                what: "cells",
+                got: CELLS_RESPONSE_SIZE_LIMIT + 1,
+                limit: CELLS_RESPONSE_SIZE_LIMIT
+            })
+        );
+
+        let request = CellsRequest {
+            height: u64::MAX,
+            cells: (0..MAX_CELLS_PER_REQUEST)
+                .map(|i| CellId {
+                    row: u16::MAX,
+                    col: i as u16,
+                })
+                .collect(),
+        };
+        assert!(encode(&request).len() <= CELLS_REQUEST_SIZE_LIMIT);
+
+        let row = RowResponse::Row {
+            cells: vec![vec![0xff; BYTES_PER_CELL]; CELLS_PER_ROW],
+            proofs: vec![vec![0xff; BYTES_PER_G1]; CELLS_PER_ROW],
+        };
+        assert!(encode(&row).len() <= ROW_RESPONSE_SIZE_LIMIT);
+        assert!(
+            encode(&RowRequest {
+                height: u64::MAX,
+                row: u16::MAX
+            })
+            .len()
+                <= ROW_REQUEST_SIZE_LIMIT
+        );
+        assert!(
+            encode(&HeadersRequest {
+                from: u64::MAX,
+                count: u32::MAX
+            })
+            .len()
+                <= HEADERS_REQUEST_SIZE_LIMIT
+        );
+        let headers = HeadersResponse::Headers(vec![
+            vec![0xff; HEADER_SIZE_LIMIT];
+            MAX_HEADERS_PER_REQUEST as usize
+        ]);
+        assert!(encode(&headers).len() <= HEADERS_RESPONSE_SIZE_LIMIT);
+    }
+
+    #[test]
+    fn garbage_is_malformed_not_a_panic() {
+        assert!(matches!(
+            decode::<CellsResponse>(&[7, 7, 7], 100, "cells"),
+            Err(Error::Malformed { .. })
+        ));
+    }
+}
