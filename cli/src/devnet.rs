@@ -48,6 +48,7 @@ pub async fn run(args: DevnetArgs) -> Result<(), CliError> {
         data_dir: args.data_dir.join("producer"),
         http: args.http,
         block_time: args.block_time,
+        page_dir: crate::node_cmd::default_page_dir(),
         ..NodeConfig::default()
     })
     .await?;

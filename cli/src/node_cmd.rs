@@ -63,6 +63,10 @@ pub struct StartArgs {
     /// Follow this producer instead of producing blocks (its Ed25519 key, 64 hex chars).
     #[arg(long)]
     pub producer_key: Option<String>,
+    /// Directory of the light-client page served at / [default: $WEFT_PAGE_DIR, ./wasm/www, or
+    /// www beside the binary].
+    #[arg(long)]
+    pub page_dir: Option<PathBuf>,
 }
 
 impl StartArgs {
@@ -105,9 +109,31 @@ impl StartArgs {
                     .map_err(|e| CliError::new(format!("--producer-key: {e}")))?,
             );
         }
+        if let Some(dir) = self
+            .page_dir
+            .clone()
+            .or_else(|| c.page_dir.clone())
+            .or_else(default_page_dir)
+        {
+            c.page_dir = Some(dir);
+        }
         c.validate()?;
         Ok(c)
     }
+}
+
+/// Where the light-client page is when not given: `$WEFT_PAGE_DIR`, `./wasm/www` (a checkout),
+/// or `www` beside the binary.
+pub fn default_page_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("WEFT_PAGE_DIR") {
+        return Some(dir.into());
+    }
+    let checkout = PathBuf::from("wasm/www");
+    if checkout.join("index.html").exists() {
+        return Some(checkout);
+    }
+    let beside = std::env::current_exe().ok()?.parent()?.join("www");
+    beside.join("index.html").exists().then_some(beside)
 }
 
 pub async fn run(cmd: NodeCommand) -> Result<(), CliError> {

@@ -52,6 +52,8 @@ pub struct NodeConfig {
     pub bootstrap: Vec<String>,
     /// The producer to follow; none means this node produces blocks.
     pub producer_key: Option<ProducerKey>,
+    /// Directory of the light-client page served at `/` (built by `scripts/build-wasm`).
+    pub page_dir: Option<PathBuf>,
 }
 
 impl Default for NodeConfig {
@@ -69,6 +71,7 @@ impl Default for NodeConfig {
             prune_after: None,
             bootstrap: Vec::new(),
             producer_key: None,
+            page_dir: None,
         }
     }
 }

@@ -149,6 +149,14 @@ impl Node {
         let http_addr = listener
             .local_addr()
             .map_err(|e| NodeError::Network(e.to_string()))?;
+        if let Some(dir) = &config.page_dir {
+            if !dir.join("pkg").join("weft_wasm.js").exists() {
+                tracing::warn!(
+                    "the light-client page in {} is not built: run scripts/build-wasm",
+                    dir.display()
+                );
+            }
+        }
         let state = http::AppState {
             store: store.clone(),
             mempool,

@@ -132,12 +132,21 @@ pub struct Status {
     pub peers: usize,
     /// Cell and proof bytes downloaded.
     pub bytes_downloaded: u64,
-    /// Sampled positions and their states per recent height: `[row, col, state]`.
+    /// Sampled positions and their states per recent height: `[row, col, state]` (keys are
+    /// heights as strings, as JSON and JS objects need).
+    #[serde(serialize_with = "string_keys")]
     pub grids: BTreeMap<u64, Vec<(u16, u16, SampleState)>>,
     /// Peers banned for serving bad data.
     pub banned: usize,
     /// Counters for `/metrics`.
     pub counters: Counters,
+}
+
+fn string_keys<S: serde::Serializer, V: Serialize>(
+    map: &BTreeMap<u64, V>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(map.iter().map(|(k, v)| (k.to_string(), v)))
 }
 
 /// Running totals.
@@ -352,12 +361,19 @@ struct Actor {
 impl Actor {
     async fn run(mut self, stop: futures::channel::oneshot::Receiver<()>) {
         let mut stop = stop.fuse();
+        // One timer across iterations: a busy swarm must not starve the tick (retries,
+        // timeouts and the status depend on it).
+        let mut tick = exec::sleep(TICK).boxed().fuse();
         loop {
-            let mut tick = exec::sleep(TICK).boxed().fuse();
+            let mut ticked = false;
             futures::select! {
                 _ = stop => break,
                 event = self.swarm.select_next_some() => self.on_event(event),
-                () = tick => self.on_tick(),
+                () = tick => ticked = true,
+            }
+            if ticked {
+                self.on_tick();
+                tick = exec::sleep(TICK).boxed().fuse();
             }
         }
         tracing::debug!("light client stopped");

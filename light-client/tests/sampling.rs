@@ -57,6 +57,15 @@ async fn every_height_with_data_reaches_the_target_and_reports_the_formula() {
         );
     }
     assert!(records.values().any(|r| r.k > 1), "some square had k > 1");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let status = client.status();
+    let verified: usize = records.values().map(|r| r.verified).sum();
+    assert!(
+        status.bytes_downloaded >= (verified * (2048 + 48)) as u64,
+        "bytes counted: {}",
+        status.bytes_downloaded
+    );
+    assert_eq!(status.counters.samples_verified as usize, verified);
     client.stop().await;
     for n in [b, a, producer] {
         n.node.stop().await;

@@ -14,7 +14,10 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+use tower_http::{
+    services::ServeDir,
+    timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
+};
 use weft_types::{api::ErrorBody, ProducerKey};
 
 use crate::{
@@ -123,10 +126,16 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIME_LIMIT,
         ));
-    submit
+    let router = submit
         .merge(reads)
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    let router = match &state.config.page_dir {
+        // The light-client page: static files, with the API's JSON 404 for anything missing.
+        Some(dir) => router
+            .fallback_service(ServeDir::new(dir).not_found_service(axum::routing::any(not_found))),
+        None => router.route("/", get(no_page)).fallback(not_found),
+    };
+    router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             count_requests,
@@ -141,6 +150,13 @@ async fn count_requests(
 ) -> Response {
     state.metrics.http_requests.inc();
     next.run(request).await
+}
+
+async fn no_page() -> axum::response::Html<&'static str> {
+    axum::response::Html(
+        "<!doctype html><title>Weft</title><p>This node serves no light-client page: build it with \
+         <code>scripts/build-wasm</code> and start the node with <code>--page-dir wasm/www</code>.",
+    )
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {

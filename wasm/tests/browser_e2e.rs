@@ -1,0 +1,176 @@
+//! End to end in headless Chromium: a producer with blobs flowing serves the light-client page;
+//! the page's wasm client dials the node over libp2p WebSocket, samples, verifies KZG proofs
+//! itself, and exposes its state through `window.weft.status()`. A second node withholds a
+//! (k+1) × 65 block at one height and the page must report that height unavailable.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::{collections::BTreeSet, path::PathBuf, time::Duration};
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use common::{page_dir, Browser};
+use serde_json::Value;
+use weft_node::{
+    faults::{Faults, WithholdAt},
+    Node, NodeConfig,
+};
+
+const WAIT: Duration = Duration::from_secs(180);
+
+fn output(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("browser-e2e")
+        .join(name)
+}
+
+async fn node(dir: &tempfile::TempDir, block_time: Duration, faults: Faults) -> Node {
+    let config = NodeConfig {
+        data_dir: dir.path().into(),
+        http: "127.0.0.1:0".parse().unwrap(),
+        block_time,
+        max_k: 8,
+        max_blob_size: 512 * 1024,
+        page_dir: Some(page_dir()),
+        ..NodeConfig::default()
+    };
+    Node::start_with_faults(config, faults).await.unwrap()
+}
+
+async fn submit(url: &str, i: u64, len: usize) {
+    let body = serde_json::json!({
+        "namespace": format!("{:032x}", i % 5 + 1),
+        "data": STANDARD.encode((0..len).map(|j| (j as u64 * 31 + i) as u8).collect::<Vec<_>>()),
+    });
+    let r = reqwest::Client::new()
+        .post(format!("{url}/v1/blobs?wait=false"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+}
+
+fn heights(status: &Value) -> Vec<Value> {
+    status["heights"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn page_reaches_target_confidence_for_three_heights() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = node(&dir, Duration::from_secs(1), Faults::none()).await;
+    let url = node.url();
+    let feeder = tokio::spawn({
+        let url = url.clone();
+        async move {
+            for i in 0.. {
+                submit(&url, i, 1000 + (i as usize * 37_000) % 300_000).await;
+                tokio::time::sleep(Duration::from_millis(700)).await;
+            }
+        }
+    });
+    let browser = Browser::start().await;
+    browser.goto(&format!("{url}/?from=1&timeout=30s")).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let status = loop {
+        let status = browser
+            .eval("return window.weft ? window.weft.status() : null;")
+            .await;
+        let error = browser
+            .eval("return window.weft ? window.weft.error : 'no window.weft';")
+            .await;
+        assert!(error.is_null(), "page error: {error}");
+        let all = heights(&status);
+        for h in &all {
+            assert_eq!(h["failed"], 0, "a verification failed: {h}");
+            assert_ne!(
+                h["verdict"], "unavailable",
+                "honest data reported unavailable: {h}"
+            );
+        }
+        let available = all
+            .iter()
+            .filter(|h| h["verdict"] == "available" && h["k"].as_u64() > Some(0))
+            .count();
+        if available >= 3 {
+            break status;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {available} heights available: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    for h in heights(&status)
+        .iter()
+        .filter(|h| h["verdict"] == "available")
+    {
+        assert!(h["confidence"].as_f64().unwrap() >= 0.9999, "{h}");
+        for field in ["height", "k", "samples", "failed", "confidence", "verdict"] {
+            assert!(h.get(field).is_some(), "status lacks {field}");
+        }
+    }
+    assert!(status["head"].as_u64().unwrap() >= 3);
+    let verified: u64 = heights(&status)
+        .iter()
+        .filter_map(|h| h["verified"].as_u64())
+        .sum();
+    assert!(
+        status["bytes_downloaded"].as_u64().unwrap() >= verified * (2048 + 48),
+        "downloads are counted: {status}"
+    );
+    let first = browser.eval("return window.weft.firstAvailableMs;").await;
+    println!("BENCH page load to first height at target confidence: {first} ms");
+    let shot = output("available.png");
+    browser.screenshot(&shot).await;
+    println!("screenshot: {}", shot.display());
+    feeder.abort();
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn page_reports_a_withheld_height_unavailable() {
+    let dir = tempfile::tempdir().unwrap();
+    // Height 1 is withheld (a (k+1) × 65 block of its cells); later heights are served.
+    let faults = Faults {
+        withhold: Some(WithholdAt::Heights(BTreeSet::from([1]))),
+        ..Faults::none()
+    };
+    let node = node(&dir, Duration::from_secs(2), faults).await;
+    let url = node.url();
+    // Queued before the first block interval ends, so height 1 carries data.
+    submit(&url, 1, 50_000).await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{url}/?from=1&timeout=6s")).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let status = browser
+            .eval("return window.weft ? window.weft.status() : null;")
+            .await;
+        let error = browser
+            .eval("return window.weft ? window.weft.error : 'no window.weft';")
+            .await;
+        assert!(error.is_null(), "page error: {error}");
+        let one = heights(&status).into_iter().find(|h| h["height"] == 1);
+        if let Some(h) = &one {
+            assert_ne!(
+                h["verdict"], "available",
+                "a withheld height was reported available: {h}"
+            );
+            assert!(h["k"].as_u64().unwrap() > 0);
+            if h["verdict"] == "unavailable" {
+                assert!(h["confidence"].as_f64().unwrap() < 0.9999);
+                break;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "height 1 never decided: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let shot = output("withheld.png");
+    browser.screenshot(&shot).await;
+    println!("screenshot: {}", shot.display());
+    node.stop().await;
+}

@@ -1,0 +1,189 @@
+//! The verify-only path in headless Chromium, on a fixture made natively (tests/fixture.rs):
+//! valid samples from original and extended rows pass; tampered cells, proofs and commitments
+//! are rejected with the right errors, through the Rust API and through the JS binding. Also
+//! times verification per sample in the browser (docs/BENCHMARKS.md compares it with native).
+#![cfg(target_arch = "wasm32")]
+
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+use weft_encoding::{Commitment, Error, PointError, Sample, SquareCommitments, VerifyKey};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const FIXTURE: &str = include_str!("fixtures/square_k2.json");
+
+#[derive(Deserialize, Clone)]
+struct FixtureSample {
+    row: usize,
+    col: usize,
+    cell: String,
+    proof: String,
+}
+
+#[derive(Deserialize)]
+struct Fixture {
+    commitments: Vec<Commitment>,
+    samples: Vec<FixtureSample>,
+}
+
+fn fixture() -> Fixture {
+    serde_json::from_str(FIXTURE).unwrap()
+}
+
+fn bytes(s: &str) -> Vec<u8> {
+    hex::decode(s.trim_start_matches("0x")).unwrap()
+}
+
+/// Decodes the fixture's samples, applies `tamper`, verifies.
+fn verify(
+    tamper: impl FnOnce(&mut Vec<(usize, usize, Vec<u8>, Vec<u8>)>, &mut Vec<Commitment>),
+) -> Result<(), Error> {
+    let f = fixture();
+    let mut owned: Vec<_> = f
+        .samples
+        .iter()
+        .map(|s| (s.row, s.col, bytes(&s.cell), bytes(&s.proof)))
+        .collect();
+    let mut commitments = f.commitments.clone();
+    tamper(&mut owned, &mut commitments);
+    let header = SquareCommitments::new(&commitments)?;
+    let samples: Vec<Sample<'_>> = owned
+        .iter()
+        .map(|(r, c, cell, proof)| Sample {
+            row: *r,
+            col: *c,
+            cell,
+            proof,
+        })
+        .collect();
+    VerifyKey::new().verify_samples(&header, &samples)
+}
+
+#[wasm_bindgen_test]
+fn valid_samples_verify_in_the_browser() {
+    assert_eq!(verify(|_, _| {}), Ok(()));
+    assert!(
+        fixture().samples.iter().any(|s| s.row >= 2),
+        "extended rows are sampled"
+    );
+}
+
+#[wasm_bindgen_test]
+fn tampered_cell_is_rejected() {
+    let err = verify(|s, _| s[5].2[100] ^= 1).unwrap_err();
+    assert_eq!(err, Error::InvalidProof { samples: 16 });
+    assert!(err.is_peer_fault());
+}
+
+#[wasm_bindgen_test]
+fn tampered_proof_is_rejected() {
+    let err = verify(|s, _| {
+        let other = s[0].3.clone();
+        s[9].3 = other;
+    })
+    .unwrap_err();
+    assert!(err.is_proof_invalid());
+}
+
+#[wasm_bindgen_test]
+fn tampered_commitment_is_rejected() {
+    let err = verify(|_, c| c.swap(0, 1)).unwrap_err();
+    assert!(err.is_proof_invalid());
+    let err = verify(|_, c| c[1].0[47] ^= 1).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidCommitmentPoint { index: 1, .. }),
+        "{err:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn malformed_inputs_get_their_own_errors() {
+    assert_eq!(
+        verify(|s, _| s[2].2[..32].fill(0xff)).unwrap_err(),
+        Error::NonCanonicalFieldElement {
+            item: 2,
+            element: 0
+        }
+    );
+    let mut off_curve = [0u8; 48];
+    off_curve[0] = 0x80;
+    let err = verify(|s, _| s[3].3 = vec![0u8; 48]).unwrap_err();
+    assert_eq!(
+        err,
+        Error::InvalidProofPoint {
+            item: 3,
+            reason: PointError::Encoding
+        }
+    );
+    let err = verify(|s, _| s[0].0 = 4).unwrap_err();
+    assert_eq!(
+        err,
+        Error::RowOutOfRange {
+            item: 0,
+            row: 4,
+            rows: 4
+        }
+    );
+    let _ = off_curve;
+}
+
+#[wasm_bindgen_test]
+fn js_binding_reports_the_kind_of_error() {
+    let f = fixture();
+    let commitments =
+        serde_wasm_bindgen::to_value(&f.commitments.iter().map(|c| c.to_hex()).collect::<Vec<_>>())
+            .unwrap();
+    let as_js = |samples: &[FixtureSample]| -> JsValue {
+        let list: Vec<serde_json::Value> = samples
+            .iter()
+            .map(|s| serde_json::json!({ "row": s.row, "col": s.col, "cell": s.cell, "proof": s.proof }))
+            .collect();
+        list.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .unwrap()
+    };
+    assert!(weft_wasm::verify_samples(commitments.clone(), as_js(&f.samples)).is_ok());
+    let mut bad = f.samples.clone();
+    let mut cell = bytes(&bad[7].cell);
+    cell[40] ^= 1;
+    bad[7].cell = format!("0x{}", hex::encode(cell));
+    let err = weft_wasm::verify_samples(commitments, as_js(&bad)).unwrap_err();
+    assert_eq!(err.kind(), "InvalidProof");
+    assert!(err.peer_fault());
+}
+
+use serde::Serialize;
+
+/// Prints the per-sample verification time in this browser (batches of 16, header decoded once).
+#[wasm_bindgen_test]
+fn time_per_sample_in_the_browser() {
+    let f = fixture();
+    let owned: Vec<_> = f
+        .samples
+        .iter()
+        .map(|s| (s.row, s.col, bytes(&s.cell), bytes(&s.proof)))
+        .collect();
+    let header = SquareCommitments::new(&f.commitments).unwrap();
+    let samples: Vec<Sample<'_>> = owned
+        .iter()
+        .map(|(r, c, cell, proof)| Sample {
+            row: *r,
+            col: *c,
+            cell,
+            proof,
+        })
+        .collect();
+    let key = VerifyKey::new();
+    key.verify_samples(&header, &samples).unwrap();
+    let rounds = 10;
+    let mut times: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let start = web_time::Instant::now();
+            key.verify_samples(&header, &samples).unwrap();
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let median = times[rounds / 2];
+    console_log!("BENCH browser verify: {median:.2} ms per batch of 16, {:.3} ms per sample (median of {rounds})", median / 16.0);
+}

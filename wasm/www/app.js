@@ -1,0 +1,101 @@
+// The page: starts the light client in a Web Worker, shows what it learns, and exposes the
+// state to scripts as window.weft.status() (same fields as `weft light start --json`).
+
+const params = new URLSearchParams(location.search);
+const loadedAt = performance.now();
+const state = {
+  status: { head: 0, heights: [], peers: 0, bytes_downloaded: 0, grids: {}, banned: 0 },
+  error: null,
+  firstAvailableMs: null,
+};
+
+window.weft = {
+  status: () => state.status,
+  get error() { return state.error; },
+  get firstAvailableMs() { return state.firstAvailableMs; },
+};
+
+function parseDuration(text) {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(text.trim());
+  if (!m) throw new Error(`bad duration ${text}`);
+  return Math.round(parseFloat(m[1]) * (m[2] === 's' ? 1000 : 1));
+}
+
+function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(2)} MiB`;
+}
+
+function render() {
+  const s = state.status;
+  document.getElementById('head').textContent = s.head || '–';
+  document.getElementById('peers').textContent = `${s.peers}${s.banned ? ` (${s.banned} banned)` : ''}`;
+  document.getElementById('bytes').textContent = formatBytes(s.bytes_downloaded || 0);
+  document.getElementById('state').textContent = state.error ? `error: ${state.error}` : 'sampling';
+  const rows = document.getElementById('rows');
+  rows.replaceChildren(...s.heights.slice(0, 16).map((r) => {
+    const tr = document.createElement('tr');
+    const cells = [r.height, r.k, `${r.verified}/${r.samples}`, r.failed, r.confidence.toFixed(6), r.verdict, r.ms];
+    cells.forEach((value, i) => {
+      const td = document.createElement('td');
+      td.textContent = value;
+      if (i === 5) td.className = `verdict ${r.verdict}`;
+      tr.appendChild(td);
+    });
+    return tr;
+  }));
+  drawGrid(s);
+}
+
+function drawGrid(s) {
+  const latest = s.heights[0];
+  const canvas = document.getElementById('grid');
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (!latest) return;
+  document.getElementById('grid-height').textContent = latest.height;
+  const rows = 2 * latest.k;
+  const cw = canvas.width / 128;
+  const ch = Math.min(canvas.height / rows, 24);
+  ctx.fillStyle = '#eef0f4';
+  ctx.fillRect(0, 0, canvas.width, ch * rows);
+  ctx.fillStyle = '#dfe3ea';
+  ctx.fillRect(0, ch * latest.k, canvas.width, 1);
+  const colors = { verified: '#22a05a', failed: '#d6333b', pending: '#e3a21a' };
+  for (const [row, col, cellState] of s.grids[latest.height] || []) {
+    ctx.fillStyle = colors[cellState];
+    ctx.fillRect(col * cw, row * ch, Math.max(cw - 0.5, 1), Math.max(ch - 0.5, 1));
+  }
+}
+
+async function main() {
+  const info = await (await fetch('/v1/node/info')).json();
+  if (!info.ws_addr) throw new Error('the node has no WebSocket listener');
+  const confidence = parseFloat(params.get('confidence') || '0.9999');
+  document.getElementById('target').textContent = confidence;
+  const config = {
+    bootstrap: [info.ws_addr],
+    producer_key: info.producer_key,
+    confidence,
+    from: params.has('from') ? parseInt(params.get('from'), 10) : Math.max(1, info.head - 16),
+    sample_timeout_ms: parseDuration(params.get('timeout') || '30s'),
+  };
+  const worker = new Worker(new URL('worker.js', import.meta.url), { type: 'module' });
+  worker.onmessage = (event) => {
+    const message = event.data;
+    if (message.type === 'status') {
+      state.status = message.status;
+      if (state.firstAvailableMs === null && message.status.heights.some((h) => h.verdict === 'available')) {
+        state.firstAvailableMs = performance.now() - loadedAt;
+      }
+    } else if (message.type === 'error') {
+      state.error = message.message;
+    }
+    render();
+  };
+  worker.onerror = (event) => { state.error = event.message || 'worker failed'; render(); };
+  worker.postMessage({ type: 'start', config });
+}
+
+main().catch((e) => { state.error = String(e.message || e); render(); });
