@@ -1,0 +1,194 @@
+//! Node benchmarks over loopback with a real RocksDB store:
+//! - sustained ingest: batches of blobs (4 KiB, 128 KiB, 2 MiB) submitted concurrently over HTTP
+//!   until every one is acknowledged in a stored block (criterion reports bytes per second);
+//! - cells served per second over HTTP (`GET /v1/cells/…`, 32 in flight) and over libp2p
+//!   (`/weft/cells/1`, 128 cells per request, 8 client peers).
+//!
+//! `cargo bench -p weft-node --bench ingest`; results in docs/BENCHMARKS.md.
+
+use std::{collections::HashMap, time::Duration};
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use futures::{stream, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+use weft_node::{Node, NodeConfig};
+use weft_p2p::{
+    libp2p::{request_response, swarm::SwarmEvent, Multiaddr},
+    BehaviourEvent, Role,
+};
+use weft_types::wire::{CellId, CellsRequest, CellsResponse};
+
+/// Bytes of blobs per ingest iteration: fills a k = 32 square (the largest below 4 MiB).
+const BATCH_BYTES: usize = 3 * 1024 * 1024;
+/// Concurrent HTTP submissions.
+const SUBMIT_CONCURRENCY: usize = 128;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+async fn start(dir: &tempfile::TempDir) -> Node {
+    Node::start(NodeConfig {
+        data_dir: dir.path().into(),
+        http: "127.0.0.1:0".parse().unwrap(),
+        block_time: Duration::from_millis(500),
+        max_pending_bytes: 256 * 1024 * 1024,
+        ..NodeConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+async fn submit_all(http: &reqwest::Client, url: &str, size: usize, count: usize, salt: u64) {
+    stream::iter(0..count)
+        .map(|i| {
+            let body = serde_json::json!({
+                "namespace": format!("{:032x}", i % 16 + 1),
+                "data": STANDARD.encode(vec![(i as u64 ^ salt) as u8; size]),
+            });
+            let request = http.post(format!("{url}/v1/blobs")).json(&body).send();
+            async move { assert_eq!(request.await.unwrap().status(), 200) }
+        })
+        .buffer_unordered(SUBMIT_CONCURRENCY)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+fn ingest(c: &mut Criterion) {
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let node = rt.block_on(start(&dir));
+    let url = node.url();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(SUBMIT_CONCURRENCY).timeout(Duration::from_secs(300)).build().unwrap();
+    let mut g = c.benchmark_group("ingest");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(60));
+    for size in [4 * 1024, 128 * 1024, 2 * 1024 * 1024] {
+        let count = BATCH_BYTES / size;
+        g.throughput(Throughput::Bytes((count * size) as u64));
+        let mut salt = 0;
+        g.bench_with_input(BenchmarkId::from_parameter(size), &size, |b, &size| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let start = tokio::time::Instant::now();
+                    for _ in 0..iters {
+                        salt += 1;
+                        submit_all(&http, &url, size, count, salt).await;
+                    }
+                    start.elapsed()
+                })
+            });
+        });
+    }
+    g.finish();
+    rt.block_on(node.stop());
+}
+
+/// A libp2p client asking a node for cells.
+struct P2pClient {
+    tx: mpsc::Sender<(CellsRequest, oneshot::Sender<CellsResponse>)>,
+}
+
+impl P2pClient {
+    async fn connect(addr: Multiaddr) -> Self {
+        let key = weft_p2p::libp2p::identity::Keypair::generate_ed25519();
+        let mut swarm = weft_p2p::build_swarm(key, Role::Light, "bench", Duration::from_secs(120)).await.unwrap();
+        let peer = match addr.iter().last() {
+            Some(weft_p2p::libp2p::multiaddr::Protocol::P2p(p)) => p,
+            _ => panic!("address without /p2p"),
+        };
+        swarm.dial(addr).unwrap();
+        let (tx, mut rx) = mpsc::channel::<(CellsRequest, oneshot::Sender<CellsResponse>)>(64);
+        tokio::spawn(async move {
+            let mut pending: HashMap<request_response::OutboundRequestId, oneshot::Sender<CellsResponse>> = HashMap::new();
+            loop {
+                tokio::select! {
+                    Some((req, reply)) = rx.recv() => {
+                        let id = swarm.behaviour_mut().cells.send_request(&peer, req);
+                        pending.insert(id, reply);
+                    }
+                    event = swarm.select_next_some() => {
+                        if let SwarmEvent::Behaviour(BehaviourEvent::Cells(request_response::Event::Message {
+                            message: request_response::Message::Response { request_id, response }, ..
+                        })) = event {
+                            if let Some(reply) = pending.remove(&request_id) {
+                                let _ = reply.send(response);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    async fn cells(&self, req: CellsRequest) -> CellsResponse {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send((req, tx)).await.unwrap();
+        rx.await.unwrap()
+    }
+}
+
+fn serving(c: &mut Criterion) {
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let node = rt.block_on(start(&dir));
+    let url = node.url();
+    let http = reqwest::Client::new();
+    // One block of k = 8 to serve.
+    rt.block_on(submit_all(&http, &url, 900_000, 1, 7));
+    let height = node.store().head().unwrap();
+    let k = node.store().header(height).unwrap().unwrap().k() as u64;
+    let mut g = c.benchmark_group("cells_served");
+    g.sample_size(10);
+
+    const HTTP_REQUESTS: u64 = 512;
+    g.throughput(Throughput::Elements(HTTP_REQUESTS));
+    g.bench_function("http_32_in_flight", |b| {
+        b.to_async(&rt).iter(|| {
+            let (http, url) = (&http, &url);
+            stream::iter(0..HTTP_REQUESTS)
+                .map(move |i| async move {
+                    let path = format!("{url}/v1/cells/{height}/{}/{}", i % (2 * k), (i * 37) % 128);
+                    assert_eq!(http.get(path).send().await.unwrap().status(), 200);
+                })
+                .buffer_unordered(32)
+                .collect::<Vec<()>>()
+        });
+    });
+
+    const PEERS: usize = 8;
+    const REQUESTS_PER_PEER: u64 = 4;
+    let clients: Vec<P2pClient> = rt.block_on(async {
+        let mut clients = Vec::new();
+        for _ in 0..PEERS {
+            clients.push(P2pClient::connect(node.tcp_addr()).await);
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        clients
+    });
+    g.throughput(Throughput::Elements(PEERS as u64 * REQUESTS_PER_PEER * 128));
+    g.bench_function("libp2p_8_peers_128_cells_per_request", |b| {
+        b.to_async(&rt).iter(|| {
+            let clients = &clients;
+            async move {
+                futures::future::join_all(clients.iter().enumerate().map(|(p, client)| async move {
+                    for r in 0..REQUESTS_PER_PEER {
+                        let row = ((p as u64 + r) % (2 * k)) as u16;
+                        let req = CellsRequest { height, cells: (0..128).map(|col| CellId { row, col }).collect() };
+                        match client.cells(req).await {
+                            CellsResponse::Cells(cells) => assert_eq!(cells.len(), 128),
+                            CellsResponse::Refused(why) => panic!("refused: {why:?}"),
+                        }
+                    }
+                }))
+                .await
+            }
+        });
+    });
+    g.finish();
+    rt.block_on(node.stop());
+}
+
+criterion_group!(benches, ingest, serving);
+criterion_main!(benches);
