@@ -63,7 +63,7 @@ pub async fn run(cmd: LightCommand) -> Result<(), CliError> {
                 .map_err(|e| CliError::new(format!("--bootstrap {a}: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let records = FileRecords::open(&args.data_dir)
+    let records = FileRecords::open(&args.data_dir, &producer)
         .map_err(|e| CliError::new(format!("--data-dir {}: {e}", args.data_dir.display())))?;
     let config = LightConfig {
         confidence: args.confidence,

@@ -25,7 +25,11 @@ const BATCH_BYTES: usize = 3 * 1024 * 1024;
 const SUBMIT_CONCURRENCY: usize = 128;
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 async fn start(dir: &tempfile::TempDir) -> Node {
@@ -60,9 +64,15 @@ fn ingest(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let node = rt.block_on(start(&dir));
     let url = node.url();
-    let http = reqwest::Client::builder().pool_max_idle_per_host(SUBMIT_CONCURRENCY).timeout(Duration::from_secs(300)).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(SUBMIT_CONCURRENCY)
+        .timeout(Duration::from_secs(300))
+        .build()
+        .unwrap();
     let mut g = c.benchmark_group("ingest");
-    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(60));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(60));
     for size in [4 * 1024, 128 * 1024, 2 * 1024 * 1024] {
         let count = BATCH_BYTES / size;
         g.throughput(Throughput::Bytes((count * size) as u64));
@@ -92,7 +102,9 @@ struct P2pClient {
 impl P2pClient {
     async fn connect(addr: Multiaddr) -> Self {
         let key = weft_p2p::libp2p::identity::Keypair::generate_ed25519();
-        let mut swarm = weft_p2p::build_swarm(key, Role::Light, "bench", Duration::from_secs(120)).await.unwrap();
+        let mut swarm = weft_p2p::build_swarm(key, Role::Light, "bench", Duration::from_secs(120))
+            .await
+            .unwrap();
         let peer = match addr.iter().last() {
             Some(weft_p2p::libp2p::multiaddr::Protocol::P2p(p)) => p,
             _ => panic!("address without /p2p"),
@@ -100,7 +112,10 @@ impl P2pClient {
         swarm.dial(addr).unwrap();
         let (tx, mut rx) = mpsc::channel::<(CellsRequest, oneshot::Sender<CellsResponse>)>(64);
         tokio::spawn(async move {
-            let mut pending: HashMap<request_response::OutboundRequestId, oneshot::Sender<CellsResponse>> = HashMap::new();
+            let mut pending: HashMap<
+                request_response::OutboundRequestId,
+                oneshot::Sender<CellsResponse>,
+            > = HashMap::new();
             loop {
                 tokio::select! {
                     Some((req, reply)) = rx.recv() => {
@@ -149,7 +164,8 @@ fn serving(c: &mut Criterion) {
             let (http, url) = (&http, &url);
             stream::iter(0..HTTP_REQUESTS)
                 .map(move |i| async move {
-                    let path = format!("{url}/v1/cells/{height}/{}/{}", i % (2 * k), (i * 37) % 128);
+                    let path =
+                        format!("{url}/v1/cells/{height}/{}/{}", i % (2 * k), (i * 37) % 128);
                     assert_eq!(http.get(path).send().await.unwrap().status(), 200);
                 })
                 .buffer_unordered(32)
@@ -172,16 +188,21 @@ fn serving(c: &mut Criterion) {
         b.to_async(&rt).iter(|| {
             let clients = &clients;
             async move {
-                futures::future::join_all(clients.iter().enumerate().map(|(p, client)| async move {
-                    for r in 0..REQUESTS_PER_PEER {
-                        let row = ((p as u64 + r) % (2 * k)) as u16;
-                        let req = CellsRequest { height, cells: (0..128).map(|col| CellId { row, col }).collect() };
-                        match client.cells(req).await {
-                            CellsResponse::Cells(cells) => assert_eq!(cells.len(), 128),
-                            CellsResponse::Refused(why) => panic!("refused: {why:?}"),
+                futures::future::join_all(clients.iter().enumerate().map(
+                    |(p, client)| async move {
+                        for r in 0..REQUESTS_PER_PEER {
+                            let row = ((p as u64 + r) % (2 * k)) as u16;
+                            let req = CellsRequest {
+                                height,
+                                cells: (0..128).map(|col| CellId { row, col }).collect(),
+                            };
+                            match client.cells(req).await {
+                                CellsResponse::Cells(cells) => assert_eq!(cells.len(), 128),
+                                CellsResponse::Refused(why) => panic!("refused: {why:?}"),
+                            }
                         }
-                    }
-                }))
+                    },
+                ))
                 .await
             }
         });

@@ -7,7 +7,10 @@ use std::{
 };
 
 use tokio::sync::oneshot;
-use weft_encoding::layout::{elements_needed, Blob};
+use weft_encoding::{
+    constants::FIELD_ELEMENTS_PER_ROW,
+    layout::{elements_for, Blob, ELEMENTS_PER_INDEX_ENTRY},
+};
 use weft_types::api::BlobReceipt;
 
 use crate::{error::NodeError, store::Store};
@@ -51,6 +54,7 @@ pub struct Pending {
 #[derive(Debug, Default)]
 struct Inner {
     queue: VecDeque<Pending>,
+    /// Bytes queued or reserved by submissions being persisted.
     bytes: usize,
     waiters: HashMap<u64, Vec<oneshot::Sender<BlobReceipt>>>,
 }
@@ -65,7 +69,7 @@ pub struct Mempool {
 
 impl Mempool {
     /// A pool holding up to `max_bytes` of blobs of at most `max_blob_size` each, reloaded from
-    /// the store's pending blobs.
+    /// the store's pending blobs (all of them, even past today's limits: they were acknowledged).
     pub fn new(store: &Store, max_blob_size: usize, max_bytes: usize) -> Result<Self, NodeError> {
         let mut inner = Inner::default();
         for (id, blob) in store.pending()? {
@@ -104,18 +108,25 @@ impl Mempool {
             });
         }
         {
-            let inner = self.lock();
+            // Reserve the bytes first, so concurrent submissions cannot overshoot the bound.
+            let mut inner = self.lock();
             if inner.bytes + size > self.max_bytes {
                 return Err(SubmitError::Full {
                     pending: inner.bytes,
                     limit: self.max_bytes,
                 });
             }
+            inner.bytes += size;
         }
         // Persist before acknowledging anything: a crash after this keeps the blob.
-        let id = store.put_pending(&blob)?;
+        let id = match store.put_pending(&blob) {
+            Ok(id) => id,
+            Err(e) => {
+                self.lock().bytes -= size;
+                return Err(e.into());
+            }
+        };
         let mut inner = self.lock();
-        inner.bytes += size;
         inner.queue.push_back(Pending { id, blob });
         let receiver = wait.then(|| {
             let (tx, rx) = oneshot::channel();
@@ -125,27 +136,28 @@ impl Mempool {
         Ok((id, receiver))
     }
 
-    /// Waits for an id already queued (e.g. after a 202).
-    pub fn watch(&self, id: u64) -> oneshot::Receiver<BlobReceipt> {
-        let (tx, rx) = oneshot::channel();
-        self.lock().waiters.entry(id).or_default().push(tx);
-        rx
-    }
-
     /// Takes blobs from the front of the queue, oldest first, while they fit a square of `max_k`.
+    /// A front blob too large for `max_k` on its own (accepted under a larger `--max-k` before a
+    /// restart) is taken alone: the producer widens k for it rather than strand an acknowledged
+    /// blob.
     pub fn take(&self, max_k: usize) -> Vec<Pending> {
-        let capacity = max_k * weft_encoding::constants::FIELD_ELEMENTS_PER_ROW;
+        let capacity = max_k * FIELD_ELEMENTS_PER_ROW;
         let mut inner = self.lock();
-        let mut lens = Vec::new();
         let mut taken = Vec::new();
+        // One layout-header element, then per blob two index elements and its data.
+        let mut elements = 1;
         while let Some(front) = inner.queue.front() {
-            lens.push(front.blob.data.len());
-            if elements_needed(lens.iter().copied()) > capacity {
+            let more = ELEMENTS_PER_INDEX_ENTRY + elements_for(front.blob.data.len());
+            if elements + more > capacity && !taken.is_empty() {
                 break;
             }
+            elements += more;
             let p = inner.queue.pop_front().expect("front exists");
             inner.bytes -= p.blob.data.len();
             taken.push(p);
+            if elements > capacity {
+                break;
+            }
         }
         taken
     }
@@ -169,9 +181,78 @@ impl Mempool {
         }
     }
 
-    /// Blobs and bytes waiting.
+    /// Blobs waiting, and bytes waiting or reserved.
     pub fn len_and_bytes(&self) -> (usize, usize) {
         let inner = self.lock();
         (inner.queue.len(), inner.bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use weft_encoding::layout::{elements_needed, Namespace};
+
+    use super::*;
+
+    fn pool(dir: &tempfile::TempDir, blobs: &[usize]) -> (Store, Mempool) {
+        let store = Store::open(dir.path()).unwrap();
+        let pool = Mempool::new(&store, 1 << 20, 1 << 30).unwrap();
+        for &len in blobs {
+            pool.submit(&store, Blob::new(Namespace([1; 16]), vec![1; len]), false)
+                .unwrap();
+        }
+        (store, pool)
+    }
+
+    #[test]
+    fn take_fills_a_square_exactly_and_keeps_order() {
+        let dir = tempfile::tempdir().unwrap();
+        // 1 + 2n + Σ⌈len/31⌉ ≤ 4096 for k = 1: four blobs take 4009 elements, the fifth
+        // would need 92 more.
+        let lens = vec![31 * 1000, 31 * 1000, 31 * 1000, 31 * 1000, 31 * 90];
+        let (_, pool) = pool(&dir, &lens);
+        let taken = pool.take(1);
+        let taken_lens: Vec<usize> = taken.iter().map(|p| p.blob.data.len()).collect();
+        assert_eq!(taken_lens, &lens[..4]);
+        assert!(elements_needed(taken_lens.iter().copied()) <= FIELD_ELEMENTS_PER_ROW);
+        assert_eq!(pool.take(1).len(), 1);
+    }
+
+    #[test]
+    fn a_blob_too_large_for_max_k_is_taken_alone_not_stranded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, pool) = pool(&dir, &[200_000, 10]);
+        let taken = pool.take(1);
+        assert_eq!(taken.len(), 1);
+        assert_eq!(taken[0].blob.data.len(), 200_000);
+        assert_eq!(pool.take(1).len(), 1);
+    }
+
+    #[test]
+    fn concurrent_submissions_never_exceed_the_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let pool = Mempool::new(&store, 1000, 10_000).unwrap();
+        let accepted: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        (0..10)
+                            .filter(|_| {
+                                pool.submit(
+                                    &store,
+                                    Blob::new(Namespace([2; 16]), vec![0; 1000]),
+                                    false,
+                                )
+                                .is_ok()
+                            })
+                            .count()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(accepted, 10);
+        assert_eq!(pool.len_and_bytes(), (10, 10_000));
     }
 }

@@ -165,6 +165,7 @@ impl Node {
             metrics: metrics.clone(),
             producer: producer_key,
             faults,
+            reads: Arc::new(tokio::sync::Semaphore::new(http::MAX_CONCURRENT_READS)),
         };
         let shutdown = cancel.clone();
         tasks.push(tokio::spawn(async move {

@@ -82,6 +82,11 @@ async fn produce(args: &ProducerArgs) -> Result<()> {
         args.prune_after,
     );
     let blobs: Vec<_> = taken.iter().map(|p| p.blob.clone()).collect();
+    // An acknowledged blob larger than today's --max-k allows still gets a block of its own.
+    let needed = weft_encoding::layout::smallest_k(weft_encoding::layout::elements_needed(
+        blobs.iter().map(|b| b.data.len()),
+    ));
+    let max_k = max_k.max(needed);
     let ids: Vec<u64> = taken.iter().map(|p| p.id).collect();
     let started = std::time::Instant::now();
     let outcome = tokio::task::spawn_blocking(move || -> Result<_> {

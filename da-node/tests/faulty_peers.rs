@@ -16,9 +16,10 @@ const SYNC: Duration = Duration::from_secs(60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn corrupt_peer_is_banned_and_sync_completes_from_an_honest_one() {
-    let producer = producer(Duration::from_millis(400)).await;
-    let liar = follower(
+    let producer = producer(Duration::from_millis(400), Faults::none()).await;
+    let liar = full_node(
         &[&producer.node],
+        &producer.node,
         Faults {
             corrupt_cells: true,
             ..Faults::none()
@@ -30,7 +31,7 @@ async fn corrupt_peer_is_banned_and_sync_completes_from_an_honest_one() {
         receipts.push(
             submit(
                 &producer.node,
-                &ns(i),
+                i,
                 &bytes(u64::from(i), 5000 + usize::from(i) * 100_000),
             )
             .await,
@@ -40,7 +41,12 @@ async fn corrupt_peer_is_banned_and_sync_completes_from_an_honest_one() {
     wait_for_height(&liar.node, top, SYNC).await;
 
     // The syncing node knows both; whatever it takes from the liar fails verification.
-    let syncing = follower(&[&liar.node, &producer.node], Faults::none()).await;
+    let syncing = full_node(
+        &[&liar.node, &producer.node],
+        &producer.node,
+        Faults::none(),
+    )
+    .await;
     wait_for_height(&syncing.node, top, SYNC).await;
     let m = syncing.node.metrics();
     assert!(m.invalid_data.get() >= 1, "the corrupted row was caught");
@@ -71,8 +77,8 @@ async fn corrupt_peer_is_banned_and_sync_completes_from_an_honest_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn gossiped_header_with_a_bad_signature_is_rejected_and_its_sender_banned() {
-    let producer = producer(Duration::from_secs(3600)).await;
-    let full = follower(&[&producer.node], Faults::none()).await;
+    let producer = producer(Duration::from_secs(3600), Faults::none()).await;
+    let full = full_node(&[&producer.node], &producer.node, Faults::none()).await;
 
     // A rogue peer joins the header topic and gossips a header signed by the wrong key.
     let key = weft_p2p::libp2p::identity::Keypair::generate_ed25519();

@@ -86,7 +86,7 @@ async fn bad_inputs_get_4xx_with_a_message() {
     })
     .await
     .unwrap();
-    let receipt = submit(&node, &ns(9), b"hello weft").await;
+    let receipt = submit(&node, 9, b"hello weft").await;
     let h = receipt.height;
     let good_ns = ns(9);
     let too_big: &'static str = Box::leak(
@@ -221,7 +221,7 @@ async fn full_pool_answers_429_and_followers_refuse_blobs() {
     )
     .await;
 
-    let follower = follower(&[&node], Faults::none()).await;
+    let follower = full_node(&[&node], &node, Faults::none()).await;
     run(
         &follower.node,
         &[post(

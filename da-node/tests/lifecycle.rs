@@ -15,7 +15,7 @@ async fn node_stops_cleanly_and_restarts_with_its_state() {
     init_logs();
     let node = Node::start(config.clone()).await.unwrap();
     let key = node.producer_key();
-    let receipt = submit(&node, &ns(1), b"kept across restarts").await;
+    let receipt = submit(&node, 1, b"kept across restarts").await;
     tokio::time::timeout(Duration::from_secs(30), node.stop())
         .await
         .expect("stop finishes promptly");
@@ -24,7 +24,7 @@ async fn node_stops_cleanly_and_restarts_with_its_state() {
     let node = Node::start(config).await.unwrap();
     assert_eq!(node.producer_key(), key);
     assert!(node.store().head().unwrap() >= receipt.height);
-    let next = submit(&node, &ns(1), b"after restart").await;
+    let next = submit(&node, 1, b"after restart").await;
     assert!(next.height > receipt.height);
     let header = node.store().header(next.height).unwrap().unwrap();
     let parent = node.store().header(next.height - 1).unwrap().unwrap();

@@ -15,18 +15,19 @@ const BLOCK: Duration = Duration::from_millis(400);
 const SYNC: Duration = Duration::from_secs(60);
 
 /// Blobs of several sizes and namespaces; the 200 KB one needs k = 2, the others fit k = 1.
-fn workload() -> Vec<(String, Vec<u8>)> {
+fn workload() -> Vec<(u8, Vec<u8>)> {
     vec![
-        (ns(1), bytes(1, 1)),
-        (ns(2), bytes(2, 4096)),
-        (ns(1), bytes(3, 31 * 100)),
-        (ns(3), bytes(4, 200_000)),
-        (ns(2), bytes(5, 12_345)),
+        (1, bytes(1, 1)),
+        (2, bytes(2, 4096)),
+        (1, bytes(3, 31 * 100)),
+        (3, bytes(4, 200_000)),
+        (2, bytes(5, 12_345)),
     ]
 }
 
-async fn check_node_serves(node: &weft_node::Node, sent: &[((String, Vec<u8>), BlobReceipt)]) {
+async fn check_node_serves(node: &weft_node::Node, sent: &[((u8, Vec<u8>), BlobReceipt)]) {
     for ((namespace, data), receipt) in sent {
+        let namespace = ns(*namespace);
         let header: HeaderView =
             get_json(&format!("{}/v1/headers/{}", node.url(), receipt.height)).await;
         let answer: NamespaceBlobs = get_json(&format!(
@@ -78,15 +79,15 @@ async fn check_node_serves(node: &weft_node::Node, sent: &[((String, Vec<u8>), B
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn producer_and_two_full_nodes_serve_identical_data() {
-    let producer = producer(BLOCK).await;
-    let a = follower(&[&producer.node], Faults::none()).await;
-    let b = follower(&[&producer.node, &a.node], Faults::none()).await;
+    let producer = producer(BLOCK, Faults::none()).await;
+    let a = full_node(&[&producer.node], &producer.node, Faults::none()).await;
+    let b = full_node(&[&producer.node, &a.node], &producer.node, Faults::none()).await;
     wait_for_full_peers(&b.node, 2, SYNC).await;
 
     let submissions = workload().into_iter().map(|(n, d)| {
         let node = &producer.node;
         async move {
-            let receipt = submit(node, &n, &d).await;
+            let receipt = submit(node, n, &d).await;
             ((n, d), receipt)
         }
     });
@@ -126,14 +127,14 @@ async fn producer_and_two_full_nodes_serve_identical_data() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn late_node_catches_up_and_restarted_node_resumes() {
-    let producer = producer(BLOCK).await;
+    let producer = producer(BLOCK, Faults::none()).await;
     let mut sent = Vec::new();
     for (n, d) in workload() {
-        let receipt = submit(&producer.node, &n, &d).await;
+        let receipt = submit(&producer.node, n, &d).await;
         sent.push(((n, d), receipt));
     }
     // Started after all of that: must catch up by range requests (gossip only brings new heads).
-    let late = follower(&[&producer.node], Faults::none()).await;
+    let late = full_node(&[&producer.node], &producer.node, Faults::none()).await;
     let top = producer.node.store().head().unwrap();
     wait_for_height(&late.node, top, SYNC).await;
     check_node_serves(&late.node, &sent).await;
@@ -142,7 +143,7 @@ async fn late_node_catches_up_and_restarted_node_resumes() {
     let stored = late.node.store().head().unwrap();
     let dir = late.dir;
     late.node.stop().await;
-    let config = follower_config(&dir, &[&producer.node]);
+    let config = follower_config(&dir, &[&producer.node], &producer.node);
     let restarted = weft_node::Node::start(config).await.unwrap();
     assert_eq!(
         restarted.store().head().unwrap(),

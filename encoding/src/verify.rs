@@ -239,6 +239,19 @@ impl VerifyKey {
         }
     }
 
+    /// Verifies a batch; when it fails, verifies each sample on its own to find the bad ones.
+    /// Returns one verdict per sample (all `true` when the batch passed).
+    pub fn verify_locating(&self, square: &SquareCommitments, samples: &[Sample<'_>]) -> Vec<bool> {
+        if self.verify_samples(square, samples).is_ok() {
+            vec![true; samples.len()]
+        } else {
+            self.verify_each(square, samples)
+                .iter()
+                .map(Result::is_ok)
+                .collect()
+        }
+    }
+
     /// Verifies each sample on its own, to find the bad ones after a batch failed.
     pub fn verify_each(
         &self,

@@ -9,13 +9,11 @@ use std::{sync::Arc, time::Duration};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures::StreamExt;
-use rand::{seq::index::sample, Rng, SeedableRng};
+use rand::{seq::index::sample, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use weft_encoding::{
-    constants::BYTES_PER_ROW, RowProver, Sample, SquareCommitments, SquareEncoder, VerifyKey,
-};
+use weft_encoding::{RowProver, Sample, SquareCommitments, SquareEncoder, VerifyKey};
 use weft_light::{LightClient, LightConfig, LightEvent};
-use weft_node::{Node, NodeConfig};
+use weft_node::Node;
 
 fn verify_per_sample(c: &mut Criterion) {
     let mut g = c.benchmark_group("verify_batch_of_32");
@@ -24,14 +22,7 @@ fn verify_per_sample(c: &mut Criterion) {
     let vk = VerifyKey::new();
     for k in [1usize, 8, 64] {
         let mut rng = ChaCha20Rng::seed_from_u64(k as u64);
-        let rows: Vec<Vec<u8>> = (0..k)
-            .map(|_| {
-                let mut r = vec![0u8; BYTES_PER_ROW];
-                rng.fill(&mut r[..]);
-                r.chunks_exact_mut(32).for_each(|e| e[0] = 0);
-                r
-            })
-            .collect();
+        let rows = weft_testkit::random_rows(k as u64, k);
         let refs: Vec<&[u8]> = rows.iter().map(Vec::as_slice).collect();
         let square = encoder.encode_bytes(&refs).unwrap();
         let header = SquareCommitments::new(square.original_commitments()).unwrap();
@@ -63,23 +54,19 @@ fn header_to_confidence(c: &mut Criterion) {
         .unwrap();
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let (producer, nodes, client, mut events) = rt.block_on(async {
-        let config = |i: usize| NodeConfig {
-            data_dir: dirs[i].path().into(),
-            http: "127.0.0.1:0".parse().unwrap(),
-            block_time: Duration::from_millis(500),
-            max_k: 8,
-            max_blob_size: 512 * 1024,
-            ..NodeConfig::default()
-        };
-        let producer = Node::start(config(0)).await.unwrap();
+        let producer = Node::start(weft_testkit::producer_config(
+            &dirs[0],
+            Duration::from_millis(500),
+        ))
+        .await
+        .unwrap();
         let mut nodes = Vec::new();
-        for i in 1..3 {
-            let follower = NodeConfig {
-                bootstrap: vec![producer.tcp_addr().to_string()],
-                producer_key: Some(producer.producer_key()),
-                ..config(i)
-            };
-            nodes.push(Node::start(follower).await.unwrap());
+        for dir in &dirs[1..] {
+            nodes.push(
+                Node::start(weft_testkit::follower_config(dir, &[&producer], &producer))
+                    .await
+                    .unwrap(),
+            );
         }
         let mut light = LightConfig::new(
             nodes

@@ -741,28 +741,8 @@ impl Actor {
             .iter()
             .map(|c| (c.cell.len() + c.proof.len()) as u64)
             .sum::<u64>();
-        let samples: Vec<Sample<'_>> = usable
-            .iter()
-            .map(|c| Sample {
-                row: c.id.row.into(),
-                col: c.id.col.into(),
-                cell: &c.cell,
-                proof: &c.proof,
-            })
-            .collect();
-        let ok: Vec<bool> = if self
-            .verify_key
-            .verify_samples(&job.commitments, &samples)
-            .is_ok()
-        {
-            vec![true; samples.len()]
-        } else {
-            self.verify_key
-                .verify_each(&job.commitments, &samples)
-                .iter()
-                .map(Result::is_ok)
-                .collect()
-        };
+        let samples: Vec<Sample<'_>> = usable.iter().map(|c| c.sample()).collect();
+        let ok = self.verify_key.verify_locating(&job.commitments, &samples);
         let mut bad = 0;
         let mut got = HashSet::new();
         for (c, ok) in usable.iter().zip(ok) {

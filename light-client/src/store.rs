@@ -26,7 +26,8 @@ impl RecordStore for MemoryRecords {
     }
 }
 
-/// Records in `<dir>/light-records.jsonl`.
+/// Records in `<dir>/light-records-<producer>.jsonl`: one file per producer key, so a data dir
+/// reused for another chain starts afresh.
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug)]
 pub struct FileRecords {
@@ -35,15 +36,21 @@ pub struct FileRecords {
 
 #[cfg(not(target_arch = "wasm32"))]
 impl FileRecords {
-    /// File name inside the data dir.
-    pub const FILE: &'static str = "light-records.jsonl";
-
-    /// Records in `dir` (created if needed).
-    pub fn open(dir: &std::path::Path) -> std::io::Result<Self> {
+    /// Records for `producer` in `dir` (created if needed).
+    pub fn open(
+        dir: &std::path::Path,
+        producer: &weft_types::ProducerKey,
+    ) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
+        let tag = &producer.to_hex()[2..18];
         Ok(Self {
-            path: dir.join(Self::FILE),
+            path: dir.join(format!("light-records-{tag}.jsonl")),
         })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
     }
 }
 
@@ -91,23 +98,25 @@ mod tests {
             verdict: Verdict::Available,
             ms: 12,
         };
-        FileRecords::open(dir.path())
-            .unwrap()
-            .save(&record)
-            .unwrap();
+        let producer = weft_types::ProducerKey([7; 32]);
+        let mut records = FileRecords::open(dir.path(), &producer).unwrap();
+        records.save(&record).unwrap();
         // A crash mid-write leaves a partial line: it is skipped.
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(dir.path().join(FileRecords::FILE))
-            .unwrap();
-        std::fs::write(
-            dir.path().join(FileRecords::FILE),
-            format!(
-                "{}\n{{\"height\":4,",
-                serde_json::to_string(&record).unwrap()
-            ),
-        )
-        .unwrap();
-        assert_eq!(FileRecords::open(dir.path()).unwrap().load(), vec![record]);
+        let path = records.path().to_path_buf();
+        let torn = format!(
+            "{}\n{{\"height\":4,",
+            serde_json::to_string(&record).unwrap()
+        );
+        std::fs::write(&path, torn).unwrap();
+        assert_eq!(
+            FileRecords::open(dir.path(), &producer).unwrap().load(),
+            vec![record]
+        );
+        // Another producer's records are kept apart.
+        let other = weft_types::ProducerKey([8; 32]);
+        assert!(FileRecords::open(dir.path(), &other)
+            .unwrap()
+            .load()
+            .is_empty());
     }
 }

@@ -163,7 +163,8 @@ async fn corrupt_peer_is_banned_and_sampling_completes_from_an_honest_one() {
 async fn restarted_light_client_does_not_sample_finished_heights_again() {
     let producer = producer(BLOCK, Faults::none()).await;
     let dir = tempfile::tempdir().unwrap();
-    let records = || Box::new(FileRecords::open(dir.path()).unwrap());
+    let key = producer.node.producer_key();
+    let records = || Box::new(FileRecords::open(dir.path(), &key).unwrap());
     let (client, mut events) =
         light(&[&producer.node], &producer.node, |c| c.records = records()).await;
     let first = vec![
@@ -181,7 +182,8 @@ async fn restarted_light_client_does_not_sample_finished_heights_again() {
         after.keys().all(|h| !done.contains_key(h)),
         "finished heights were sampled again: {after:?}"
     );
-    let text = std::fs::read_to_string(dir.path().join(FileRecords::FILE)).unwrap();
+    let text =
+        std::fs::read_to_string(FileRecords::open(dir.path(), &key).unwrap().path()).unwrap();
     let heights: Vec<u64> = text
         .lines()
         .map(|l| {

@@ -41,9 +41,23 @@ impl RateLimiter {
         }
     }
 
-    /// Forgets a peer (on disconnect).
-    pub fn forget(&mut self, peer: &PeerId) {
-        self.buckets.retain(|(p, _), _| p != peer);
+    /// Drops buckets idle long enough to have refilled completely: forgetting them changes
+    /// nothing, and keeps memory bounded. (Buckets are kept across reconnects, so reconnecting
+    /// does not reset a peer's rate.)
+    pub fn prune(&mut self, now: Instant) {
+        let full_after = self.burst / self.per_second;
+        self.buckets
+            .retain(|_, (_, last)| now.saturating_duration_since(*last).as_secs_f64() < full_after);
+    }
+
+    /// Buckets held.
+    pub fn len(&self) -> usize {
+        self.buckets.len()
+    }
+
+    /// True when no bucket is held.
+    pub fn is_empty(&self) -> bool {
+        self.buckets.is_empty()
     }
 }
 
@@ -65,5 +79,13 @@ mod tests {
         // Other protocols and peers have their own buckets.
         assert!(limiter.allow(peer, "q", t1));
         assert!(limiter.allow(PeerId::random(), "p", t1));
+        // Pruning keeps buckets that have not refilled (0.5 s here; a reconnect does not refill
+        // them) and drops full ones.
+        limiter.prune(t1);
+        assert!(!limiter.allow(peer, "p", t1));
+        limiter.prune(t1 + Duration::from_millis(200));
+        assert_eq!(limiter.len(), 3);
+        limiter.prune(t1 + Duration::from_secs(60));
+        assert!(limiter.is_empty());
     }
 }

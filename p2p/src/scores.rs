@@ -41,11 +41,15 @@ pub enum Verdict {
     Ban,
 }
 
-/// Scores of all peers (starting at 0; ban at −100).
+/// Scores of peers (starting at 0; ban at −100). At most [`MAX_TRACKED`] peers are tracked;
+/// beyond that the least penalised are forgotten first.
 #[derive(Debug, Default)]
 pub struct PeerScores {
     scores: HashMap<PeerId, i32>,
 }
+
+/// Peers whose scores are kept.
+pub const MAX_TRACKED: usize = 4096;
 
 /// Score at or below which a peer is banned.
 pub const BAN_THRESHOLD: i32 = -100;
@@ -53,6 +57,12 @@ pub const BAN_THRESHOLD: i32 = -100;
 impl PeerScores {
     /// Records a misbehaviour and says whether to ban.
     pub fn penalise(&mut self, peer: PeerId, what: Misbehaviour) -> Verdict {
+        if self.scores.len() >= MAX_TRACKED && !self.scores.contains_key(&peer) {
+            let mildest = self.scores.iter().max_by_key(|(_, s)| **s).map(|(p, _)| *p);
+            if let Some(p) = mildest {
+                self.scores.remove(&p);
+            }
+        }
         let score = self.scores.entry(peer).or_insert(0);
         *score -= what.penalty();
         if *score <= BAN_THRESHOLD {
@@ -91,5 +101,9 @@ mod tests {
             Verdict::Ban
         );
         assert_eq!(scores.score(&slow), -100);
+        for _ in 0..2 * MAX_TRACKED {
+            scores.penalise(PeerId::random(), Misbehaviour::Timeout);
+        }
+        assert!(scores.scores.len() <= MAX_TRACKED);
     }
 }

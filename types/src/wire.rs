@@ -168,6 +168,16 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], limit: usize, what: &'static st
 }
 
 impl CellWithProof {
+    /// The cell as a sample for verification (lengths are checked by the verifier).
+    pub fn sample(&self) -> weft_encoding::Sample<'_> {
+        weft_encoding::Sample {
+            row: self.id.row.into(),
+            col: self.id.col.into(),
+            cell: &self.cell,
+            proof: &self.proof,
+        }
+    }
+
     /// Checks the cell and proof lengths.
     pub fn check_lengths(&self) -> Result<()> {
         if self.cell.len() != BYTES_PER_CELL {

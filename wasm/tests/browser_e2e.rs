@@ -8,7 +8,6 @@ mod common;
 
 use std::{collections::BTreeSet, path::PathBuf, time::Duration};
 
-use base64::{engine::general_purpose::STANDARD, Engine};
 use common::{page_dir, Browser};
 use serde_json::Value;
 use weft_node::{
@@ -26,29 +25,15 @@ fn output(name: &str) -> PathBuf {
 
 async fn node(dir: &tempfile::TempDir, block_time: Duration, faults: Faults) -> Node {
     let config = NodeConfig {
-        data_dir: dir.path().into(),
-        http: "127.0.0.1:0".parse().unwrap(),
-        block_time,
-        max_k: 8,
-        max_blob_size: 512 * 1024,
         page_dir: Some(page_dir()),
-        ..NodeConfig::default()
+        ..weft_testkit::producer_config(dir, block_time)
     };
     Node::start_with_faults(config, faults).await.unwrap()
 }
 
 async fn submit(url: &str, i: u64, len: usize) {
-    let body = serde_json::json!({
-        "namespace": format!("{:032x}", i % 5 + 1),
-        "data": STANDARD.encode((0..len).map(|j| (j as u64 * 31 + i) as u8).collect::<Vec<_>>()),
-    });
-    let r = reqwest::Client::new()
-        .post(format!("{url}/v1/blobs?wait=false"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
+    let data: Vec<u8> = (0..len).map(|j| (j as u64 * 31 + i) as u8).collect();
+    weft_testkit::submit_queued(url, (i % 5 + 1) as u8, &data).await;
 }
 
 fn heights(status: &Value) -> Vec<Value> {

@@ -6,12 +6,8 @@
 
 use std::sync::Arc;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha20Rng;
 use serde_json::json;
-use weft_encoding::{
-    constants::BYTES_PER_ROW, RowProver, Sample, SquareCommitments, SquareEncoder, VerifyKey,
-};
+use weft_encoding::{RowProver, Sample, SquareCommitments, SquareEncoder, VerifyKey};
 
 /// Sampled positions: every row of the extended square, edge and middle columns.
 pub const POSITIONS: [(usize, usize); 16] = [
@@ -34,15 +30,7 @@ pub const POSITIONS: [(usize, usize); 16] = [
 ];
 
 fn generate() -> String {
-    let mut rng = ChaCha20Rng::seed_from_u64(2026);
-    let rows: Vec<Vec<u8>> = (0..2)
-        .map(|_| {
-            let mut row = vec![0u8; BYTES_PER_ROW];
-            rng.fill(&mut row[..]);
-            row.chunks_exact_mut(32).for_each(|e| e[0] = 0);
-            row
-        })
-        .collect();
+    let rows = weft_testkit::random_rows(2026, 2);
     let refs: Vec<&[u8]> = rows.iter().map(Vec::as_slice).collect();
     let square = SquareEncoder::new(Arc::new(RowProver::new()))
         .encode_bytes(&refs)

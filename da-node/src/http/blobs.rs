@@ -124,20 +124,27 @@ pub async fn status(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<BlobStatus>, ApiError> {
+    state
+        .read(move |state| status_blocking(state, id))
+        .await
+        .map(Json)
+}
+
+fn status_blocking(state: &AppState, id: String) -> Result<BlobStatus, ApiError> {
     let n: u64 = parse("id", &id)?;
     if let Some(receipt) = state.store.receipt(n)? {
-        return Ok(Json(BlobStatus {
+        return Ok(BlobStatus {
             id,
             status: "included".into(),
             receipt: Some(receipt),
-        }));
+        });
     }
     if state.store.is_pending(n)? {
-        return Ok(Json(BlobStatus {
+        return Ok(BlobStatus {
             id,
             status: "pending".into(),
             receipt: None,
-        }));
+        });
     }
     Err(ApiError::not_found(format!("no blob with id {n}")))
 }
@@ -179,24 +186,29 @@ pub async fn by_namespace(
 ) -> Result<Json<NamespaceBlobs>, ApiError> {
     let height: u64 = parse("height", &height)?;
     let namespace = parse_namespace(&namespace)?;
-    block_header(&state, height)?;
-    let index = state.store.index(height)?.unwrap_or_default();
-    let proof = prove_namespace(&index, &namespace);
-    let blobs = index
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.namespace == namespace)
-        .map(|(i, e)| view(&state, height, i as u32, e))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(NamespaceBlobs {
-        height,
-        namespace,
-        blobs,
-        proof,
-    }))
+    state
+        .read(move |state| {
+            block_header(state, height)?;
+            let index = state.store.index(height)?.unwrap_or_default();
+            let proof = prove_namespace(&index, &namespace);
+            let blobs = index
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.namespace == namespace)
+                .map(|(i, e)| view(state, height, i as u32, e))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(NamespaceBlobs {
+                height,
+                namespace,
+                blobs,
+                proof,
+            })
+        })
+        .await
+        .map(Json)
 }
 
-/// `GET /v1/blobs/by-commitment/{commitment}`.
+/// `GET /v1/blobs/by-commitment/{commitment}`: the most recent blob with this commitment.
 pub async fn by_commitment(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -206,13 +218,17 @@ pub async fn by_commitment(
             "commitment {raw:?}: expected 64 hex characters: {e}"
         ))
     })?;
-    let (height, index) = state
-        .store
-        .blob_location(&commitment)?
-        .ok_or_else(|| ApiError::not_found(format!("no blob with commitment {commitment}")))?;
-    let entries = state.store.index(height)?.unwrap_or_default();
-    let entry = entries
-        .get(index as usize)
-        .ok_or_else(|| ApiError::internal("index entry missing"))?;
-    Ok(Json(view(&state, height, index, entry)?))
+    state
+        .read(move |state| {
+            let (height, index) = state.store.blob_location(&commitment)?.ok_or_else(|| {
+                ApiError::not_found(format!("no blob with commitment {commitment}"))
+            })?;
+            let entries = state.store.index(height)?.unwrap_or_default();
+            let entry = entries
+                .get(index as usize)
+                .ok_or_else(|| ApiError::internal("index entry missing"))?;
+            view(state, height, index, entry)
+        })
+        .await
+        .map(Json)
 }

@@ -14,12 +14,26 @@ use crate::store::Lookup;
 
 /// `GET /v1/headers/head`.
 pub async fn head(State(state): State<AppState>) -> Result<Json<HeaderView>, ApiError> {
-    let head = state.store.head()?;
-    let header = state
-        .store
-        .header(head)?
-        .ok_or_else(|| ApiError::not_found("no blocks yet"))?;
-    Ok(Json(header.into()))
+    state
+        .read(|state| {
+            let head = state.store.head()?;
+            let header = state
+                .store
+                .header(head)?
+                .ok_or_else(|| ApiError::not_found("no blocks yet"))?;
+            Ok(header.into())
+        })
+        .await
+        .map(Json)
+}
+
+fn stored_header(state: &AppState, height: u64) -> Result<weft_types::Header, ApiError> {
+    state.store.header(height)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no block at height {height} (head is {})",
+            state.store.head().unwrap_or(0)
+        ))
+    })
 }
 
 /// `GET /v1/headers/{height}`.
@@ -28,13 +42,10 @@ pub async fn header(
     Path(height): Path<String>,
 ) -> Result<Json<HeaderView>, ApiError> {
     let height: u64 = parse("height", &height)?;
-    let header = state.store.header(height)?.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no block at height {height} (head is {})",
-            state.store.head().unwrap_or(0)
-        ))
-    })?;
-    Ok(Json(header.into()))
+    state
+        .read(move |state| Ok(stored_header(state, height)?.into()))
+        .await
+        .map(Json)
 }
 
 /// `GET /v1/cells/{height}/{row}/{col}`.
@@ -45,13 +56,14 @@ pub async fn cell(
     let height: u64 = parse("height", &height)?;
     let row: u16 = parse("row", &row)?;
     let col: u16 = parse("col", &col)?;
-    let header = state.store.header(height)?.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no block at height {height} (head is {})",
-            state.store.head().unwrap_or(0)
-        ))
-    })?;
-    let k = header.k();
+    state
+        .read(move |state| cell_blocking(state, height, row, col))
+        .await
+        .map(Json)
+}
+
+fn cell_blocking(state: &AppState, height: u64, row: u16, col: u16) -> Result<CellView, ApiError> {
+    let k = stored_header(state, height)?.k();
     if k == 0 {
         return Err(ApiError::not_found(format!(
             "block {height} has no data (k = 0)"
@@ -82,13 +94,13 @@ pub async fn cell(
             state.metrics.cells_served_http.inc();
             let mut cell = cell.to_vec();
             state.faults.corrupt(&mut cell);
-            Ok(Json(CellView {
+            Ok(CellView {
                 row,
                 col,
                 commitment,
                 cell: format!("0x{}", hex::encode(cell)),
                 proof,
-            }))
+            })
         }
         (Lookup::Pruned, _) => Err(ApiError::gone(height)),
         _ => Err(ApiError::not_found(format!(

@@ -42,6 +42,30 @@ pub struct AppState {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) producer: ProducerKey,
     pub(crate) faults: Faults,
+    /// Bounds the store reads running at once (they run on blocking threads).
+    pub(crate) reads: Arc<tokio::sync::Semaphore>,
+}
+
+/// Store reads served at once; further requests wait their turn.
+pub const MAX_CONCURRENT_READS: usize = 16;
+
+impl AppState {
+    /// Runs a store read on a blocking thread, at most [`MAX_CONCURRENT_READS`] at a time.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _permit = self
+            .reads
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)?;
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || f(&state))
+            .await
+            .map_err(ApiError::internal)?
+    }
 }
 
 /// An error answer: a status and a message naming what was wrong.

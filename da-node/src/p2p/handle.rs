@@ -67,7 +67,7 @@ pub struct NetInfo {
     pub peers: Vec<PeerId>,
     /// Connected peers that serve Weft data (identified as full nodes).
     pub full_peers: Vec<PeerId>,
-    /// Peers banned so far.
+    /// The most recently banned peers (at most 64).
     pub banned: Vec<PeerId>,
 }
 

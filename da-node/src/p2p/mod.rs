@@ -54,6 +54,15 @@ const DISCOVERY_INTERVAL: Duration = Duration::from_secs(30);
 const MAX_DIALS_FROM_DISCOVERY: usize = 32;
 /// Queue depth of the command channel.
 const COMMAND_QUEUE: usize = 256;
+/// Inbound requests served at once; beyond this they are refused (no penalty), which bounds
+/// the memory held by responses in flight.
+const MAX_SERVING: usize = 64;
+/// Bans kept; past this the oldest is lifted.
+const MAX_BANS: usize = 4096;
+/// Banned peers listed in the node's info.
+const BANNED_SHOWN: usize = 64;
+/// How often to prune rate-limit buckets and re-dial bootstrap peers when alone.
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(5);
 /// How long to wait for the listeners to report their addresses.
 const LISTEN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -111,6 +120,12 @@ struct Actor {
     scores: PeerScores,
     full_peers: HashSet<PeerId>,
     dialled: HashSet<PeerId>,
+    /// Bootstrap addresses, dialled again whenever the node finds itself alone.
+    bootstrap: Vec<Multiaddr>,
+    /// Bans in order, to lift the oldest past [`MAX_BANS`].
+    bans: std::collections::VecDeque<PeerId>,
+    /// Inbound requests being served on blocking threads.
+    serving: usize,
     headers: Outbound<HeadersResponse>,
     rows: Outbound<RowResponse>,
     cells: Outbound<CellsResponse>,
@@ -218,6 +233,9 @@ pub async fn spawn(
         scores: PeerScores::default(),
         full_peers: HashSet::new(),
         dialled: HashSet::new(),
+        bootstrap: args.bootstrap.clone(),
+        bans: std::collections::VecDeque::new(),
+        serving: 0,
         headers: Outbound::default(),
         rows: Outbound::default(),
         cells: Outbound::default(),
@@ -241,13 +259,18 @@ impl Actor {
         cancel: CancellationToken,
     ) {
         let mut discovery = tokio::time::interval(DISCOVERY_INTERVAL);
+        let mut housekeeping = tokio::time::interval(HOUSEKEEPING_INTERVAL);
         loop {
             tokio::select! {
                 () = cancel.cancelled() => break,
                 Some(cmd) = commands.recv() => self.on_command(cmd),
-                Some(done) = served.recv() => self.respond(done),
+                Some(done) = served.recv() => {
+                    self.serving -= 1;
+                    self.respond(done);
+                }
                 event = self.swarm.select_next_some() => self.on_event(event),
                 _ = discovery.tick() => { let _ = self.swarm.behaviour_mut().kad.bootstrap(); }
+                _ = housekeeping.tick() => self.housekeeping(),
             }
         }
         tracing::debug!("network actor stopped");
@@ -293,6 +316,15 @@ impl Actor {
         }
     }
 
+    fn housekeeping(&mut self) {
+        self.limiter.prune(web_time::Instant::now());
+        if self.swarm.connected_peers().next().is_none() {
+            for addr in self.bootstrap.clone() {
+                let _ = self.swarm.dial(addr);
+            }
+        }
+    }
+
     fn penalise(&mut self, peer: PeerId, what: Misbehaviour) {
         self.metrics.peers_penalised.inc();
         tracing::warn!("peer {peer} penalised: {what:?}");
@@ -302,11 +334,22 @@ impl Actor {
             self.swarm.behaviour_mut().blocked.block_peer(peer);
             let _ = self.swarm.disconnect_peer_id(peer);
             self.full_peers.remove(&peer);
-            self.info
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .banned
-                .push(peer);
+            self.bans.push_back(peer);
+            if self.bans.len() > MAX_BANS {
+                if let Some(oldest) = self.bans.pop_front() {
+                    self.swarm.behaviour_mut().blocked.unblock_peer(oldest);
+                }
+            }
+            {
+                let mut info = self
+                    .info
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                info.banned.push(peer);
+                if info.banned.len() > BANNED_SHOWN {
+                    info.banned.remove(0);
+                }
+            }
             self.publish_info();
         }
     }
@@ -345,6 +388,10 @@ impl Actor {
         refused: Resp,
         work: impl FnOnce(&Store, &Faults, &Req) -> Resp + Send + 'static,
     ) {
+        if self.serving >= MAX_SERVING {
+            self.respond(refuse(channel, refused));
+            return;
+        }
         if !self.limiter.allow(peer, protocol, web_time::Instant::now()) {
             self.metrics.requests_rate_limited.inc();
             self.respond(refuse(channel, refused));
@@ -352,6 +399,7 @@ impl Actor {
             return;
         }
         let (store, faults, tx) = (self.store.clone(), self.faults.clone(), self.served.clone());
+        self.serving += 1;
         tokio::task::spawn_blocking(move || {
             let response = work(&store, &faults, &request);
             let _ = tx.send(refuse(channel, response));
@@ -396,8 +444,14 @@ impl Actor {
                 ..
             } => {
                 self.full_peers.remove(&peer_id);
-                self.limiter.forget(&peer_id);
+                self.dialled.remove(&peer_id);
                 self.publish_info();
+            }
+            SwarmEvent::OutgoingConnectionError {
+                peer_id: Some(peer),
+                ..
+            } => {
+                self.dialled.remove(&peer);
             }
             SwarmEvent::NewListenAddr { address, .. } => {
                 let peer = *self.swarm.local_peer_id();

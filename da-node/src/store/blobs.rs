@@ -13,12 +13,17 @@ impl Store {
     pub fn blob_data(&self, height: u64, entry: &IndexEntry) -> Result<Lookup<Vec<u8>>> {
         let start = entry.start as usize;
         let count = elements_for(entry.len as usize);
+        let square = match self.square(height)? {
+            Lookup::Found(square) => square,
+            Lookup::Missing => return Ok(Lookup::Missing),
+            Lookup::Pruned => return Ok(Lookup::Pruned),
+        };
         let mut bytes = Vec::with_capacity(count * BYTES_PER_FIELD_ELEMENT);
         let mut element = start;
         while element < start + count {
             let row = element / FIELD_ELEMENTS_PER_ROW;
             let col = (element % FIELD_ELEMENTS_PER_ROW) / FIELD_ELEMENTS_PER_CELL;
-            let cell = match self.cell(height, row as u16, col as u16)? {
+            let cell = match square.cell(row as u16, col as u16)? {
                 Lookup::Found((cell, _)) => cell,
                 Lookup::Missing => return Ok(Lookup::Missing),
                 Lookup::Pruned => return Ok(Lookup::Pruned),

@@ -168,43 +168,46 @@ impl Store {
         }))
     }
 
-    fn square_state(&self, height: u64) -> Result<Lookup<()>> {
+    /// A reader of one block's cells, after checking once that the block is stored and not
+    /// pruned.
+    pub fn square(&self, height: u64) -> Result<Lookup<SquareReader<'_>>> {
         if height == 0 || height > self.head()? {
             Ok(Lookup::Missing)
         } else if height < self.pruned_below()? {
             Ok(Lookup::Pruned)
         } else {
-            Ok(Lookup::Found(()))
+            Ok(Lookup::Found(SquareReader {
+                store: self,
+                height,
+            }))
         }
     }
 
     /// One cell with its proof.
     pub fn cell(&self, height: u64, row: u16, col: u16) -> Result<Lookup<(Box<Cell>, Proof)>> {
-        if let Lookup::Found(()) = self.square_state(height)? {
-            Ok(match self.get(CF_CELLS, &cell_key(height, row, col))? {
-                Some(v) => Lookup::Found(split_cell(&v)?),
-                None => Lookup::Missing,
-            })
-        } else {
-            self.square_state(height).map(|s| match s {
-                Lookup::Pruned => Lookup::Pruned,
-                _ => Lookup::Missing,
-            })
+        match self.square(height)? {
+            Lookup::Found(square) => square.cell(row, col),
+            Lookup::Missing => Ok(Lookup::Missing),
+            Lookup::Pruned => Ok(Lookup::Pruned),
         }
     }
 
     /// A whole row: 128 cells and proofs.
     pub fn row(&self, height: u64, row: u16) -> Result<Lookup<StoredRow>> {
+        let square = match self.square(height)? {
+            Lookup::Found(square) => square,
+            Lookup::Missing => return Ok(Lookup::Missing),
+            Lookup::Pruned => return Ok(Lookup::Pruned),
+        };
         let mut cells = Vec::with_capacity(CELLS_PER_ROW);
         let mut proofs = Vec::with_capacity(CELLS_PER_ROW);
         for col in 0..CELLS_PER_ROW as u16 {
-            match self.cell(height, row, col)? {
+            match square.cell(row, col)? {
                 Lookup::Found((c, p)) => {
                     cells.push(c);
                     proofs.push(p);
                 }
-                Lookup::Missing => return Ok(Lookup::Missing),
-                Lookup::Pruned => return Ok(Lookup::Pruned),
+                _ => return Ok(Lookup::Missing),
             }
         }
         Ok(Lookup::Found((cells, proofs)))
@@ -317,6 +320,25 @@ impl Store {
         self.get(CF_RECEIPTS, &id.to_be_bytes())?
             .map(|v| serde_json::from_slice(&v).map_err(|e| NodeError::corrupt("receipt", e)))
             .transpose()
+    }
+}
+
+/// Reads the cells of one stored, unpruned block.
+#[derive(Debug, Clone, Copy)]
+pub struct SquareReader<'a> {
+    store: &'a Store,
+    height: u64,
+}
+
+impl SquareReader<'_> {
+    /// One cell with its proof.
+    pub fn cell(&self, row: u16, col: u16) -> Result<Lookup<(Box<Cell>, Proof)>> {
+        Ok(
+            match self.store.get(CF_CELLS, &cell_key(self.height, row, col))? {
+                Some(v) => Lookup::Found(split_cell(&v)?),
+                None => Lookup::Missing,
+            },
+        )
     }
 }
 

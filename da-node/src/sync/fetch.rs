@@ -32,6 +32,8 @@ type Row = (Vec<Cell>, Vec<Proof>);
 
 /// Fetches and verifies blocks.
 pub struct Fetcher {
+    /// Rows already verified for a block not yet complete (kept across retries).
+    partial: Option<(u64, BTreeMap<usize, Row>)>,
     network: NetworkHandle,
     metrics: Arc<Metrics>,
     verify_key: Arc<VerifyKey>,
@@ -42,6 +44,7 @@ pub struct Fetcher {
 impl Fetcher {
     pub fn new(network: NetworkHandle, metrics: Arc<Metrics>) -> Self {
         Self {
+            partial: None,
             network,
             metrics,
             verify_key: Arc::new(VerifyKey::new()),
@@ -60,12 +63,18 @@ impl Fetcher {
             return Err(NodeError::Network("no full peers to fetch from".into()));
         }
         let rows = 2 * header.k();
-        let fetched: BTreeMap<usize, Row> = stream::iter(0..rows)
+        let mut fetched = match self.partial.take() {
+            Some((height, rows)) if height == header.height() => rows,
+            _ => BTreeMap::new(),
+        };
+        let missing: Vec<usize> = (0..rows).filter(|r| !fetched.contains_key(r)).collect();
+        let new: Vec<(usize, Row)> = stream::iter(missing)
             .map(|row| self.row(header.height(), row, &peers, commitments.clone()))
             .buffer_unordered(ROWS_IN_FLIGHT)
             .filter_map(|r| async move { r })
             .collect()
             .await;
+        fetched.extend(new);
         if fetched.len() == rows {
             let header = header.clone();
             return tokio::task::spawn_blocking(move || {
@@ -74,7 +83,13 @@ impl Fetcher {
             .await
             .expect("assembly does not panic");
         }
-        self.reconstruct(header, fetched, &peers, commitments).await
+        let result = self
+            .reconstruct(header, fetched.clone(), &peers, commitments)
+            .await;
+        if result.is_err() {
+            self.partial = Some((header.height(), fetched));
+        }
+        result
     }
 
     /// One row from the first peer that serves it correctly.
@@ -250,23 +265,8 @@ fn verify_cells(
         let bad = got.len() - valid.len();
         (valid, bad)
     };
-    let samples: Vec<Sample<'_>> = valid
-        .iter()
-        .map(|c| Sample {
-            row: c.id.row.into(),
-            col: c.id.col.into(),
-            cell: &c.cell,
-            proof: &c.proof,
-        })
-        .collect();
-    let ok: Vec<bool> = if vk.verify_samples(commitments, &samples).is_ok() {
-        vec![true; samples.len()]
-    } else {
-        vk.verify_each(commitments, &samples)
-            .iter()
-            .map(Result::is_ok)
-            .collect()
-    };
+    let samples: Vec<Sample<'_>> = valid.iter().map(|c| c.sample()).collect();
+    let ok = vk.verify_locating(commitments, &samples);
     let mut good = Vec::new();
     for (c, ok) in valid.iter().zip(ok) {
         if ok {

@@ -54,6 +54,7 @@ pub fn spawn(args: SyncArgs) -> JoinHandle<()> {
 async fn run(mut args: SyncArgs) {
     let mut ahead: BTreeMap<u64, Header> = BTreeMap::new();
     let mut fetcher = fetch::Fetcher::new(args.network.clone(), args.metrics.clone());
+    let mut backoff = Backoff::default();
     let mut tick = tokio::time::interval(SYNC_INTERVAL);
     loop {
         tokio::select! {
@@ -65,7 +66,7 @@ async fn run(mut args: SyncArgs) {
             }
             _ = tick.tick() => {}
         }
-        if let Err(e) = advance(&args, &mut ahead, &mut fetcher).await {
+        if let Err(e) = advance(&args, &mut ahead, &mut fetcher, &mut backoff).await {
             tracing::warn!("sync: {e}");
         }
     }
@@ -77,6 +78,7 @@ async fn advance(
     args: &SyncArgs,
     ahead: &mut BTreeMap<u64, Header>,
     fetcher: &mut fetch::Fetcher,
+    backoff: &mut Backoff,
 ) -> crate::error::Result<()> {
     loop {
         if args.cancel.is_cancelled() {
@@ -87,6 +89,9 @@ async fn advance(
         let next = head + 1;
         if !ahead.contains_key(&next) {
             request_headers(args, next, ahead).await;
+        }
+        if !backoff.ready(next) {
+            return Ok(());
         }
         let Some(header) = ahead.remove(&next) else {
             return Ok(());
@@ -104,6 +109,7 @@ async fn advance(
             Ok(block) => block,
             Err(e) => {
                 ahead.insert(next, header);
+                backoff.failed(next);
                 return Err(e);
             }
         };
@@ -116,6 +122,34 @@ async fn advance(
         args.metrics.head_height.set(next);
         args.metrics.head_k.set(header.k() as u64);
         tracing::info!(height = next, k = header.k(), "synced block");
+    }
+}
+
+/// Retry spacing for a block whose data cannot be completed yet (withheld, or no peer has it):
+/// doubles from 0.5 s up to 16 s, per height.
+#[derive(Debug, Default)]
+struct Backoff {
+    height: u64,
+    wait: Duration,
+    until: Option<tokio::time::Instant>,
+}
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(500);
+    const MAX: Duration = Duration::from_secs(16);
+
+    fn ready(&self, height: u64) -> bool {
+        self.height != height || self.until.is_none_or(|t| tokio::time::Instant::now() >= t)
+    }
+
+    fn failed(&mut self, height: u64) {
+        self.wait = if self.height == height {
+            (self.wait * 2).clamp(Self::FIRST, Self::MAX)
+        } else {
+            Self::FIRST
+        };
+        self.height = height;
+        self.until = Some(tokio::time::Instant::now() + self.wait);
     }
 }
 

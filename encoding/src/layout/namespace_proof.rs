@@ -66,6 +66,10 @@ impl NamespaceProof {
                 Err(Error::NamespaceProof("the header has no blobs"))
             };
         }
+        // In u64, so a hostile `start` cannot overflow a 32-bit usize (wasm32).
+        if u64::from(self.start) + self.entries.len() as u64 > u64::from(blob_count) {
+            return Err(Error::NamespaceProof("range extends past the index"));
+        }
         let leaves: Vec<Hash> = self.entries.iter().map(IndexEntry::leaf).collect();
         let siblings: Vec<Hash> = self.siblings.iter().map(|d| d.0).collect();
         let root =

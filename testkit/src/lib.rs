@@ -1,0 +1,186 @@
+//! Helpers shared by Weft's integration tests and benchmarks: real nodes in-process (RocksDB in
+//! temp dirs, libp2p and HTTP on loopback), blob submission, waiting for heights, and random
+//! canonical rows.
+
+use std::time::Duration;
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use tempfile::TempDir;
+use weft_encoding::constants::BYTES_PER_ROW;
+pub use weft_node::faults::{Faults, WithholdAt};
+use weft_node::{Node, NodeConfig};
+use weft_types::api::{BlobReceipt, SubmitBlob};
+
+/// Largest k of the test networks.
+pub const TEST_MAX_K: usize = 8;
+/// Largest blob of the test networks (fits a k = 8 square).
+pub const TEST_MAX_BLOB: usize = 512 * 1024;
+
+/// A node with its data dir, kept alive as long as the node.
+#[derive(Debug)]
+pub struct TestNode {
+    /// The node.
+    pub node: Node,
+    /// Its data dir.
+    pub dir: TempDir,
+}
+
+/// Logs to the test output at `WEFT_LOG` level (warn by default).
+pub fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WEFT_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_test_writer()
+        .try_init();
+}
+
+/// A producer's configuration: ephemeral HTTP port, small squares.
+pub fn producer_config(dir: &TempDir, block_time: Duration) -> NodeConfig {
+    NodeConfig {
+        data_dir: dir.path().to_path_buf(),
+        http: "127.0.0.1:0".parse().expect("valid address"),
+        block_time,
+        max_k: TEST_MAX_K,
+        max_blob_size: TEST_MAX_BLOB,
+        ..NodeConfig::default()
+    }
+}
+
+/// A follower's configuration, bootstrapped to `bootstrap` and following `producer`.
+pub fn follower_config(dir: &TempDir, bootstrap: &[&Node], producer: &Node) -> NodeConfig {
+    NodeConfig {
+        bootstrap: bootstrap.iter().map(|n| n.tcp_addr().to_string()).collect(),
+        producer_key: Some(producer.producer_key()),
+        ..producer_config(dir, Duration::from_secs(2))
+    }
+}
+
+/// Starts a producer.
+pub async fn producer(block_time: Duration, faults: Faults) -> TestNode {
+    init_logs();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = Node::start_with_faults(producer_config(&dir, block_time), faults)
+        .await
+        .expect("producer starts");
+    TestNode { node, dir }
+}
+
+/// Starts a full node following `producer`, bootstrapped to `bootstrap`.
+pub async fn full_node(bootstrap: &[&Node], producer: &Node, faults: Faults) -> TestNode {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = Node::start_with_faults(follower_config(&dir, bootstrap, producer), faults)
+        .await
+        .expect("full node starts");
+    TestNode { node, dir }
+}
+
+/// An HTTP client with a generous timeout (submissions wait for blocks).
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("client")
+}
+
+/// `POST /v1/blobs` (waiting for the block); panics unless 200.
+pub async fn submit(node: &Node, namespace: u8, data: &[u8]) -> BlobReceipt {
+    let body = SubmitBlob {
+        namespace: ns(namespace),
+        data: STANDARD.encode(data),
+    };
+    let response = http()
+        .post(format!("{}/v1/blobs", node.url()))
+        .json(&body)
+        .send()
+        .await
+        .expect("node reachable");
+    assert_eq!(
+        response.status(),
+        200,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    response.json().await.expect("receipt")
+}
+
+/// `POST /v1/blobs?wait=false`; panics unless 202.
+pub async fn submit_queued(url: &str, namespace: u8, data: &[u8]) {
+    let body = SubmitBlob {
+        namespace: ns(namespace),
+        data: STANDARD.encode(data),
+    };
+    let response = http()
+        .post(format!("{url}/v1/blobs?wait=false"))
+        .json(&body)
+        .send()
+        .await
+        .expect("node reachable");
+    assert_eq!(response.status(), 202);
+}
+
+/// `GET url` as JSON; panics unless 2xx.
+pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> T {
+    let response = http().get(url).send().await.expect("node reachable");
+    assert!(
+        response.status().is_success(),
+        "GET {url}: {}",
+        response.status()
+    );
+    response.json().await.expect("JSON")
+}
+
+/// Waits until `node` has stored `height`.
+pub async fn wait_for_height(node: &Node, height: u64, limit: Duration) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while node.store().head().expect("store") < height {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node at {} did not reach {height} in {limit:?}",
+            node.store().head().unwrap_or(0)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until `node` sees `n` full peers.
+pub async fn wait_for_full_peers(node: &Node, n: usize, limit: Duration) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while node.net_info().full_peers.len() < n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} full peers after {limit:?}",
+            node.net_info().full_peers.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Deterministic pseudo-random bytes.
+pub fn bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let mut out = vec![0u8; len];
+    rng.fill(&mut out[..]);
+    out
+}
+
+/// A namespace as 32 hex characters.
+pub fn ns(b: u8) -> String {
+    format!("{b:032x}")
+}
+
+/// k random rows, each 4096 canonical field elements (top byte of each zero).
+pub fn random_rows(seed: u64, k: usize) -> Vec<Vec<u8>> {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    (0..k)
+        .map(|_| {
+            let mut row = vec![0u8; BYTES_PER_ROW];
+            rng.fill(&mut row[..]);
+            row.chunks_exact_mut(32).for_each(|e| e[0] = 0);
+            row
+        })
+        .collect()
+}
