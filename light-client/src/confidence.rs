@@ -84,6 +84,24 @@ mod tests {
     }
 
     #[test]
+    fn default_target_matches_the_protocol_table() {
+        // docs/PROTOCOL.md §6, computed there with exact binomials.
+        let table = [
+            (1, 13),
+            (2, 19),
+            (4, 24),
+            (8, 28),
+            (16, 30),
+            (32, 31),
+            (64, 31),
+            (128, 32),
+        ];
+        for (k, s) in table {
+            assert_eq!(samples_needed(k, 0.9999), s, "k={k}");
+        }
+    }
+
+    #[test]
     fn confidence_grows_with_samples() {
         for k in [1usize, 8, 128] {
             let c: Vec<f64> = (0..40).map(|s| confidence(k, s)).collect();
