@@ -2,72 +2,50 @@
 //! through `weft blob`, commitments computed offline, headers and node info read, errors that
 //! name the flag to fix, a light client printing JSON lines, and the devnet of the README.
 
+mod common;
+
 use std::{
     io::{BufRead, BufReader},
-    net::TcpListener,
     path::Path,
-    process::{Child, Command, Output, Stdio},
+    process::{Command, Output, Stdio},
     time::Duration,
 };
 
+use common::{free_port, spawn_node, stderr, stdout, weft, Proc, WEFT};
 use serde_json::Value;
 
-const WEFT: &str = env!("CARGO_BIN_EXE_weft");
-
-/// Kills the child when the test ends, however it ends.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// `weft blob submit` of one file, with extra flags.
+fn blob_submit(url: &str, ns: &str, file: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["blob", "submit", "--node", url, "--namespace", ns];
+    args.extend_from_slice(extra);
+    args.push(file.to_str().unwrap());
+    weft(&args)
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// `weft blob get` of one namespace at one height, with extra flags.
+fn blob_get(url: &str, height: &str, ns: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "blob",
+        "get",
+        "--node",
+        url,
+        "--height",
+        height,
+        "--namespace",
+        ns,
+    ];
+    args.extend_from_slice(extra);
+    weft(&args)
 }
 
-fn weft(args: &[&str]) -> Output {
-    Command::new(WEFT).args(args).output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn start_node(dir: &Path, port: u16) -> Proc {
-    let node = Proc(
-        Command::new(WEFT)
-            .args(["node", "start", "--data-dir"])
-            .arg(dir)
-            .args([
-                "--http",
-                &format!("127.0.0.1:{port}"),
-                "--block-time",
-                "300ms",
-                "--max-k",
-                "8",
-                "--max-blob-size",
-                "100000",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+/// A producer in its own process on a free port, once its HTTP API answers; and its URL.
+fn start_node(dir: &Path) -> (Proc, String) {
+    let port = free_port();
+    let node = spawn_node(dir, port, "300ms", 100_000, Stdio::null());
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..600 {
         if weft(&["node", "info", "--node", &url]).status.success() {
-            return node;
+            return (node, url);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -77,9 +55,7 @@ fn start_node(dir: &Path, port: u16) -> Proc {
 #[test]
 fn blob_round_trip_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _node = start_node(&dir.path().join("node"), port);
-    let url = format!("http://127.0.0.1:{port}");
+    let (_node, url) = start_node(&dir.path().join("node"));
     let ns = "000000000000000000000000000000aa";
     let file = dir.path().join("blob.bin");
     let data: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
@@ -89,16 +65,7 @@ fn blob_round_trip_through_the_cli() {
     assert!(offline.status.success(), "{}", stderr(&offline));
     let commitment = stdout(&offline).trim().to_string();
 
-    let submitted = weft(&[
-        "blob",
-        "submit",
-        "--node",
-        &url,
-        "--namespace",
-        ns,
-        "--json",
-        file.to_str().unwrap(),
-    ]);
+    let submitted = blob_submit(&url, ns, &file, &["--json"]);
     assert!(submitted.status.success(), "{}", stderr(&submitted));
     let receipt: Value = serde_json::from_str(&stdout(&submitted)).unwrap();
     assert_eq!(
@@ -109,18 +76,7 @@ fn blob_round_trip_through_the_cli() {
     let height = receipt["height"].as_u64().unwrap().to_string();
 
     let out = dir.path().join("out.bin");
-    let got = weft(&[
-        "blob",
-        "get",
-        "--node",
-        &url,
-        "--height",
-        &height,
-        "--namespace",
-        ns,
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let got = blob_get(&url, &height, ns, &["-o", out.to_str().unwrap()]);
     assert!(got.status.success(), "{}", stderr(&got));
     assert!(
         stderr(&got).contains("verified 1 blob(s)"),
@@ -142,18 +98,7 @@ fn blob_round_trip_through_the_cli() {
         .any(|a| a.as_str().unwrap().contains("/ws/")));
 
     // A wrong producer key is caught before anything is written.
-    let wrong = weft(&[
-        "blob",
-        "get",
-        "--node",
-        &url,
-        "--height",
-        &height,
-        "--namespace",
-        ns,
-        "--producer-key",
-        &"11".repeat(32),
-    ]);
+    let wrong = blob_get(&url, &height, ns, &["--producer-key", &"11".repeat(32)]);
     assert!(!wrong.status.success());
 }
 
@@ -224,9 +169,7 @@ fn errors_name_the_flag_to_fix() {
 #[test]
 fn light_client_prints_one_json_object_per_height() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _node = start_node(&dir.path().join("node"), port);
-    let url = format!("http://127.0.0.1:{port}");
+    let (_node, url) = start_node(&dir.path().join("node"));
     let info: Value =
         serde_json::from_str(&stdout(&weft(&["node", "info", "--node", &url]))).unwrap();
     let tcp = info["listen_addrs"]
@@ -239,17 +182,7 @@ fn light_client_prints_one_json_object_per_height() {
     let ns = "000000000000000000000000000000bb";
     let file = dir.path().join("blob.bin");
     std::fs::write(&file, vec![5u8; 20_000]).unwrap();
-    assert!(weft(&[
-        "blob",
-        "submit",
-        "--node",
-        &url,
-        "--namespace",
-        ns,
-        file.to_str().unwrap()
-    ])
-    .status
-    .success());
+    assert!(blob_submit(&url, ns, &file, &[]).status.success());
 
     let light = Proc(
         Command::new(WEFT)

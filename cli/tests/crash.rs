@@ -2,36 +2,19 @@
 //! same data dir, every blob that got a 200 is retrievable, byte for byte, and the stored chain
 //! is consistent (every header links to its parent, every square is served).
 
+mod common;
+
 use std::{
-    net::TcpListener,
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::Duration,
 };
 
 use base64::{engine::general_purpose::STANDARD, Engine};
+use common::{free_port, spawn_node, Proc};
 use serde_json::Value;
-
-/// Kills the child if the test fails half-way.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// A blob that got a 200: its namespace, the receipt, its bytes.
 type Acked = (String, Value, Vec<u8>);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn start(dir: &std::path::Path, port: u16) -> Proc {
     let log = std::fs::OpenOptions::new()
@@ -39,25 +22,7 @@ fn start(dir: &std::path::Path, port: u16) -> Proc {
         .append(true)
         .open(dir.join("node.log"))
         .unwrap();
-    Proc(
-        Command::new(env!("CARGO_BIN_EXE_weft"))
-            .args(["node", "start", "--data-dir"])
-            .arg(dir)
-            .args([
-                "--http",
-                &format!("127.0.0.1:{port}"),
-                "--block-time",
-                "200ms",
-                "--max-k",
-                "8",
-                "--max-blob-size",
-                "65536",
-            ])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap(),
-    )
+    spawn_node(dir, port, "200ms", 65536, log.into())
 }
 
 async fn wait_healthy(client: &reqwest::Client, url: &str) {

@@ -3,16 +3,19 @@
 //! `cargo bench -p weft-encoding --bench square` (all groups) or with a filter, e.g.
 //! `cargo bench -p weft-encoding --bench square -- square/`. Results: docs/BENCHMARKS.md.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::{hint::black_box, sync::Arc, time::Duration};
 
 use c_kzg::{Blob, Bytes48, Cell as CCell, KzgSettings};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use rand::{seq::index::sample, Rng, SeedableRng};
+use rand::{seq::index::sample, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
 use weft_encoding::{
     column::ColumnCode,
-    constants::{BYTES_PER_ROW, CELLS_PER_ROW},
+    constants::CELLS_PER_ROW,
     field::scalars_from_bytes,
     reconstruct,
     row::EncodedRow,
@@ -25,16 +28,9 @@ fn ckzg() -> &'static KzgSettings {
     c_kzg::ethereum_kzg_settings(8)
 }
 
+/// k random canonical rows from a seed (the integration tests' generator).
 fn random_rows(seed: u64, k: usize) -> Vec<Vec<u8>> {
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    (0..k)
-        .map(|_| {
-            let mut row = vec![0u8; BYTES_PER_ROW];
-            rng.fill(&mut row[..]);
-            row.chunks_exact_mut(32).for_each(|e| e[0] = 0);
-            row
-        })
-        .collect()
+    common::random_rows(&mut common::rng(seed), k)
 }
 
 fn one_thread() -> rayon::ThreadPool {

@@ -1,0 +1,69 @@
+//! Helpers for tests that run the `weft` binary as its own process.
+#![allow(dead_code)]
+
+use std::{
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Output, Stdio},
+};
+
+/// The binary under test.
+pub const WEFT: &str = env!("CARGO_BIN_EXE_weft");
+
+/// Kills the child when the test ends, however it ends.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A TCP port free on loopback right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs `weft` with these arguments to completion.
+pub fn weft(args: &[&str]) -> Output {
+    Command::new(WEFT).args(args).output().unwrap()
+}
+
+/// Its standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Its standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Starts `weft node start` (a producer, k ≤ 8) on `dir` with HTTP on loopback `port`; its
+/// logs go to `log`.
+pub fn spawn_node(dir: &Path, port: u16, block_time: &str, max_blob: usize, log: Stdio) -> Proc {
+    Proc(
+        Command::new(WEFT)
+            .args(["node", "start", "--data-dir"])
+            .arg(dir)
+            .args([
+                "--http",
+                &format!("127.0.0.1:{port}"),
+                "--block-time",
+                block_time,
+                "--max-k",
+                "8",
+                "--max-blob-size",
+                &max_blob.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    )
+}
