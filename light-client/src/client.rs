@@ -827,6 +827,8 @@ impl Actor {
             .status
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Totals move with the record, so no snapshot shows a record ahead of its head or bytes.
+        self.fill_totals(&mut status);
         status.heights.retain(|r| r.height != record.height);
         status.heights.push(record.clone());
         status.heights.sort_by_key(|r| std::cmp::Reverse(r.height));
@@ -858,6 +860,11 @@ impl Actor {
             .status
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.fill_totals(&mut status);
+    }
+
+    /// Head, peers, bytes and counters into the shared status.
+    fn fill_totals(&self, status: &mut Status) {
         status.head = self
             .chain
             .last_key_value()
