@@ -150,12 +150,7 @@ fn bench_verify(c: &mut Criterion, encoder: &SquareEncoder) {
             .collect();
         let samples: Vec<Sample<'_>> = picks
             .iter()
-            .map(|&(row, col)| Sample {
-                row,
-                col,
-                cell: square.cell(row, col),
-                proof: &square.proof(row, col).0,
-            })
+            .map(|&(row, col)| square.sample(row, col))
             .collect();
         g.bench_with_input(BenchmarkId::new("weft_1_thread", k), &k, |b, _| {
             b.iter(|| {

@@ -32,12 +32,7 @@ fn verify_per_sample(c: &mut Criterion) {
             .collect();
         let samples: Vec<Sample<'_>> = picks
             .iter()
-            .map(|&(row, col)| Sample {
-                row,
-                col,
-                cell: square.cell(row, col),
-                proof: &square.proof(row, col).0,
-            })
+            .map(|&(row, col)| square.sample(row, col))
             .collect();
         g.bench_with_input(BenchmarkId::from_parameter(k), &k, |b, _| {
             b.iter(|| vk.verify_samples(&header, &samples).unwrap())

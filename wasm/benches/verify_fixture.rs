@@ -4,42 +4,17 @@
 //! `cargo bench -p weft-wasm --bench verify_fixture`; browser side:
 //! `wasm-bindgen-test` with `-- --nocapture time_per_sample_in_the_browser`.
 
+#[path = "../tests/fixture_file/mod.rs"]
+mod fixture_file;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use serde::Deserialize;
-use weft_encoding::{Commitment, Sample, SquareCommitments, VerifyKey};
-
-#[derive(Deserialize)]
-struct FixtureSample {
-    row: usize,
-    col: usize,
-    cell: String,
-    proof: String,
-}
-
-#[derive(Deserialize)]
-struct Fixture {
-    commitments: Vec<Commitment>,
-    samples: Vec<FixtureSample>,
-}
+use fixture_file::{fixture, samples};
+use weft_encoding::{SquareCommitments, VerifyKey};
 
 fn bench(c: &mut Criterion) {
-    let f: Fixture =
-        serde_json::from_str(include_str!("../tests/fixtures/square_k2.json")).unwrap();
-    let bytes = |s: &str| hex::decode(s.trim_start_matches("0x")).unwrap();
-    let owned: Vec<_> = f
-        .samples
-        .iter()
-        .map(|s| (s.row, s.col, bytes(&s.cell), bytes(&s.proof)))
-        .collect();
-    let samples: Vec<Sample<'_>> = owned
-        .iter()
-        .map(|(r, c, cell, proof)| Sample {
-            row: *r,
-            col: *c,
-            cell,
-            proof,
-        })
-        .collect();
+    let f = fixture();
+    let cells = f.cells();
+    let samples = samples(&cells);
     let header = SquareCommitments::new(&f.commitments).unwrap();
     let key = VerifyKey::new();
     let mut g = c.benchmark_group("fixture_verify_native");

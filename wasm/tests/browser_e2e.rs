@@ -36,6 +36,18 @@ async fn submit(url: &str, i: u64, len: usize) {
     weft_testkit::submit_queued(url, (i % 5 + 1) as u8, &data).await;
 }
 
+/// `window.weft.status()` (null before the page has set it up); fails on a page error.
+async fn page_status(browser: &Browser) -> Value {
+    let status = browser
+        .eval("return window.weft ? window.weft.status() : null;")
+        .await;
+    let error = browser
+        .eval("return window.weft ? window.weft.error : 'no window.weft';")
+        .await;
+    assert!(error.is_null(), "page error: {error}");
+    status
+}
+
 fn heights(status: &Value) -> Vec<Value> {
     status["heights"].as_array().cloned().unwrap_or_default()
 }
@@ -58,13 +70,7 @@ async fn page_reaches_target_confidence_for_three_heights() {
     browser.goto(&format!("{url}/?from=1&timeout=30s")).await;
     let deadline = tokio::time::Instant::now() + WAIT;
     let status = loop {
-        let status = browser
-            .eval("return window.weft ? window.weft.status() : null;")
-            .await;
-        let error = browser
-            .eval("return window.weft ? window.weft.error : 'no window.weft';")
-            .await;
-        assert!(error.is_null(), "page error: {error}");
+        let status = page_status(&browser).await;
         let all = heights(&status);
         for h in &all {
             assert_eq!(h["failed"], 0, "a verification failed: {h}");
@@ -129,13 +135,7 @@ async fn page_reports_a_withheld_height_unavailable() {
     browser.goto(&format!("{url}/?from=1&timeout=6s")).await;
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let status = browser
-            .eval("return window.weft ? window.weft.status() : null;")
-            .await;
-        let error = browser
-            .eval("return window.weft ? window.weft.error : 'no window.weft';")
-            .await;
-        assert!(error.is_null(), "page error: {error}");
+        let status = page_status(&browser).await;
         let one = heights(&status).into_iter().find(|h| h["height"] == 1);
         if let Some(h) = &one {
             assert_ne!(

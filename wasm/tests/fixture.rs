@@ -38,12 +38,7 @@ fn generate() -> String {
     // The fixture must verify natively, or the browser tests would prove nothing.
     let samples: Vec<Sample<'_>> = POSITIONS
         .iter()
-        .map(|&(row, col)| Sample {
-            row,
-            col,
-            cell: square.cell(row, col),
-            proof: &square.proof(row, col).0,
-        })
+        .map(|&(row, col)| square.sample(row, col))
         .collect();
     VerifyKey::new()
         .verify_samples(

@@ -4,60 +4,25 @@
 //! times verification per sample in the browser (docs/BENCHMARKS.md compares it with native).
 #![cfg(target_arch = "wasm32")]
 
-use serde::Deserialize;
+mod fixture_file;
+
+use fixture_file::{bytes, fixture, samples, FixtureSample};
+use serde::Serialize;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
-use weft_encoding::{Commitment, Error, PointError, Sample, SquareCommitments, VerifyKey};
+use weft_encoding::{Commitment, Error, PointError, SquareCommitments, VerifyKey};
+use weft_types::wire::CellWithProof;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const FIXTURE: &str = include_str!("fixtures/square_k2.json");
-
-#[derive(Deserialize, Clone)]
-struct FixtureSample {
-    row: usize,
-    col: usize,
-    cell: String,
-    proof: String,
-}
-
-#[derive(Deserialize)]
-struct Fixture {
-    commitments: Vec<Commitment>,
-    samples: Vec<FixtureSample>,
-}
-
-fn fixture() -> Fixture {
-    serde_json::from_str(FIXTURE).unwrap()
-}
-
-fn bytes(s: &str) -> Vec<u8> {
-    hex::decode(s.trim_start_matches("0x")).unwrap()
-}
-
 /// Decodes the fixture's samples, applies `tamper`, verifies.
-fn verify(
-    tamper: impl FnOnce(&mut Vec<(usize, usize, Vec<u8>, Vec<u8>)>, &mut Vec<Commitment>),
-) -> Result<(), Error> {
+fn verify(tamper: impl FnOnce(&mut Vec<CellWithProof>, &mut Vec<Commitment>)) -> Result<(), Error> {
     let f = fixture();
-    let mut owned: Vec<_> = f
-        .samples
-        .iter()
-        .map(|s| (s.row, s.col, bytes(&s.cell), bytes(&s.proof)))
-        .collect();
+    let mut cells = f.cells();
     let mut commitments = f.commitments.clone();
-    tamper(&mut owned, &mut commitments);
+    tamper(&mut cells, &mut commitments);
     let header = SquareCommitments::new(&commitments)?;
-    let samples: Vec<Sample<'_>> = owned
-        .iter()
-        .map(|(r, c, cell, proof)| Sample {
-            row: *r,
-            col: *c,
-            cell,
-            proof,
-        })
-        .collect();
-    VerifyKey::new().verify_samples(&header, &samples)
+    VerifyKey::new().verify_samples(&header, &samples(&cells))
 }
 
 #[wasm_bindgen_test]
@@ -71,7 +36,7 @@ fn valid_samples_verify_in_the_browser() {
 
 #[wasm_bindgen_test]
 fn tampered_cell_is_rejected() {
-    let err = verify(|s, _| s[5].2[100] ^= 1).unwrap_err();
+    let err = verify(|s, _| s[5].cell[100] ^= 1).unwrap_err();
     assert_eq!(err, Error::InvalidProof { samples: 16 });
     assert!(err.is_peer_fault());
 }
@@ -79,8 +44,8 @@ fn tampered_cell_is_rejected() {
 #[wasm_bindgen_test]
 fn tampered_proof_is_rejected() {
     let err = verify(|s, _| {
-        let other = s[0].3.clone();
-        s[9].3 = other;
+        let other = s[0].proof.clone();
+        s[9].proof = other;
     })
     .unwrap_err();
     assert!(err.is_proof_invalid());
@@ -100,15 +65,13 @@ fn tampered_commitment_is_rejected() {
 #[wasm_bindgen_test]
 fn malformed_inputs_get_their_own_errors() {
     assert_eq!(
-        verify(|s, _| s[2].2[..32].fill(0xff)).unwrap_err(),
+        verify(|s, _| s[2].cell[..32].fill(0xff)).unwrap_err(),
         Error::NonCanonicalFieldElement {
             item: 2,
             element: 0
         }
     );
-    let mut off_curve = [0u8; 48];
-    off_curve[0] = 0x80;
-    let err = verify(|s, _| s[3].3 = vec![0u8; 48]).unwrap_err();
+    let err = verify(|s, _| s[3].proof = vec![0u8; 48]).unwrap_err();
     assert_eq!(
         err,
         Error::InvalidProofPoint {
@@ -116,7 +79,7 @@ fn malformed_inputs_get_their_own_errors() {
             reason: PointError::Encoding
         }
     );
-    let err = verify(|s, _| s[0].0 = 4).unwrap_err();
+    let err = verify(|s, _| s[0].id.row = 4).unwrap_err();
     assert_eq!(
         err,
         Error::RowOutOfRange {
@@ -125,7 +88,6 @@ fn malformed_inputs_get_their_own_errors() {
             rows: 4
         }
     );
-    let _ = off_curve;
 }
 
 #[wasm_bindgen_test]
@@ -152,27 +114,13 @@ fn js_binding_reports_the_kind_of_error() {
     assert!(err.peer_fault());
 }
 
-use serde::Serialize;
-
 /// Prints the per-sample verification time in this browser (batches of 16, header decoded once).
 #[wasm_bindgen_test]
 fn time_per_sample_in_the_browser() {
     let f = fixture();
-    let owned: Vec<_> = f
-        .samples
-        .iter()
-        .map(|s| (s.row, s.col, bytes(&s.cell), bytes(&s.proof)))
-        .collect();
+    let cells = f.cells();
     let header = SquareCommitments::new(&f.commitments).unwrap();
-    let samples: Vec<Sample<'_>> = owned
-        .iter()
-        .map(|(r, c, cell, proof)| Sample {
-            row: *r,
-            col: *c,
-            cell,
-            proof,
-        })
-        .collect();
+    let samples = samples(&cells);
     let key = VerifyKey::new();
     key.verify_samples(&header, &samples).unwrap();
     let rounds = 10;
