@@ -1,9 +1,12 @@
 //! Native verification of the browser tests' fixture (16 cells of a k = 2 square, header decoded
-//! once), to compare with the time `tests/web_verify.rs` prints in Chromium on the same cells.
+//! once) and a chain of blst field multiplications, to compare with the times
+//! `tests/web_verify.rs` prints in Chromium for the same work.
 //!
 //! `cargo bench -p weft-wasm --bench verify_fixture`; browser side:
-//! `wasm-bindgen-test` with `-- --nocapture time_per_sample_in_the_browser`.
+//! `wasm-bindgen-test` with `-- --nocapture time_` (the batch and one field multiplication).
 
+#[path = "../tests/field_chain/mod.rs"]
+mod field_chain;
 #[path = "../tests/fixture_file/mod.rs"]
 mod fixture_file;
 
@@ -21,6 +24,18 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(samples.len() as u64));
     g.bench_function("batch_of_16", |b| {
         b.iter(|| key.verify_samples(&header, &samples).unwrap())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("field_multiply_native");
+    let n = 10_000;
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("blst_fp_mul_chain", |b| {
+        b.iter(|| field_chain::multiply_chain(n))
+    });
+    field_chain::limb30::matches_blst(64);
+    g.bench_function("limb30_mul_chain", |b| {
+        b.iter(|| field_chain::limb30::multiply_chain(n))
     });
     g.finish();
 }

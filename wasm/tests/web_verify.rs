@@ -1,9 +1,11 @@
 //! The verify-only path in headless Chromium, on a fixture made natively (tests/fixture.rs):
 //! valid samples from original and extended rows pass; tampered cells, proofs and commitments
 //! are rejected with the right errors, through the Rust API and through the JS binding. Also
-//! times verification per sample in the browser (docs/BENCHMARKS.md compares it with native).
+//! times verification per sample and one field multiplication in the browser (docs/BENCHMARKS.md
+//! compares both with native).
 #![cfg(target_arch = "wasm32")]
 
+mod field_chain;
 mod fixture_file;
 
 use fixture_file::{bytes, fixture, samples, FixtureSample};
@@ -115,6 +117,22 @@ fn js_binding_reports_the_kind_of_error() {
 }
 
 /// Prints the per-sample verification time in this browser (batches of 16, header decoded once).
+/// Runs `work` `warmups` times, then returns the median of `rounds` timed runs, in ms.
+fn median_ms<T>(warmups: usize, rounds: usize, work: impl Fn() -> T) -> f64 {
+    for _ in 0..warmups {
+        std::hint::black_box(work());
+    }
+    let mut times: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let start = web_time::Instant::now();
+            std::hint::black_box(work());
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    times[rounds / 2]
+}
+
 #[wasm_bindgen_test]
 fn time_per_sample_in_the_browser() {
     let f = fixture();
@@ -122,16 +140,22 @@ fn time_per_sample_in_the_browser() {
     let header = SquareCommitments::new(&f.commitments).unwrap();
     let samples = samples(&cells);
     let key = VerifyKey::new();
-    key.verify_samples(&header, &samples).unwrap();
-    let rounds = 10;
-    let mut times: Vec<f64> = (0..rounds)
-        .map(|_| {
-            let start = web_time::Instant::now();
-            key.verify_samples(&header, &samples).unwrap();
-            start.elapsed().as_secs_f64() * 1000.0
-        })
-        .collect();
-    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let median = times[rounds / 2];
-    console_log!("BENCH browser verify: {median:.2} ms per batch of 16, {:.3} ms per sample (median of {rounds})", median / 16.0);
+    let median = median_ms(3, 21, || key.verify_samples(&header, &samples).unwrap());
+    console_log!(
+        "BENCH browser verify: {median:.2} ms per batch of 16, {:.3} ms per sample (median of 21)",
+        median / 16.0
+    );
+}
+
+#[wasm_bindgen_test]
+fn wasm_shaped_multiply_matches_blst_in_the_browser() {
+    field_chain::limb30::matches_blst(64);
+}
+
+#[wasm_bindgen_test]
+fn time_field_multiply_in_the_browser() {
+    let n = 200_000;
+    let blst = median_ms(1, 7, || field_chain::multiply_chain(n)) * 1e6 / n as f64;
+    let limb30 = median_ms(1, 7, || field_chain::limb30::multiply_chain(n)) * 1e6 / n as f64;
+    console_log!("BENCH browser field multiply: blst {blst:.1} ns, 13 x 30-bit limbs {limb30:.1} ns (medians of 7 chains of {n})");
 }
