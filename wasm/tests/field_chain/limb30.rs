@@ -137,6 +137,18 @@ impl Field {
         self.mul(&from_be(&x.to_bytes_be()), &self.r2)
     }
 
+    /// Multiplies `n` times in a dependent chain, like the blst `multiply_chain`.
+    pub fn multiply_chain(&self, n: usize) -> Limbs {
+        let (mut x, y) = (
+            self.enter(&super::element(0x5a)),
+            self.enter(&super::element(0xc3)),
+        );
+        for _ in 0..n {
+            x = self.mul(&x, &y);
+        }
+        x
+    }
+
     /// Out of Montgomery form.
     pub fn leave(&self, a: &Limbs) -> Fp {
         let mut one = [0u64; LIMBS];
@@ -145,7 +157,8 @@ impl Field {
     }
 }
 
-/// Checks `n` products (and squares of products) against blst; panics on the first mismatch.
+/// Checks `n` products, and the square of the largest element, against blst; panics on the
+/// first mismatch.
 pub fn matches_blst(n: u8) {
     let field = Field::new();
     for s in 0..n {
@@ -160,17 +173,4 @@ pub fn matches_blst(n: u8) {
     let top = -one();
     let square = field.leave(&field.mul(&field.enter(&top), &field.enter(&top)));
     assert_eq!(square, top * top, "(p − 1)²");
-}
-
-/// Multiplies `n` times in a dependent chain, like `multiply_chain`.
-pub fn multiply_chain(n: usize) -> Limbs {
-    let field = Field::new();
-    let (mut x, y) = (
-        field.enter(&super::element(0x5a)),
-        field.enter(&super::element(0xc3)),
-    );
-    for _ in 0..n {
-        x = field.mul(&x, &y);
-    }
-    x
 }
