@@ -13,11 +13,9 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use futures::{stream, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use weft_node::{Node, NodeConfig};
-use weft_p2p::{
-    libp2p::{request_response, swarm::SwarmEvent, Multiaddr},
-    BehaviourEvent, Role,
-};
-use weft_types::wire::{CellId, CellsRequest, CellsResponse};
+use libp2p::{request_response, swarm::SwarmEvent, Multiaddr};
+use weft_p2p::{BehaviourEvent, Role};
+use weft_types::wire::{Position, CellsRequest, CellsResponse};
 
 /// Bytes of blobs per ingest iteration: fills a k = 32 square (the largest below 4 MiB).
 const BATCH_BYTES: usize = 3 * 1024 * 1024;
@@ -101,12 +99,12 @@ struct P2pClient {
 
 impl P2pClient {
     async fn connect(addr: Multiaddr) -> Self {
-        let key = weft_p2p::libp2p::identity::Keypair::generate_ed25519();
+        let key = libp2p::identity::Keypair::generate_ed25519();
         let mut swarm = weft_p2p::build_swarm(key, Role::Light, "bench", Duration::from_secs(120))
             .await
             .unwrap();
         let peer = match addr.iter().last() {
-            Some(weft_p2p::libp2p::multiaddr::Protocol::P2p(p)) => p,
+            Some(libp2p::multiaddr::Protocol::P2p(p)) => p,
             _ => panic!("address without /p2p"),
         };
         swarm.dial(addr).unwrap();
@@ -194,7 +192,7 @@ fn serving(c: &mut Criterion) {
                             let row = ((p as u64 + r) % (2 * k)) as u16;
                             let req = CellsRequest {
                                 height,
-                                cells: (0..128).map(|col| CellId { row, col }).collect(),
+                                cells: (0..128).map(|col| Position { row, col }).collect(),
                             };
                             match client.cells(req).await {
                                 CellsResponse::Cells(cells) => assert_eq!(cells.len(), 128),

@@ -76,34 +76,30 @@ pub fn assemble_block(header: Header, rows: Vec<(Vec<Cell>, Vec<Proof>)>) -> Res
     let k = header.k();
     let commitments = SquareCommitments::new(&header.unsigned.row_commitments)?.extended();
     let (cells, proofs): (Vec<Vec<Cell>>, Vec<Vec<Proof>>) = rows.into_iter().unzip();
-    let square =
-        ExtendedSquare::from_parts(k, commitments.clone(), cells.concat(), proofs.concat())?;
-    check_layout(&header, &square)?;
-    Ok(StoredBlock {
-        index: parse_layout(&original_data(&square))?,
-        header,
-        commitments,
-        square: Some(square),
-    })
+    let square = ExtendedSquare::from_parts(k, commitments, cells.concat(), proofs.concat())?;
+    block_of_square(header, square)
 }
 
-/// The k original rows' data, concatenated.
-pub fn original_data(square: &ExtendedSquare) -> Vec<u8> {
-    (0..square.k()).flat_map(|r| square.row_blob(r)).collect()
-}
-
-/// Checks that a square's layout matches the header: a producer that signs a square whose
-/// index disagrees with the header is caught here.
-pub fn check_layout(header: &Header, square: &ExtendedSquare) -> Result<()> {
-    let index = parse_layout(&original_data(square))?;
+/// A block from its header and its square (assembled from rows, or reconstructed), after
+/// checking that the square's layout matches the header: a producer that signs a square whose
+/// blob index disagrees with the header is caught here.
+pub fn block_of_square(header: Header, square: ExtendedSquare) -> Result<StoredBlock> {
+    let original: Vec<u8> = (0..square.k()).flat_map(|r| square.row_blob(r)).collect();
+    let index = parse_layout(&original)?;
     let root = weft_encoding::layout::index_root(&index);
     if root != header.unsigned.index_root.0 || index.len() as u32 != header.unsigned.blob_count {
-        return Err(NodeError::Network(format!(
-            "block {} does not match its header's blob index (root or count differs)",
-            header.height()
-        )));
+        return Err(NodeError::LayoutMismatch {
+            height: header.height(),
+            blobs: index.len(),
+            claimed: header.unsigned.blob_count,
+        });
     }
-    Ok(())
+    Ok(StoredBlock {
+        commitments: square.commitments().to_vec(),
+        header,
+        square: Some(square),
+        index,
+    })
 }
 
 /// An empty block (k = 0) from its header.

@@ -45,9 +45,38 @@ pub enum NodeError {
     /// The configuration is inconsistent.
     #[error("invalid configuration: {0}")]
     Config(String),
-    /// The network layer failed.
-    #[error("network: {0}")]
-    Network(String),
+    /// The network could not start (the message names the flag for a taken port).
+    #[error(transparent)]
+    Network(#[from] weft_p2p::Error),
+    /// A block's square does not match its header's blob index: the producer signed a bad
+    /// block (a peer fault when the block came from the network).
+    #[error("block {height} does not match its header's blob index ({blobs} blobs laid out, {claimed} claimed, or the root differs)")]
+    LayoutMismatch {
+        /// The height.
+        height: u64,
+        /// Blobs found in the square's layout.
+        blobs: usize,
+        /// Blobs the header claims.
+        claimed: u32,
+    },
+    /// No full peer is connected to fetch a block's data from.
+    #[error("no full peers to fetch block {height} from")]
+    NoPeers {
+        /// The height being synced.
+        height: u64,
+    },
+    /// Not enough verified cells could be fetched to rebuild the block.
+    #[error("block {height}: {rows} of {wanted} rows fetched; reconstruction failed: {source}")]
+    Incomplete {
+        /// The height.
+        height: u64,
+        /// Rows fetched whole.
+        rows: usize,
+        /// Rows of the extended square (2k).
+        wanted: usize,
+        /// Why reconstruction failed (usually too few cells).
+        source: weft_encoding::Error,
+    },
     /// Encoding failed (a bug or an impossible input).
     #[error(transparent)]
     Encoding(#[from] weft_encoding::Error),

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
-use weft_p2p::libp2p::identity::Keypair;
+use weft_p2p::Keypair;
 
 use crate::error::{NodeError, Result};
 

@@ -1,19 +1,21 @@
 #![doc = include_str!("../README.md")]
 
-pub mod block;
+mod block;
 pub mod config;
 mod error;
-pub mod faults;
-pub mod http;
-pub mod keys;
-pub mod mempool;
-pub mod metrics;
+mod http;
+mod keys;
+mod mempool;
+mod metrics;
 mod node;
-pub mod p2p;
-pub mod producer;
+mod producer;
+mod serve;
 pub mod store;
-pub mod sync;
+mod sync;
 
 pub use config::NodeConfig;
 pub use error::{NodeError, Result};
+pub use metrics::Metrics;
 pub use node::{shared_prover, Node, DB_DIR};
+pub use serve::CellSource;
+pub use weft_p2p::NetInfo;

@@ -49,6 +49,8 @@ pub struct Pending {
     pub id: u64,
     /// The blob.
     pub blob: Blob,
+    /// When it was accepted (or reloaded after a restart), for the ingest-latency histogram.
+    pub accepted: std::time::Instant,
 }
 
 #[derive(Debug, Default)]
@@ -74,7 +76,11 @@ impl Mempool {
         let mut inner = Inner::default();
         for (id, blob) in store.pending()? {
             inner.bytes += blob.data.len();
-            inner.queue.push_back(Pending { id, blob });
+            inner.queue.push_back(Pending {
+                id,
+                blob,
+                accepted: std::time::Instant::now(),
+            });
         }
         Ok(Self {
             inner: Mutex::new(inner),
@@ -127,7 +133,11 @@ impl Mempool {
             }
         };
         let mut inner = self.lock();
-        inner.queue.push_back(Pending { id, blob });
+        inner.queue.push_back(Pending {
+                id,
+                blob,
+                accepted: std::time::Instant::now(),
+            });
         let receiver = wait.then(|| {
             let (tx, rx) = oneshot::channel();
             inner.waiters.entry(id).or_default().push(tx);

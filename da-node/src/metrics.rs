@@ -1,106 +1,211 @@
-//! The node's counters and gauges, rendered as Prometheus text at `GET /metrics`.
+//! The node's metrics, kept with `prometheus-client` and rendered in the OpenMetrics text format
+//! at `GET /metrics`. Names are a public interface (dashboards rely on them): counters end in
+//! `_total`, durations are histograms in seconds.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use prometheus_client::{
+    encoding::text::encode,
+    metrics::{
+        counter::Counter,
+        histogram::{exponential_buckets, Histogram},
+    },
+    registry::Registry,
+};
+use weft_p2p::{Gauge, NetworkMetrics};
 
-/// A monotonically increasing counter.
-#[derive(Debug, Default)]
-pub struct Counter(AtomicU64);
-
-impl Counter {
-    /// Adds one.
-    pub fn inc(&self) {
-        self.add(1);
-    }
-    /// Adds `n`.
-    pub fn add(&self, n: u64) {
-        self.0.fetch_add(n, Ordering::Relaxed);
-    }
-    /// Current value.
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
+/// Buckets for durations from 1 ms to about 65 s (17 doublings).
+fn seconds_buckets() -> impl Iterator<Item = f64> {
+    exponential_buckets(0.001, 2.0, 17)
 }
 
-/// A value that goes up and down.
-#[derive(Debug, Default)]
-pub struct Gauge(AtomicU64);
-
-impl Gauge {
-    /// Sets it.
-    pub fn set(&self, v: u64) {
-        self.0.store(v, Ordering::Relaxed);
-    }
-    /// Current value.
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
+/// Buckets for fast reads, from 10 µs to about 0.3 s.
+fn fast_buckets() -> impl Iterator<Item = f64> {
+    exponential_buckets(0.000_01, 2.0, 15)
 }
 
-/// Declares the metrics struct and its Prometheus rendering in one place.
-macro_rules! metrics {
-    ($($field:ident: $kind:ident = $name:literal, $help:literal;)*) => {
-        /// Every metric the node exports.
-        #[derive(Debug, Default)]
-        pub struct Metrics {
-            $(#[doc = $help] pub $field: $kind,)*
+/// Every metric the node exports; each field is shared with the registry that renders it.
+#[derive(Debug)]
+pub struct Metrics {
+    /// Height of the newest stored block.
+    pub head_height: Gauge,
+    /// k of the newest stored block.
+    pub head_k: Gauge,
+    /// Blocks produced by this node.
+    pub blocks_produced: Counter,
+    /// Blocks fetched, verified and stored from peers.
+    pub blocks_synced: Counter,
+    /// Time to produce (encode, sign and store) the last block, in milliseconds.
+    pub block_encode_ms: Gauge,
+    /// Time to encode a block's square (commitments, cells, proofs), in seconds.
+    pub block_encode_seconds: Histogram,
+    /// Time to produce a block: take blobs, encode, sign and store, in seconds.
+    pub block_production_seconds: Histogram,
+    /// Time from a blob's acceptance to its inclusion in a stored block, in seconds.
+    pub ingest_latency_seconds: Histogram,
+    /// Time to look up one cell with its proof for a request (HTTP or p2p), in seconds.
+    pub cell_serve_seconds: Histogram,
+    /// Blobs accepted into the pending pool.
+    pub blobs_submitted: Counter,
+    /// Bytes of blobs accepted.
+    pub blob_bytes_submitted: Counter,
+    /// Blob submissions refused (too large, pool full, bad input).
+    pub blobs_rejected: Counter,
+    /// Blobs waiting for a block.
+    pub pending_blobs: Gauge,
+    /// Bytes waiting for a block.
+    pub pending_bytes: Gauge,
+    /// Cells served over HTTP.
+    pub cells_served_http: Counter,
+    /// Rows fetched and verified while syncing.
+    pub rows_fetched: Counter,
+    /// Single cells fetched and verified while syncing.
+    pub cells_fetched: Counter,
+    /// Blocks reconstructed from partial data.
+    pub reconstructions: Counter,
+    /// Rows or cells from peers that failed verification.
+    pub invalid_data: Counter,
+    /// HTTP requests handled.
+    pub http_requests: Counter,
+    /// The network's counters (cells and rows served over libp2p, penalties, bans, peers).
+    pub network: NetworkMetrics,
+    registry: Registry,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let network = NetworkMetrics::default();
+        network.register(&mut registry);
+        let counter = |registry: &mut Registry, name: &str, help: &str| {
+            let c = Counter::default();
+            registry.register(name, help, c.clone());
+            c
+        };
+        let gauge = |registry: &mut Registry, name: &str, help: &str| {
+            let g = Gauge::default();
+            registry.register(name, help, g.clone());
+            g
+        };
+        let histogram =
+            |registry: &mut Registry, name: &str, help: &str, buckets: &dyn Fn() -> Vec<f64>| {
+                let h = Histogram::new(buckets());
+                registry.register(name, help, h.clone());
+                h
+            };
+        let slow = || seconds_buckets().collect::<Vec<_>>();
+        let fast = || fast_buckets().collect::<Vec<_>>();
+        let r = &mut registry;
+        Self {
+            head_height: gauge(r, "weft_head_height", "Height of the newest stored block"),
+            head_k: gauge(r, "weft_head_k", "k of the newest stored block"),
+            blocks_produced: counter(r, "weft_blocks_produced", "Blocks produced by this node"),
+            blocks_synced: counter(
+                r,
+                "weft_blocks_synced",
+                "Blocks fetched, verified and stored from peers",
+            ),
+            block_encode_ms: gauge(
+                r,
+                "weft_block_encode_milliseconds",
+                "Time to produce the last block",
+            ),
+            block_encode_seconds: histogram(
+                r,
+                "weft_block_encode_seconds",
+                "Time to encode a block's square",
+                &slow,
+            ),
+            block_production_seconds: histogram(
+                r,
+                "weft_block_production_seconds",
+                "Time to produce a block: encode, sign and store",
+                &slow,
+            ),
+            ingest_latency_seconds: histogram(
+                r,
+                "weft_ingest_latency_seconds",
+                "Time from a blob's acceptance to its inclusion in a stored block",
+                &slow,
+            ),
+            cell_serve_seconds: histogram(
+                r,
+                "weft_cell_serve_seconds",
+                "Time to look up one cell with its proof",
+                &fast,
+            ),
+            blobs_submitted: counter(
+                r,
+                "weft_blobs_submitted",
+                "Blobs accepted into the pending pool",
+            ),
+            blob_bytes_submitted: counter(
+                r,
+                "weft_blob_bytes_submitted",
+                "Bytes of blobs accepted",
+            ),
+            blobs_rejected: counter(
+                r,
+                "weft_blobs_rejected",
+                "Blob submissions refused (too large, pool full, bad input)",
+            ),
+            pending_blobs: gauge(r, "weft_pending_blobs", "Blobs waiting for a block"),
+            pending_bytes: gauge(r, "weft_pending_bytes", "Bytes waiting for a block"),
+            cells_served_http: counter(r, "weft_cells_served_http", "Cells served over HTTP"),
+            rows_fetched: counter(
+                r,
+                "weft_rows_fetched",
+                "Rows fetched and verified while syncing",
+            ),
+            cells_fetched: counter(
+                r,
+                "weft_cells_fetched",
+                "Single cells fetched and verified while syncing",
+            ),
+            reconstructions: counter(
+                r,
+                "weft_reconstructions",
+                "Blocks reconstructed from partial data",
+            ),
+            invalid_data: counter(
+                r,
+                "weft_invalid_data",
+                "Rows or cells from peers that failed verification",
+            ),
+            http_requests: counter(r, "weft_http_requests", "HTTP requests handled"),
+            network,
+            registry,
         }
-
-        impl Metrics {
-            /// Prometheus text exposition format.
-            pub fn render(&self) -> String {
-                let mut out = String::new();
-                $(
-                    out.push_str(&format!(
-                        "# HELP {} {}\n# TYPE {} {}\n{} {}\n",
-                        $name, $help, $name, metrics!(@type $kind), $name, self.$field.get()
-                    ));
-                )*
-                out
-            }
-        }
-    };
-    (@type Counter) => { "counter" };
-    (@type Gauge) => { "gauge" };
+    }
 }
 
-metrics! {
-    head_height: Gauge = "weft_head_height", "Height of the newest stored block.";
-    head_k: Gauge = "weft_head_k", "k of the newest stored block.";
-    blocks_produced: Counter = "weft_blocks_produced_total", "Blocks produced by this node.";
-    blocks_synced: Counter = "weft_blocks_synced_total", "Blocks fetched, verified and stored from peers.";
-    block_encode_ms: Gauge = "weft_block_encode_milliseconds", "Time to encode the last produced block.";
-    blobs_submitted: Counter = "weft_blobs_submitted_total", "Blobs accepted into the pending pool.";
-    blob_bytes_submitted: Counter = "weft_blob_bytes_submitted_total", "Bytes of blobs accepted.";
-    blobs_rejected: Counter = "weft_blobs_rejected_total", "Blob submissions refused (too large, pool full, bad input).";
-    pending_blobs: Gauge = "weft_pending_blobs", "Blobs waiting for a block.";
-    pending_bytes: Gauge = "weft_pending_bytes", "Bytes waiting for a block.";
-    cells_served_http: Counter = "weft_cells_served_http_total", "Cells served over HTTP.";
-    cells_served_p2p: Counter = "weft_cells_served_p2p_total", "Cells served over libp2p.";
-    rows_served_p2p: Counter = "weft_rows_served_p2p_total", "Whole rows served over libp2p.";
-    rows_fetched: Counter = "weft_rows_fetched_total", "Rows fetched and verified while syncing.";
-    cells_fetched: Counter = "weft_cells_fetched_total", "Single cells fetched and verified while syncing.";
-    reconstructions: Counter = "weft_reconstructions_total", "Blocks reconstructed from partial data.";
-    invalid_data: Counter = "weft_invalid_data_total", "Rows or cells from peers that failed verification.";
-    headers_rejected: Counter = "weft_headers_rejected_total", "Gossiped headers that failed verification.";
-    peers_penalised: Counter = "weft_peers_penalised_total", "Penalties given to peers.";
-    peers_banned: Counter = "weft_peers_banned_total", "Peers banned.";
-    requests_rate_limited: Counter = "weft_requests_rate_limited_total", "Inbound p2p requests refused by the rate limit.";
-    connected_peers: Gauge = "weft_connected_peers", "Connected libp2p peers.";
-    http_requests: Counter = "weft_http_requests_total", "HTTP requests handled.";
+impl Metrics {
+    /// The OpenMetrics text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        encode(&mut out, &self.registry).expect("writing to a String does not fail");
+        out
+    }
 }
+
+/// The content type of [`Metrics::render`]'s output.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn renders_prometheus_text() {
+    fn renders_every_metric_with_its_public_name() {
         let m = Metrics::default();
-        m.blocks_produced.add(3);
+        m.blocks_produced.inc_by(3);
         m.head_height.set(7);
+        m.network.peers_banned.inc();
+        m.cell_serve_seconds.observe(0.0002);
         let text = m.render();
-        assert!(text
-            .contains("# TYPE weft_blocks_produced_total counter\nweft_blocks_produced_total 3\n"));
+        assert!(text.contains("# TYPE weft_blocks_produced counter\n"));
+        assert!(text.contains("\nweft_blocks_produced_total 3\n"), "{text}");
         assert!(text.contains("# TYPE weft_head_height gauge\nweft_head_height 7\n"));
+        assert!(text.contains("\nweft_peers_banned_total 1\n"));
+        assert!(text.contains("\nweft_cell_serve_seconds_count 1\n"));
+        assert!(text.ends_with("# EOF\n"));
     }
 }

@@ -9,21 +9,25 @@ use std::{
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use weft_encoding::{RowProver, SquareEncoder};
-use weft_p2p::libp2p::Multiaddr;
+use weft_p2p::{Listen, Multiaddr, NetInfo, NetworkConfig, NetworkHandle, Protocol, Role};
 use weft_types::ProducerKey;
 
 use crate::{
     config::NodeConfig,
     error::{NodeError, Result},
-    faults::Faults,
     http, keys,
     mempool::Mempool,
     metrics::Metrics,
-    p2p::{self, NetInfo, NetworkArgs, NetworkHandle},
     producer::{self, ProducerArgs},
+    serve::{CellSource, DataServer},
     store::Store,
     sync::{self, SyncArgs},
 };
+
+/// Connections idle this long are closed.
+const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How often to run a Kademlia bootstrap.
+const DISCOVERY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Name of the RocksDB directory inside the data dir.
 pub const DB_DIR: &str = "db";
@@ -48,13 +52,24 @@ pub struct Node {
 
 impl Node {
     /// Starts a node.
+    ///
+    /// # Errors
+    /// [`NodeError`]: an invalid configuration, a store that cannot be opened, a port in use
+    /// (naming its flag), or a network that cannot be built.
     pub async fn start(config: NodeConfig) -> Result<Self> {
-        Self::start_with_faults(config, Faults::none()).await
+        Self::start_with(config, |store| Arc::new(store)).await
     }
 
-    /// Starts a node that injects faults into what it serves (tests; needs the `faults` feature
-    /// to have any effect).
-    pub async fn start_with_faults(config: NodeConfig, faults: Faults) -> Result<Self> {
+    /// Starts a node whose served cells and rows (HTTP and p2p) are read through
+    /// `source(store)` instead of the store itself: the seam tests use to build a withholding
+    /// or lying node. Headers and the node's own work always use the store.
+    ///
+    /// # Errors
+    /// As [`Self::start`].
+    pub async fn start_with(
+        config: NodeConfig,
+        source: impl FnOnce(Store) -> Arc<dyn CellSource>,
+    ) -> Result<Self> {
         config.validate()?;
         std::fs::create_dir_all(&config.data_dir).map_err(|source| NodeError::Io {
             path: config.data_dir.clone(),
@@ -93,31 +108,36 @@ impl Node {
             })
             .collect::<Result<Vec<_>>>()?;
 
-        let (network, events, net_task) = p2p::spawn(NetworkArgs {
+        let data = DataServer::new(store.clone(), source(store.clone()), metrics.clone());
+        let (network, headers, net_task) = weft_p2p::start(NetworkConfig {
             key: keys::p2p_key(&config.data_dir)?,
-            listen_ip: config.listen_ip,
-            p2p_port: config.p2p_port,
-            ws_port: config.ws_port,
+            role: Role::Full,
+            agent: format!("weft-node/{}", env!("CARGO_PKG_VERSION")),
+            listen: listen_addrs(&config)?,
             bootstrap,
             producer: producer_key,
-            store: store.clone(),
-            metrics: metrics.clone(),
-            cancel: cancel.clone(),
-            faults: faults.clone(),
+            server: Some(Arc::new(data.clone())),
+            idle_timeout: IDLE_TIMEOUT,
+            discovery_interval: DISCOVERY_INTERVAL,
+            metrics: metrics.network.clone(),
         })
         .await?;
-        let mut tasks = vec![net_task];
+        let stop_network = cancel.clone();
+        let mut tasks = vec![tokio::spawn(async move {
+            stop_network.cancelled().await;
+            net_task.stop().await;
+        })];
 
         let mempool = match signing {
             Some(key) => {
+                let prover = tokio::task::spawn_blocking(shared_prover)
+                    .await
+                    .expect("prover setup does not panic");
                 let mempool = Arc::new(Mempool::new(
                     &store,
                     config.max_blob_size,
                     config.max_pending_bytes,
                 )?);
-                let prover = tokio::task::spawn_blocking(shared_prover)
-                    .await
-                    .expect("prover setup does not panic");
                 tasks.push(producer::spawn(ProducerArgs {
                     key,
                     encoder: SquareEncoder::new(prover),
@@ -136,7 +156,7 @@ impl Node {
                 tasks.push(sync::spawn(SyncArgs {
                     store: store.clone(),
                     network: network.clone(),
-                    events,
+                    headers,
                     producer: producer_key,
                     metrics: metrics.clone(),
                     prune_after: config.prune_after,
@@ -146,9 +166,11 @@ impl Node {
             }
         };
 
-        let http_addr = listener
-            .local_addr()
-            .map_err(|e| NodeError::Network(e.to_string()))?;
+        let http_addr = listener.local_addr().map_err(|e| NodeError::Listen {
+            addr: config.http.to_string(),
+            reason: e.to_string(),
+            flag: "--http",
+        })?;
         if let Some(dir) = &config.page_dir {
             if !dir.join("pkg").join("weft_wasm.js").exists() {
                 tracing::warn!(
@@ -164,7 +186,7 @@ impl Node {
             config: Arc::new(config),
             metrics: metrics.clone(),
             producer: producer_key,
-            faults,
+            data,
             reads: Arc::new(tokio::sync::Semaphore::new(http::MAX_CONCURRENT_READS)),
         };
         let shutdown = cancel.clone();
@@ -215,11 +237,7 @@ impl Node {
             .iter()
             .find(|a| {
                 a.iter().all(|p| {
-                    !matches!(
-                        p,
-                        weft_p2p::libp2p::multiaddr::Protocol::Ws(_)
-                            | weft_p2p::libp2p::multiaddr::Protocol::QuicV1
-                    )
+                    !matches!(p, Protocol::Ws(_) | Protocol::QuicV1)
                 })
             })
             .cloned()
@@ -249,4 +267,25 @@ impl Node {
             let _ = task.await;
         }
     }
+}
+
+/// The p2p listen addresses: TCP and QUIC on `--p2p-port`, WebSocket on `--ws-port`.
+fn listen_addrs(config: &NodeConfig) -> Result<Vec<Listen>> {
+    let ip = config.listen_ip;
+    let proto = if ip.is_ipv4() { "ip4" } else { "ip6" };
+    [
+        (format!("/{proto}/{ip}/tcp/{}", config.p2p_port), "--p2p-port"),
+        (format!("/{proto}/{ip}/udp/{}/quic-v1", config.p2p_port), "--p2p-port"),
+        (format!("/{proto}/{ip}/tcp/{}/ws", config.ws_port), "--ws-port"),
+    ]
+    .into_iter()
+    .map(|(addr, flag)| {
+        Ok(Listen {
+            addr: addr
+                .parse()
+                .map_err(|e| NodeError::Config(format!("{flag}: listen address {addr}: {e}")))?,
+            flag,
+        })
+    })
+    .collect()
 }

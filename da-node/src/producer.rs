@@ -8,13 +8,13 @@ use ed25519_dalek::SigningKey;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use weft_encoding::SquareEncoder;
+use weft_p2p::NetworkHandle;
 
 use crate::{
     block::build_block,
     error::Result,
     mempool::{Mempool, Pending},
     metrics::Metrics,
-    p2p::NetworkHandle,
     store::Store,
 };
 
@@ -89,10 +89,13 @@ async fn produce(args: &ProducerArgs) -> Result<()> {
     let max_k = max_k.max(needed);
     let ids: Vec<u64> = taken.iter().map(|p| p.id).collect();
     let started = std::time::Instant::now();
+    let encode_seconds = args.metrics.block_encode_seconds.clone();
     let outcome = tokio::task::spawn_blocking(move || -> Result<_> {
         let parent = store.header(store.head()?)?;
+        let encoding = std::time::Instant::now();
         let (block, receipts) =
             build_block(&encoder, &key, parent.as_ref(), &blobs, max_k, now_ms())?;
+        encode_seconds.observe(encoding.elapsed().as_secs_f64());
         let included: Vec<_> = ids.into_iter().zip(receipts).collect();
         store.put_block(&block, &included, prune)?;
         Ok((block, included))
@@ -110,6 +113,14 @@ async fn produce(args: &ProducerArgs) -> Result<()> {
     args.metrics
         .block_encode_ms
         .set(started.elapsed().as_millis() as u64);
+    args.metrics
+        .block_production_seconds
+        .observe(started.elapsed().as_secs_f64());
+    for pending in &taken {
+        args.metrics
+            .ingest_latency_seconds
+            .observe(pending.accepted.elapsed().as_secs_f64());
+    }
     args.metrics.blocks_produced.inc();
     args.metrics.head_height.set(height);
     args.metrics.head_k.set(block.header.k() as u64);

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use common::*;
 use futures::StreamExt;
-use weft_node::faults::Faults;
-use weft_p2p::{header_topic, libp2p::swarm::SwarmEvent, Role};
+use weft_testkit::Faults;
+use libp2p::swarm::SwarmEvent;
+use weft_p2p::{header_topic, Role};
 use weft_types::{api::CellView, UnsignedHeader};
 
 const SYNC: Duration = Duration::from_secs(60);
@@ -50,7 +51,7 @@ async fn corrupt_peer_is_banned_and_sync_completes_from_an_honest_one() {
     wait_for_height(&syncing.node, top, SYNC).await;
     let m = syncing.node.metrics();
     assert!(m.invalid_data.get() >= 1, "the corrupted row was caught");
-    assert!(m.peers_banned.get() >= 1, "the liar was banned");
+    assert!(m.network.peers_banned.get() >= 1, "the liar was banned");
     let liar_id = liar.node.net_info().peer_id.unwrap();
     assert!(syncing.node.net_info().banned.contains(&liar_id));
     assert!(
@@ -81,7 +82,7 @@ async fn gossiped_header_with_a_bad_signature_is_rejected_and_its_sender_banned(
     let full = full_node(&[&producer.node], &producer.node, Faults::none()).await;
 
     // A rogue peer joins the header topic and gossips a header signed by the wrong key.
-    let key = weft_p2p::libp2p::identity::Keypair::generate_ed25519();
+    let key = libp2p::identity::Keypair::generate_ed25519();
     let rogue_id = key.public().to_peer_id();
     let mut rogue = weft_p2p::build_swarm(key, Role::Full, "rogue", Duration::from_secs(60))
         .await
@@ -102,14 +103,14 @@ async fn gossiped_header_with_a_bad_signature_is_rejected_and_its_sender_banned(
     .sign(&wrong);
     let deadline = tokio::time::Instant::now() + SYNC;
     let mut published = false;
-    while full.node.metrics().peers_banned.get() == 0 {
+    while full.node.metrics().network.peers_banned.get() == 0 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "rogue peer was never banned"
         );
         tokio::select! {
             event = rogue.select_next_some() => {
-                if let SwarmEvent::Behaviour(weft_p2p::BehaviourEvent::Gossipsub(weft_p2p::libp2p::gossipsub::Event::Subscribed { .. })) = event {
+                if let SwarmEvent::Behaviour(weft_p2p::BehaviourEvent::Gossipsub(libp2p::gossipsub::Event::Subscribed { .. })) = event {
                     if !published {
                         published = rogue.behaviour_mut().gossipsub.publish(header_topic(), forged.to_bytes()).is_ok();
                     }
@@ -118,7 +119,7 @@ async fn gossiped_header_with_a_bad_signature_is_rejected_and_its_sender_banned(
             () = tokio::time::sleep(Duration::from_millis(50)) => {}
         }
     }
-    assert!(full.node.metrics().headers_rejected.get() >= 1);
+    assert!(full.node.metrics().network.headers_rejected.get() >= 1);
     assert!(full.node.net_info().banned.contains(&rogue_id));
     assert_eq!(
         full.node.store().head().unwrap(),

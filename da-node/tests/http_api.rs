@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use common::*;
 use reqwest::{Method, StatusCode};
-use weft_node::{faults::Faults, Node, NodeConfig};
+use weft_node::{Node, NodeConfig};
+use weft_testkit::Faults;
 
 struct Case {
     method: Method,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use common::*;
-use weft_node::faults::Faults;
+use weft_testkit::Faults;
 use weft_types::api::{BlobReceipt, BlobView, CellView, HeaderView, NamespaceBlobs};
 
 const BLOCK: Duration = Duration::from_millis(400);

@@ -94,7 +94,7 @@ fn header_to_confidence(c: &mut Criterion) {
                         loop {
                             let Some(LightEvent::Height(r)) = events.next().await else { panic!("light client stopped") };
                             if r.height == height && r.verdict.is_final() {
-                                assert_eq!(r.verdict, weft_light::Verdict::Available);
+                                assert_eq!(r.verdict, weft_light::Availability::Available);
                                 total += Duration::from_millis(r.ms);
                                 break;
                             }

@@ -8,7 +8,7 @@ use std::{
 
 use axum::{extract::State, http::header, response::IntoResponse, routing::get, Json, Router};
 
-use crate::client::Status;
+use crate::status::Status;
 
 /// Heights whose confidence `/metrics` reports.
 const METRIC_HEIGHTS: usize = 10;

@@ -2,17 +2,23 @@
 
 mod client;
 pub mod confidence;
-mod exec;
+mod config;
+mod headers;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod http;
 mod record;
-pub mod sampler;
+mod sampler;
+mod status;
 mod store;
 
-pub use client::{
-    LightClient, LightConfig, LightError, LightEvent, SampleState, Status, DEFAULT_CONFIDENCE,
+pub use client::{LightClient, LightEvent};
+pub use config::{
+    LightConfig, LightError, LightSettings, DEFAULT_CONFIDENCE, DEFAULT_DATA_DIR,
+    DEFAULT_SAMPLE_TIMEOUT, DEFAULT_WINDOW,
 };
-pub use record::{HeightRecord, Verdict};
+pub use record::{Availability, HeightRecord};
+pub use sampler::draw;
+pub use status::{Counters, SampleState, Status};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileRecords;
 pub use store::{MemoryRecords, RecordStore};

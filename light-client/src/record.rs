@@ -2,10 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The outcome for a height.
+/// Whether a height's data was found available (the `verdict` field of a record).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Verdict {
+pub enum Availability {
     /// Every sample verified: the target confidence was reached.
     Available,
     /// Samples were still missing when the time ran out.
@@ -14,7 +14,7 @@ pub enum Verdict {
     Sampling,
 }
 
-impl Verdict {
+impl Availability {
     /// True for `available` and `unavailable`.
     pub const fn is_final(self) -> bool {
         !matches!(self, Self::Sampling)
@@ -48,8 +48,8 @@ pub struct HeightRecord {
     pub peers: usize,
     /// Confidence reached with the verified samples, in [0, 1].
     pub confidence: f64,
-    /// The outcome.
-    pub verdict: Verdict,
+    /// The outcome (`available`, `unavailable` or `sampling`).
+    pub verdict: Availability,
     /// Milliseconds from the header's arrival to the verdict (or so far).
     pub ms: u64,
 }

@@ -82,7 +82,7 @@ impl RecordStore for FileRecords {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::record::Verdict;
+    use crate::record::Availability;
 
     #[test]
     fn file_records_survive_reopen_and_a_torn_line() {
@@ -95,7 +95,7 @@ mod tests {
             failed: 0,
             peers: 2,
             confidence: 0.9999,
-            verdict: Verdict::Available,
+            verdict: Availability::Available,
             ms: 12,
         };
         let producer = weft_types::ProducerKey([7; 32]);

@@ -4,7 +4,7 @@
 
 use rand::{seq::index::sample, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use weft_light::{confidence::miss_probability, sampler::draw};
+use weft_light::{confidence::miss_probability, draw};
 
 const TRIALS: usize = 4000;
 
@@ -19,8 +19,8 @@ fn measured_detection_rate_matches_the_formula() {
                 let rows: Vec<usize> = sample(&mut placement, 2 * k, k + 1).into_vec();
                 let cols: Vec<usize> = sample(&mut placement, 128, 65).into_vec();
                 let mut rng = ChaCha20Rng::seed_from_u64(seed as u64 * 1_000_003 + s as u64);
-                let hit = draw(&mut rng, k, s).iter().any(|&(r, c)| {
-                    rows.contains(&usize::from(r)) && cols.contains(&usize::from(c))
+                let hit = draw(&mut rng, k, s).iter().any(|p| {
+                    rows.contains(&usize::from(p.row)) && cols.contains(&usize::from(p.col))
                 });
                 detected += usize::from(hit);
             }

@@ -10,9 +10,9 @@ use std::time::Duration;
 use common::*;
 use weft_light::{
     confidence::{confidence, samples_needed},
-    FileRecords, Verdict,
+    FileRecords, Availability,
 };
-use weft_node::faults::{Faults, WithholdAt};
+use weft_testkit::{Faults, WithholdAt};
 
 const BLOCK: Duration = Duration::from_millis(500);
 const WAIT: Duration = Duration::from_secs(90);
@@ -37,7 +37,7 @@ async fn every_height_with_data_reaches_the_target_and_reports_the_formula() {
     heights.dedup();
     let records = final_records(&mut events, &heights, WAIT).await;
     for (height, r) in &records {
-        assert_eq!(r.verdict, Verdict::Available, "height {height}: {r:?}");
+        assert_eq!(r.verdict, Availability::Available, "height {height}: {r:?}");
         assert_eq!(
             r.samples,
             samples_needed(r.k, weft_light::DEFAULT_CONFIDENCE)
@@ -98,7 +98,7 @@ async fn withheld_block_is_reported_unavailable_never_available() {
     }
     let records = final_records(&mut events, &heights, WAIT).await;
     for (height, r) in &records {
-        assert_eq!(r.verdict, Verdict::Unavailable, "height {height}: {r:?}");
+        assert_eq!(r.verdict, Availability::Unavailable, "height {height}: {r:?}");
         assert!(r.verified < r.samples);
         assert_eq!(
             r.confidence,
@@ -144,7 +144,7 @@ async fn corrupt_peer_is_banned_and_sampling_completes_from_an_honest_one() {
     let (client, mut events) = light(&[&liar.node, &producer.node], &producer.node, |_| {}).await;
     let records = final_records(&mut events, &heights, WAIT).await;
     assert!(
-        records.values().all(|r| r.verdict == Verdict::Available),
+        records.values().all(|r| r.verdict == Availability::Available),
         "{records:?}"
     );
     assert!(
@@ -223,7 +223,7 @@ async fn losing_one_of_several_full_nodes_does_not_stop_sampling() {
     a.node.stop().await;
     let h2 = submit(&producer.node, 2, &bytes(2, 50_000)).await.height;
     let records = final_records(&mut events, &[h2], WAIT).await;
-    assert_eq!(records[&h2].verdict, Verdict::Available);
+    assert_eq!(records[&h2].verdict, Availability::Available);
     client.stop().await;
     b.node.stop().await;
     producer.node.stop().await;

@@ -51,12 +51,14 @@ impl RateLimiter {
     }
 
     /// Buckets held.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.buckets.len()
     }
 
     /// True when no bucket is held.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.buckets.is_empty()
     }
 }

@@ -32,9 +32,22 @@ impl Misbehaviour {
     }
 }
 
+impl Misbehaviour {
+    /// The penalty for data a peer served that failed with `error` (by the error's own
+    /// [`weft_types::encoding::Fault`]): a lie is [`Self::InvalidCell`], bytes that cannot
+    /// even be checked are [`Self::MalformedMessage`], and too little data is no one's fault.
+    pub const fn for_served(error: &weft_types::encoding::Error) -> Option<Self> {
+        match error.fault() {
+            weft_types::encoding::Fault::Peer => Some(Self::InvalidCell),
+            weft_types::encoding::Fault::Input => Some(Self::MalformedMessage),
+            weft_types::encoding::Fault::Unavailable => None,
+        }
+    }
+}
+
 /// What to do with the peer after a penalty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum ScoreAction {
     /// Keep talking to it.
     Keep,
     /// Disconnect and refuse it.
@@ -56,7 +69,7 @@ pub const BAN_THRESHOLD: i32 = -100;
 
 impl PeerScores {
     /// Records a misbehaviour and says whether to ban.
-    pub fn penalise(&mut self, peer: PeerId, what: Misbehaviour) -> Verdict {
+    pub fn penalise(&mut self, peer: PeerId, what: Misbehaviour) -> ScoreAction {
         if self.scores.len() >= MAX_TRACKED && !self.scores.contains_key(&peer) {
             let mildest = self.scores.iter().max_by_key(|(_, s)| **s).map(|(p, _)| *p);
             if let Some(p) = mildest {
@@ -66,16 +79,12 @@ impl PeerScores {
         let score = self.scores.entry(peer).or_insert(0);
         *score -= what.penalty();
         if *score <= BAN_THRESHOLD {
-            Verdict::Ban
+            ScoreAction::Ban
         } else {
-            Verdict::Keep
+            ScoreAction::Keep
         }
     }
 
-    /// A peer's score.
-    pub fn score(&self, peer: &PeerId) -> i32 {
-        self.scores.get(peer).copied().unwrap_or(0)
-    }
 }
 
 #[cfg(test)]
@@ -88,19 +97,19 @@ mod tests {
         let (liar, slow) = (PeerId::random(), PeerId::random());
         assert_eq!(
             scores.penalise(liar, Misbehaviour::InvalidCell),
-            Verdict::Ban
+            ScoreAction::Ban
         );
         for _ in 0..19 {
             assert_eq!(
                 scores.penalise(slow, Misbehaviour::RateLimited),
-                Verdict::Keep
+                ScoreAction::Keep
             );
         }
         assert_eq!(
             scores.penalise(slow, Misbehaviour::RateLimited),
-            Verdict::Ban
+            ScoreAction::Ban
         );
-        assert_eq!(scores.score(&slow), -100);
+        assert_eq!(scores.scores[&slow], -100);
         for _ in 0..2 * MAX_TRACKED {
             scores.penalise(PeerId::random(), Misbehaviour::Timeout);
         }

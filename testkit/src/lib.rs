@@ -9,8 +9,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use tempfile::TempDir;
 use weft_encoding::constants::BYTES_PER_ROW;
-pub use weft_node::faults::{Faults, WithholdAt};
+pub use faults::{Faults, FaultySource, WithholdAt, WITHHELD_COLUMNS};
 use weft_node::{Node, NodeConfig};
+
+mod faults;
 use weft_types::api::{BlobReceipt, SubmitBlob};
 
 /// Largest k of the test networks.
@@ -63,7 +65,7 @@ pub fn follower_config(dir: &TempDir, bootstrap: &[&Node], producer: &Node) -> N
 pub async fn producer(block_time: Duration, faults: Faults) -> TestNode {
     init_logs();
     let dir = tempfile::tempdir().expect("temp dir");
-    let node = Node::start_with_faults(producer_config(&dir, block_time), faults)
+    let node = Node::start_with(producer_config(&dir, block_time), |s| faults.source(s))
         .await
         .expect("producer starts");
     TestNode { node, dir }
@@ -72,7 +74,7 @@ pub async fn producer(block_time: Duration, faults: Faults) -> TestNode {
 /// Starts a full node following `producer`, bootstrapped to `bootstrap`.
 pub async fn full_node(bootstrap: &[&Node], producer: &Node, faults: Faults) -> TestNode {
     let dir = tempfile::tempdir().expect("temp dir");
-    let node = Node::start_with_faults(follower_config(&dir, bootstrap, producer), faults)
+    let node = Node::start_with(follower_config(&dir, bootstrap, producer), |s| faults.source(s))
         .await
         .expect("full node starts");
     TestNode { node, dir }

@@ -259,6 +259,17 @@ impl Header {
         Ok(())
     }
 
+    /// Parses the wire form and verifies it against `producer` in one step: what the network
+    /// does with every header a peer sends (gossip or a range answer).
+    ///
+    /// # Errors
+    /// Any [`Error`] of [`Self::from_bytes`] or [`Self::verify`]; each is the sender's fault.
+    pub fn decode_verified(bytes: &[u8], producer: &ProducerKey) -> Result<Self> {
+        let header = Self::from_bytes(bytes)?;
+        header.verify(producer)?;
+        Ok(header)
+    }
+
     /// True if `self` directly follows `parent`.
     pub fn follows(&self, parent: &Self) -> bool {
         self.height() == parent.height() + 1 && self.unsigned.parent_hash == parent.hash()

@@ -86,14 +86,9 @@ pub enum HeadersResponse {
     Refused(Refusal),
 }
 
-/// One cell position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct CellId {
-    /// Row in `0..2k`.
-    pub row: u16,
-    /// Column in `0..128`.
-    pub col: u16,
-}
+/// A cell's position on the wire is the square's [`Position`] (`{row: u16, col: u16}`, postcard
+/// encodes it as two varints).
+pub use weft_encoding::Position;
 
 /// Asks for some cells of one block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,14 +96,14 @@ pub struct CellsRequest {
     /// The block.
     pub height: u64,
     /// The cells (at most [`MAX_CELLS_PER_REQUEST`]).
-    pub cells: Vec<CellId>,
+    pub cells: Vec<Position>,
 }
 
 /// One cell with its proof.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellWithProof {
     /// Position.
-    pub id: CellId,
+    pub id: Position,
     /// 2048 bytes.
     pub cell: Vec<u8>,
     /// 48 bytes.
@@ -207,7 +202,7 @@ mod tests {
         let full = CellsResponse::Cells(
             (0..MAX_CELLS_PER_REQUEST)
                 .map(|i| CellWithProof {
-                    id: CellId {
+                    id: Position {
                         row: 255,
                         col: i as u16,
                     },
@@ -235,7 +230,7 @@ mod tests {
         let request = CellsRequest {
             height: u64::MAX,
             cells: (0..MAX_CELLS_PER_REQUEST)
-                .map(|i| CellId {
+                .map(|i| Position {
                     row: u16::MAX,
                     col: i as u16,
                 })

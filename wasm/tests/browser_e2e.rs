@@ -10,10 +10,8 @@ use std::{collections::BTreeSet, path::PathBuf, time::Duration};
 
 use common::{page_dir, Browser};
 use serde_json::Value;
-use weft_node::{
-    faults::{Faults, WithholdAt},
-    Node, NodeConfig,
-};
+use weft_node::{Node, NodeConfig};
+use weft_testkit::{Faults, WithholdAt};
 
 const WAIT: Duration = Duration::from_secs(180);
 
@@ -28,7 +26,7 @@ async fn node(dir: &tempfile::TempDir, block_time: Duration, faults: Faults) -> 
         page_dir: Some(page_dir()),
         ..weft_testkit::producer_config(dir, block_time)
     };
-    Node::start_with_faults(config, faults).await.unwrap()
+    Node::start_with(config, |s| faults.source(s)).await.unwrap()
 }
 
 async fn submit(url: &str, i: u64, len: usize) {

@@ -92,7 +92,7 @@ pub async fn submit(
         }
     })?;
     state.metrics.blobs_submitted.inc();
-    state.metrics.blob_bytes_submitted.add(size as u64);
+    state.metrics.blob_bytes_submitted.inc_by(size as u64);
     let Some(receiver) = receiver else {
         return Ok((
             StatusCode::ACCEPTED,
@@ -149,15 +149,6 @@ fn status_blocking(state: &AppState, id: String) -> Result<BlobStatus, ApiError>
     Err(ApiError::not_found(format!("no blob with id {n}")))
 }
 
-fn block_header(state: &AppState, height: u64) -> Result<weft_types::Header, ApiError> {
-    state.store.header(height)?.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no block at height {height} (head is {})",
-            state.store.head().unwrap_or(0)
-        ))
-    })
-}
-
 fn view(
     state: &AppState,
     height: u64,
@@ -188,7 +179,7 @@ pub async fn by_namespace(
     let namespace = parse_namespace(&namespace)?;
     state
         .read(move |state| {
-            block_header(state, height)?;
+            super::stored_header(state, height)?;
             let index = state.store.index(height)?.unwrap_or_default();
             let proof = prove_namespace(&index, &namespace);
             let blobs = index

@@ -6,11 +6,9 @@ use axum::{
     response::IntoResponse,
     Json,
 };
-use weft_encoding::constants::CELLS_PER_ROW;
 use weft_types::api::{CellView, HeaderView, NodeInfo};
 
-use super::{parse, ApiError, AppState};
-use crate::store::Lookup;
+use super::{parse, stored_header, ApiError, AppState};
 
 /// `GET /v1/headers/head`.
 pub async fn head(State(state): State<AppState>) -> Result<Json<HeaderView>, ApiError> {
@@ -25,15 +23,6 @@ pub async fn head(State(state): State<AppState>) -> Result<Json<HeaderView>, Api
         })
         .await
         .map(Json)
-}
-
-fn stored_header(state: &AppState, height: u64) -> Result<weft_types::Header, ApiError> {
-    state.store.header(height)?.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no block at height {height} (head is {})",
-            state.store.head().unwrap_or(0)
-        ))
-    })
 }
 
 /// `GET /v1/headers/{height}`.
@@ -63,50 +52,15 @@ pub async fn cell(
 }
 
 fn cell_blocking(state: &AppState, height: u64, row: u16, col: u16) -> Result<CellView, ApiError> {
-    let k = stored_header(state, height)?.k();
-    if k == 0 {
-        return Err(ApiError::not_found(format!(
-            "block {height} has no data (k = 0)"
-        )));
-    }
-    if usize::from(row) >= 2 * k {
-        return Err(ApiError::bad_request(format!(
-            "row {row} is outside 0..{} (block {height} has k = {k})",
-            2 * k
-        )));
-    }
-    if usize::from(col) >= CELLS_PER_ROW {
-        return Err(ApiError::bad_request(format!(
-            "col {col} is outside 0..{CELLS_PER_ROW}"
-        )));
-    }
-    if state.faults.withholds(height, k, row, col) {
-        return Err(ApiError::not_found(format!(
-            "cell ({row}, {col}) of block {height} is not available"
-        )));
-    }
-    let commitment = state
-        .store
-        .commitments(height)?
-        .and_then(|c| c.get(usize::from(row)).copied());
-    match (state.store.cell(height, row, col)?, commitment) {
-        (Lookup::Found((cell, proof)), Some(commitment)) => {
-            state.metrics.cells_served_http.inc();
-            let mut cell = cell.to_vec();
-            state.faults.corrupt(&mut cell);
-            Ok(CellView {
-                row,
-                col,
-                commitment,
-                cell: format!("0x{}", hex::encode(cell)),
-                proof,
-            })
-        }
-        (Lookup::Pruned, _) => Err(ApiError::gone(height)),
-        _ => Err(ApiError::not_found(format!(
-            "cell ({row}, {col}) of block {height} is not stored here"
-        ))),
-    }
+    let served = state.data.cell(height, row, col)?;
+    state.metrics.cells_served_http.inc();
+    Ok(CellView {
+        row,
+        col,
+        commitment: served.commitment,
+        cell: format!("0x{}", hex::encode(&served.cell[..])),
+        proof: served.proof,
+    })
 }
 
 /// `GET /v1/node/info`.
@@ -136,7 +90,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         state.metrics.pending_bytes.set(bytes as u64);
     }
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         state.metrics.render(),
     )
 }

@@ -20,8 +20,13 @@ use tower_http::{
 };
 use weft_types::{api::ErrorBody, ProducerKey};
 
+use weft_p2p::NetworkHandle;
+
 use crate::{
-    config::NodeConfig, faults::Faults, mempool::Mempool, metrics::Metrics, p2p::NetworkHandle,
+    config::NodeConfig,
+    mempool::Mempool,
+    metrics::Metrics,
+    serve::{CellRefusal, DataServer},
     store::Store,
 };
 
@@ -41,7 +46,8 @@ pub struct AppState {
     pub(crate) config: Arc<NodeConfig>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) producer: ProducerKey,
-    pub(crate) faults: Faults,
+    /// Cell lookups, shared with the p2p server.
+    pub(crate) data: DataServer,
     /// Bounds the store reads running at once (they run on blocking threads).
     pub(crate) reads: Arc<tokio::sync::Semaphore>,
 }
@@ -112,6 +118,21 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response()
+    }
+}
+
+impl From<CellRefusal> for ApiError {
+    fn from(e: CellRefusal) -> Self {
+        match e {
+            CellRefusal::NoBlock { .. } | CellRefusal::NoData { .. } | CellRefusal::NotStored { .. } => {
+                Self::not_found(e.to_string())
+            }
+            CellRefusal::RowOutOfRange { .. } | CellRefusal::ColOutOfRange { .. } => {
+                Self::bad_request(e.to_string())
+            }
+            CellRefusal::Pruned { height } => Self::gone(height),
+            CellRefusal::Store(e) => Self::internal(e),
+        }
     }
 }
 
@@ -192,6 +213,16 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
         StatusCode::METHOD_NOT_ALLOWED,
         format!("{method} is not allowed on {}", uri.path()),
     )
+}
+
+/// The stored header at `height`, or a 404 naming the head.
+pub(crate) fn stored_header(state: &AppState, height: u64) -> Result<weft_types::Header, ApiError> {
+    state.store.header(height)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no block at height {height} (head is {})",
+            state.store.head().unwrap_or(0)
+        ))
+    })
 }
 
 /// Parses a path segment, naming it in the error.

@@ -1,27 +1,27 @@
 //! Fetching one block's data: all 2k rows, spread across full peers and each verified in one
 //! batch against the header; rows nobody serves are then asked for cell by cell, and the square
 //! is reconstructed from whatever verified cells there are. A peer whose data fails
-//! verification is penalised (and banned), and the data is fetched from another peer.
+//! verification is penalised by the error's fault (and banned), and the data is fetched from
+//! another peer.
 
 use std::{collections::BTreeMap, sync::Arc};
 
 use futures::{stream, StreamExt};
 use weft_encoding::{
-    constants::{CELLS_PER_ROW, MAX_K},
-    reconstruct, Cell, Position, Proof, RowProver, Sample, SquareCommitments, SquareEncoder,
-    VerifyKey,
+    constants::CELLS_PER_ROW, reconstruct, Cell, Position, Proof, Sample, SquareCommitments,
+    SquareEncoder, VerifyKey,
 };
-use weft_p2p::{libp2p::PeerId, Misbehaviour};
+use weft_p2p::{Misbehaviour, NetworkHandle, PeerId};
 use weft_types::{
-    wire::{CellId, CellsRequest, CellsResponse, RowRequest, RowResponse},
+    check_served,
+    wire::{CellsRequest, CellsResponse, RowRequest, RowResponse},
     Header,
 };
 
 use crate::{
-    block::{assemble_block, check_layout, empty_block},
+    block::{assemble_block, block_of_square, empty_block},
     error::{NodeError, Result},
     metrics::Metrics,
-    p2p::NetworkHandle,
     store::StoredBlock,
 };
 
@@ -31,36 +31,35 @@ const ROWS_IN_FLIGHT: usize = 8;
 type Row = (Vec<Cell>, Vec<Proof>);
 
 /// Fetches and verifies blocks.
-pub struct Fetcher {
+pub(super) struct Fetcher {
     /// Rows already verified for a block not yet complete (kept across retries).
     partial: Option<(u64, BTreeMap<usize, Row>)>,
     network: NetworkHandle,
     metrics: Arc<Metrics>,
     verify_key: Arc<VerifyKey>,
-    /// Built on first reconstruction (it takes seconds and memory).
-    encoder: Option<SquareEncoder>,
 }
 
 impl Fetcher {
-    pub fn new(network: NetworkHandle, metrics: Arc<Metrics>) -> Self {
+    pub(super) fn new(network: NetworkHandle, metrics: Arc<Metrics>) -> Self {
         Self {
             partial: None,
             network,
             metrics,
             verify_key: Arc::new(VerifyKey::new()),
-            encoder: None,
         }
     }
 
     /// The verified data of the block of `header`.
-    pub async fn block(&mut self, header: &Header) -> Result<StoredBlock> {
+    pub(super) async fn block(&mut self, header: &Header) -> Result<StoredBlock> {
         if header.k() == 0 {
             return Ok(empty_block(header.clone()));
         }
         let commitments = Arc::new(SquareCommitments::new(&header.unsigned.row_commitments)?);
-        let peers = self.network.info().full_peers;
+        let peers = self.network.full_peers();
         if peers.is_empty() {
-            return Err(NodeError::Network("no full peers to fetch from".into()));
+            return Err(NodeError::NoPeers {
+                height: header.height(),
+            });
         }
         let rows = 2 * header.k();
         let mut fetched = match self.partial.take() {
@@ -92,6 +91,14 @@ impl Fetcher {
         result
     }
 
+    /// Penalises `peer` for data that failed with `error`, by the error's fault.
+    async fn blame(&self, peer: PeerId, error: &weft_encoding::Error, what: usize) {
+        if let Some(penalty) = Misbehaviour::for_served(error) {
+            self.metrics.invalid_data.inc_by(what as u64);
+            self.network.penalise(peer, penalty).await;
+        }
+    }
+
     /// One row from the first peer that serves it correctly.
     async fn row(
         &self,
@@ -111,7 +118,7 @@ impl Fetcher {
             };
             let (vk, c) = (self.verify_key.clone(), commitments.clone());
             let verified =
-                tokio::task::spawn_blocking(move || verify_row(&vk, &c, row, cells, proofs))
+                tokio::task::spawn_blocking(move || verify_row(&vk, &c, row, &cells, &proofs))
                     .await
                     .expect("verification does not panic");
             match verified {
@@ -121,8 +128,7 @@ impl Fetcher {
                 }
                 Err(e) => {
                     tracing::warn!("peer {peer} served row {row} of block {height} that fails verification: {e}");
-                    self.metrics.invalid_data.inc();
-                    self.network.penalise(peer, Misbehaviour::InvalidCell).await;
+                    self.blame(peer, &e, 1).await;
                 }
             }
         }
@@ -137,6 +143,7 @@ impl Fetcher {
         peers: &[PeerId],
         commitments: Arc<SquareCommitments>,
     ) -> Result<StoredBlock> {
+        let whole_rows = rows.len();
         let mut cells: BTreeMap<Position, Cell> = BTreeMap::new();
         for (row, (row_cells, _)) in &rows {
             for (col, cell) in row_cells.iter().enumerate() {
@@ -148,12 +155,9 @@ impl Fetcher {
             .collect();
         for row in missing {
             for &peer in peers {
-                let wanted: Vec<CellId> = (0..CELLS_PER_ROW as u16)
-                    .filter(|&col| !cells.contains_key(&Position::new(row as u16, col)))
-                    .map(|col| CellId {
-                        row: row as u16,
-                        col,
-                    })
+                let wanted: Vec<Position> = (0..CELLS_PER_ROW as u16)
+                    .map(|col| Position::new(row as u16, col))
+                    .filter(|p| !cells.contains_key(p))
                     .collect();
                 if wanted.is_empty() {
                     break;
@@ -167,37 +171,37 @@ impl Fetcher {
                 };
                 let (vk, c) = (self.verify_key.clone(), commitments.clone());
                 let checked =
-                    tokio::task::spawn_blocking(move || verify_cells(&vk, &c, &wanted, got))
+                    tokio::task::spawn_blocking(move || check_served(&vk, &c, &wanted, got))
                         .await
-                        .expect("no panic");
-                let (good, bad) = checked;
-                if bad > 0 {
-                    self.metrics.invalid_data.add(bad as u64);
+                        .expect("verification does not panic");
+                if checked.peer_at_fault() {
+                    self.metrics
+                        .invalid_data
+                        .inc_by((checked.failed.len() + checked.stray) as u64);
                     self.network.penalise(peer, Misbehaviour::InvalidCell).await;
                 }
-                self.metrics.cells_fetched.add(good.len() as u64);
-                cells.extend(good);
+                self.metrics.cells_fetched.inc_by(checked.good.len() as u64);
+                for c in checked.good {
+                    let cell: Cell = c.cell.as_slice().try_into().expect("length checked");
+                    cells.insert(c.id, cell);
+                }
             }
         }
-        let encoder = self
-            .encoder
-            .get_or_insert_with(|| SquareEncoder::new(Arc::new(RowProver::new())))
-            .clone();
+        let encoder = SquareEncoder::new(crate::shared_prover());
         let header = header.clone();
         let block = tokio::task::spawn_blocking(move || -> Result<StoredBlock> {
             let square = reconstruct(
                 &encoder,
                 &header.unsigned.row_commitments,
                 cells.iter().map(|(p, c)| (*p, c.as_slice())),
-            )?;
-            check_layout(&header, &square)?;
-            let index = weft_encoding::layout::parse_layout(&crate::block::original_data(&square))?;
-            Ok(StoredBlock {
-                header,
-                commitments: square.commitments().to_vec(),
-                square: Some(square),
-                index,
-            })
+            )
+            .map_err(|source| NodeError::Incomplete {
+                height: header.height(),
+                rows: whole_rows,
+                wanted: 2 * header.k(),
+                source,
+            })?;
+            block_of_square(header, square)
         })
         .await
         .expect("reconstruction does not panic")?;
@@ -211,15 +215,15 @@ fn verify_row(
     vk: &VerifyKey,
     commitments: &SquareCommitments,
     row: usize,
-    cells: Vec<Vec<u8>>,
-    proofs: Vec<Vec<u8>>,
-) -> Result<Row> {
+    cells: &[Vec<u8>],
+    proofs: &[Vec<u8>],
+) -> weft_encoding::Result<Row> {
     if cells.len() != CELLS_PER_ROW || proofs.len() != CELLS_PER_ROW {
-        return Err(NodeError::Network(format!(
-            "row with {} cells and {} proofs",
-            cells.len(),
-            proofs.len()
-        )));
+        return Err(weft_encoding::Error::Length {
+            what: "row (cells or proofs)",
+            expected: CELLS_PER_ROW,
+            got: cells.len().min(proofs.len()),
+        });
     }
     let samples: Vec<Sample<'_>> = (0..CELLS_PER_ROW)
         .map(|col| Sample {
@@ -243,40 +247,4 @@ fn verify_row(
         .map(|p| Proof(p.as_slice().try_into().expect("length checked")))
         .collect();
     Ok((cells, proofs))
-}
-
-/// Splits served cells into verified ones and a count of bad ones (wrong position, malformed, or
-/// failing their proof).
-fn verify_cells(
-    vk: &VerifyKey,
-    commitments: &SquareCommitments,
-    wanted: &[CellId],
-    got: Vec<weft_types::wire::CellWithProof>,
-) -> (Vec<(Position, Cell)>, usize) {
-    let (valid, mut bad): (Vec<_>, usize) = {
-        let valid: Vec<_> = got
-            .iter()
-            .filter(|c| {
-                wanted.contains(&c.id)
-                    && c.check_lengths().is_ok()
-                    && usize::from(c.id.row) < 2 * MAX_K
-            })
-            .collect();
-        let bad = got.len() - valid.len();
-        (valid, bad)
-    };
-    let samples: Vec<Sample<'_>> = valid.iter().map(|c| c.sample()).collect();
-    let ok = vk.verify_locating(commitments, &samples);
-    let mut good = Vec::new();
-    for (c, ok) in valid.iter().zip(ok) {
-        if ok {
-            good.push((
-                Position::new(c.id.row, c.id.col),
-                c.cell.as_slice().try_into().expect("length checked"),
-            ));
-        } else {
-            bad += 1;
-        }
-    }
-    (good, bad)
 }

@@ -7,20 +7,17 @@ mod fetch;
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
-use tokio::{sync::mpsc, task::JoinHandle};
+use futures::StreamExt;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use weft_encoding::layout::Digest32;
-use weft_p2p::Misbehaviour;
+use weft_p2p::{HeaderStream, Misbehaviour, NetworkHandle};
 use weft_types::{
     wire::{HeadersRequest, HeadersResponse, MAX_HEADERS_PER_REQUEST},
     Header, ProducerKey, GENESIS_PARENT,
 };
 
-use crate::{
-    metrics::Metrics,
-    p2p::{NetEvent, NetworkHandle},
-    store::Store,
-};
+use crate::{metrics::Metrics, store::Store};
 
 /// How often to look for missed headers when gossip is quiet.
 const SYNC_INTERVAL: Duration = Duration::from_millis(500);
@@ -35,7 +32,7 @@ pub struct SyncArgs {
     /// Where data comes from.
     pub network: NetworkHandle,
     /// Verified gossiped headers.
-    pub events: mpsc::Receiver<NetEvent>,
+    pub headers: HeaderStream,
     /// The producer followed.
     pub producer: ProducerKey,
     /// Counters.
@@ -59,7 +56,7 @@ async fn run(mut args: SyncArgs) {
     loop {
         tokio::select! {
             () = args.cancel.cancelled() => break,
-            Some(NetEvent::Header { header, .. }) = args.events.recv() => {
+            Some(header) = args.headers.next() => {
                 if ahead.len() < MAX_HEADERS_AHEAD {
                     ahead.insert(header.height(), header);
                 }
@@ -155,7 +152,7 @@ impl Backoff {
 
 /// Asks full peers for verified headers from `from` on.
 async fn request_headers(args: &SyncArgs, from: u64, ahead: &mut BTreeMap<u64, Header>) {
-    for peer in args.network.info().full_peers {
+    for peer in args.network.full_peers() {
         let req = HeadersRequest {
             from,
             count: MAX_HEADERS_PER_REQUEST,
@@ -165,7 +162,7 @@ async fn request_headers(args: &SyncArgs, from: u64, ahead: &mut BTreeMap<u64, H
         };
         let mut got = false;
         for bytes in raw {
-            match Header::from_bytes(&bytes).and_then(|h| h.verify(&args.producer).map(|()| h)) {
+            match Header::decode_verified(&bytes, &args.producer) {
                 Ok(h) if h.height() >= from => {
                     got |= h.height() == from;
                     ahead.insert(h.height(), h);

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 use weft_encoding::{Commitment, Sample};
-use weft_types::wire::{CellId, CellWithProof};
+use weft_types::wire::{Position, CellWithProof};
 
 /// The fixture file's text.
 pub const FIXTURE: &str = include_str!("../fixtures/square_k2.json");
@@ -41,7 +41,7 @@ impl Fixture {
         self.samples
             .iter()
             .map(|s| CellWithProof {
-                id: CellId {
+                id: Position {
                     row: s.row.try_into().unwrap(),
                     col: s.col.try_into().unwrap(),
                 },

@@ -1,0 +1,228 @@
+//! The light client's settings, with their defaults in one place: [`LightSettings`] is what a
+//! TOML file (`weft light start --config FILE`) and the flags set, [`LightConfig`] what the
+//! client runs with. Precedence, highest first: flag, file, default.
+
+use std::{path::PathBuf, time::Duration};
+
+use serde::{Deserialize, Serialize};
+use weft_p2p::Multiaddr;
+use weft_types::ProducerKey;
+
+use crate::store::{MemoryRecords, RecordStore};
+
+/// Default target confidence per height.
+pub const DEFAULT_CONFIDENCE: f64 = 0.9999;
+/// Default number of heights behind the first head seen to start sampling at.
+pub const DEFAULT_WINDOW: u64 = 16;
+/// Default time to verify every sample of a height before declaring it unavailable.
+pub const DEFAULT_SAMPLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default directory for finished-height records.
+pub const DEFAULT_DATA_DIR: &str = "./weft-light";
+
+/// Why the light client could not start. Each message names the flag (or file field) to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum LightError {
+    /// The target confidence is not strictly between 0 and 1.
+    #[error("--confidence {0} must be strictly between 0 and 1")]
+    Confidence(f64),
+    /// No full node to start from.
+    #[error("--bootstrap: give at least one full node to start from")]
+    NoBootstrap,
+    /// A bootstrap address does not parse.
+    #[error("--bootstrap {addr}: {reason}")]
+    Bootstrap {
+        /// The address given.
+        addr: String,
+        /// The parser's message.
+        reason: String,
+    },
+    /// No producer key was given.
+    #[error("--producer-key: give the producer's key (64 hex characters)")]
+    NoProducer,
+    /// The settings file cannot be read or parsed.
+    #[error("--config {path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The network could not start.
+    #[error(transparent)]
+    Network(#[from] weft_p2p::Error),
+}
+
+/// The settings a file or flags give (TOML field names; every field optional in the file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LightSettings {
+    /// Full nodes to start from (multiaddrs with `/p2p/<id>`).
+    pub bootstrap: Vec<String>,
+    /// Only headers signed by this producer are followed.
+    pub producer_key: Option<ProducerKey>,
+    /// Target confidence per height, in (0, 1).
+    pub confidence: f64,
+    /// First height to sample; default: the first head seen minus `window`.
+    pub from: Option<u64>,
+    /// How far behind the head to start when `from` is not given.
+    pub window: u64,
+    /// Time allowed to verify every sample of a height.
+    #[serde(with = "humantime_serde")]
+    pub sample_timeout: Duration,
+    /// Where finished heights are kept (native).
+    pub data_dir: PathBuf,
+    /// Serve `/v1/status` and `/metrics` here (native; none by default).
+    pub http: Option<std::net::SocketAddr>,
+}
+
+impl Default for LightSettings {
+    fn default() -> Self {
+        Self {
+            bootstrap: Vec::new(),
+            producer_key: None,
+            confidence: DEFAULT_CONFIDENCE,
+            from: None,
+            window: DEFAULT_WINDOW,
+            sample_timeout: DEFAULT_SAMPLE_TIMEOUT,
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            http: None,
+        }
+    }
+}
+
+impl LightSettings {
+    /// Reads a settings file (TOML); fields it leaves out keep their defaults.
+    ///
+    /// # Errors
+    /// [`LightError::File`] naming the file when it cannot be read or parsed.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load(path: &std::path::Path) -> Result<Self, LightError> {
+        let file = |reason: String| LightError::File {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| file(e.to_string()))?;
+        toml::from_str(&text).map_err(|e| file(e.to_string()))
+    }
+
+    /// The configuration to run with, records kept in memory (swap in others after).
+    ///
+    /// # Errors
+    /// A [`LightError`] naming the setting that is missing or out of range.
+    pub fn config(&self) -> Result<LightConfig, LightError> {
+        let producer = self.producer_key.ok_or(LightError::NoProducer)?;
+        let bootstrap = self
+            .bootstrap
+            .iter()
+            .map(|a| {
+                a.parse().map_err(|e: weft_p2p::MultiaddrError| LightError::Bootstrap {
+                    addr: a.clone(),
+                    reason: e.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let config = LightConfig {
+            confidence: self.confidence,
+            from: self.from,
+            window: self.window,
+            sample_timeout: self.sample_timeout,
+            ..LightConfig::new(bootstrap, producer)
+        };
+        config.check()?;
+        Ok(config)
+    }
+}
+
+/// How a light client runs.
+pub struct LightConfig {
+    /// Full nodes to dial at start (multiaddrs with `/p2p/<id>`).
+    pub bootstrap: Vec<Multiaddr>,
+    /// Only headers signed by this producer are followed.
+    pub producer: ProducerKey,
+    /// Target confidence per height, in (0, 1).
+    pub confidence: f64,
+    /// First height to sample; default: the first head seen minus `window`.
+    pub from: Option<u64>,
+    /// How far behind the head to start when `from` is not given.
+    pub window: u64,
+    /// Time allowed to verify every sample of a height before it is declared unavailable.
+    pub sample_timeout: Duration,
+    /// Where finished heights persist.
+    pub records: Box<dyn RecordStore>,
+}
+
+impl std::fmt::Debug for LightConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LightConfig")
+            .field("producer", &self.producer)
+            .field("confidence", &self.confidence)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LightConfig {
+    /// The defaults ([`LightSettings::default`]) for these peers and producer, records in
+    /// memory.
+    pub fn new(bootstrap: Vec<Multiaddr>, producer: ProducerKey) -> Self {
+        let d = LightSettings::default();
+        Self {
+            bootstrap,
+            producer,
+            confidence: d.confidence,
+            from: d.from,
+            window: d.window,
+            sample_timeout: d.sample_timeout,
+            records: Box::new(MemoryRecords::default()),
+        }
+    }
+
+    /// Checks the settings a client cannot run without.
+    ///
+    /// # Errors
+    /// [`LightError::Confidence`] or [`LightError::NoBootstrap`].
+    pub fn check(&self) -> Result<(), LightError> {
+        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+            return Err(LightError::Confidence(self.confidence));
+        }
+        if self.bootstrap.is_empty() {
+            return Err(LightError::NoBootstrap);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_overrides_defaults_and_names_bad_fields() {
+        let key = ProducerKey([7; 32]);
+        let text = format!(
+            "producer_key = \"{}\"\nbootstrap = [\"/ip4/127.0.0.1/tcp/1\"]\nwindow = 4\nsample_timeout = \"5s\"\n",
+            key.to_hex()
+        );
+        let settings: LightSettings = toml::from_str(&text).unwrap();
+        assert_eq!(settings.window, 4);
+        assert_eq!(settings.confidence, DEFAULT_CONFIDENCE);
+        let config = settings.config().unwrap();
+        assert_eq!(config.sample_timeout, Duration::from_secs(5));
+        assert_eq!(config.producer, key);
+
+        let bad = toml::from_str::<LightSettings>("windw = 3").unwrap_err();
+        assert!(bad.to_string().contains("windw"), "{bad}");
+        let out_of_range = LightSettings {
+            confidence: 1.0,
+            ..settings
+        };
+        assert!(out_of_range
+            .config()
+            .unwrap_err()
+            .to_string()
+            .contains("--confidence"));
+        assert!(matches!(
+            LightSettings::default().config(),
+            Err(LightError::NoProducer)
+        ));
+    }
+}

@@ -1,0 +1,248 @@
+//! Header sync: the chain of verified headers the light client samples. The first header seen
+//! anchors it (at `from`, or `window` heights behind the head); every later header must carry
+//! the producer's signature and link to its parent by hash. Headers that arrive ahead of the
+//! tip wait (floating) until the gap is filled by a range request; a header that does not link
+//! (a fork, or a lie) is dropped.
+
+use std::collections::BTreeMap;
+
+use weft_types::{
+    wire::{HeadersRequest, MAX_HEADERS_PER_REQUEST},
+    Header, ProducerKey,
+};
+
+/// Linked headers kept; only the tail is needed to link new ones.
+const MAX_LINKED: usize = 1024;
+/// Headers kept waiting for their parent; beyond this the newest are refused.
+const MAX_FLOATING: usize = 4096;
+
+/// The light client's view of the chain.
+#[derive(Debug)]
+pub(crate) struct HeaderSync {
+    producer: ProducerKey,
+    /// First height to sample; set from the first header seen when not given.
+    from: Option<u64>,
+    window: u64,
+    /// Headers verified and linked to their parent (or the anchor), by height.
+    linked: BTreeMap<u64, Header>,
+    /// Headers with a good signature, waiting for their parent.
+    floating: BTreeMap<u64, Header>,
+}
+
+impl HeaderSync {
+    /// Follows headers of `producer` from `from` (or `window` behind the first head seen).
+    pub(crate) const fn new(producer: ProducerKey, from: Option<u64>, window: u64) -> Self {
+        Self {
+            producer,
+            from,
+            window,
+            linked: BTreeMap::new(),
+            floating: BTreeMap::new(),
+        }
+    }
+
+    /// Takes a header from gossip or a range answer. Returns the headers it let link, in
+    /// height order (each is new to the chain and ready to sample).
+    ///
+    /// # Errors
+    /// The header's own check ([`Header::verify`]) against the producer: whoever sent it is at
+    /// fault.
+    pub(crate) fn insert(&mut self, header: Header) -> Result<Vec<Header>, weft_types::Error> {
+        header.verify(&self.producer)?;
+        let height = header.height();
+        let mut linked = Vec::new();
+        match self.linked.last_key_value() {
+            None => {
+                let anchor = self
+                    .from
+                    .unwrap_or_else(|| height.saturating_sub(self.window).max(1));
+                if height < anchor {
+                    return Ok(linked);
+                }
+                if height == anchor {
+                    self.link(header, &mut linked);
+                } else {
+                    self.hold(header);
+                    // Remember where to start: the anchor is fetched by range request.
+                    self.from = Some(anchor);
+                }
+            }
+            Some((&tip, _)) if height > tip => self.hold(header),
+            // At or below the tip: already linked, or a fork of the linked chain.
+            Some(_) => {
+                if self.linked.get(&height).is_some_and(|h| h.hash() != header.hash()) {
+                    tracing::warn!("a second header at height {height} (a fork) was ignored");
+                }
+            }
+        }
+        self.link_floating(&mut linked);
+        Ok(linked)
+    }
+
+    fn hold(&mut self, header: Header) {
+        if self.floating.len() < MAX_FLOATING || self.floating.contains_key(&header.height()) {
+            self.floating.insert(header.height(), header);
+        }
+    }
+
+    fn link(&mut self, header: Header, out: &mut Vec<Header>) {
+        self.linked.insert(header.height(), header.clone());
+        out.push(header);
+        while self.linked.len() > MAX_LINKED {
+            self.linked.pop_first();
+        }
+    }
+
+    fn link_floating(&mut self, out: &mut Vec<Header>) {
+        while let Some((&tip, parent)) = self.linked.last_key_value() {
+            let Some(next) = self.floating.remove(&(tip + 1)) else {
+                break;
+            };
+            if next.follows(parent) {
+                self.link(next, out);
+            } else {
+                tracing::warn!("header {} does not link to {tip}; dropped", tip + 1);
+            }
+        }
+        if let Some((&tip, _)) = self.linked.last_key_value() {
+            self.floating.retain(|h, _| *h > tip);
+        }
+    }
+
+    /// The range to ask a full peer for: from the tip (or the anchor) up to the newest floating
+    /// header, at most [`MAX_HEADERS_PER_REQUEST`]; `None` when nothing is missing.
+    pub(crate) fn missing(&self) -> Option<HeadersRequest> {
+        let from = match self.linked.last_key_value() {
+            Some((tip, _)) => tip + 1,
+            None => self.from.filter(|_| !self.floating.is_empty())?,
+        };
+        let (&newest, _) = self.floating.last_key_value()?;
+        if newest < from {
+            return None;
+        }
+        let count = (newest - from).min(u64::from(MAX_HEADERS_PER_REQUEST) - 1) as u32 + 1;
+        Some(HeadersRequest { from, count })
+    }
+
+    /// The newest verified header's height (linked or waiting), 0 before any.
+    pub(crate) fn head(&self) -> u64 {
+        let linked = self.linked.last_key_value().map_or(0, |(h, _)| *h);
+        let floating = self.floating.last_key_value().map_or(0, |(h, _)| *h);
+        linked.max(floating)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+    use weft_encoding::layout::{index_root, Digest32};
+    use weft_types::{UnsignedHeader, GENESIS_PARENT};
+
+    use super::*;
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    /// An empty header at `height` on `parent`, signed by `signer` claiming `producer`.
+    fn header(parent: Option<&Header>, height: u64, stamp: u64, signer: &SigningKey) -> Header {
+        UnsignedHeader {
+            height,
+            parent_hash: parent.map_or(Digest32(GENESIS_PARENT), Header::hash),
+            timestamp_ms: stamp,
+            k: 0,
+            row_commitments: vec![],
+            blob_count: 0,
+            index_root: Digest32(index_root(&[])),
+            producer: ProducerKey::of(&key(1)),
+        }
+        .sign(signer)
+    }
+
+    fn chain(n: u64) -> Vec<Header> {
+        let mut out: Vec<Header> = Vec::new();
+        for h in 1..=n {
+            let next = header(out.last(), h, h, &key(1));
+            out.push(next);
+        }
+        out
+    }
+
+    fn heights(headers: &[Header]) -> Vec<u64> {
+        headers.iter().map(Header::height).collect()
+    }
+
+    #[test]
+    fn a_gap_is_asked_for_and_filled_in_order() {
+        let chain = chain(10);
+        let mut sync = HeaderSync::new(ProducerKey::of(&key(1)), Some(1), 16);
+        assert_eq!(heights(&sync.insert(chain[0].clone()).unwrap()), [1]);
+        // Gossip jumps ahead: 2..=7 are missing.
+        assert!(sync.insert(chain[7].clone()).unwrap().is_empty());
+        assert_eq!(sync.head(), 8);
+        assert_eq!(
+            sync.missing(),
+            Some(HeadersRequest { from: 2, count: 7 })
+        );
+        // The range answer links everything up to 8, in order.
+        let mut linked = Vec::new();
+        for h in &chain[1..7] {
+            linked.extend(sync.insert(h.clone()).unwrap());
+        }
+        assert_eq!(heights(&linked), [2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(sync.missing(), None);
+    }
+
+    #[test]
+    fn the_anchor_is_window_behind_the_first_head_and_fetched_by_range() {
+        let chain = chain(30);
+        let mut sync = HeaderSync::new(ProducerKey::of(&key(1)), None, 16);
+        assert!(sync.insert(chain[29].clone()).unwrap().is_empty());
+        assert_eq!(
+            sync.missing(),
+            Some(HeadersRequest { from: 14, count: 17 })
+        );
+        assert!(sync.insert(chain[5].clone()).unwrap().is_empty(), "below the anchor");
+        let mut linked = Vec::new();
+        for h in &chain[13..29] {
+            linked.extend(sync.insert(h.clone()).unwrap());
+        }
+        assert_eq!(heights(&linked), (14..=30).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_fork_does_not_link_and_the_chain_goes_on() {
+        let chain = chain(4);
+        let mut sync = HeaderSync::new(ProducerKey::of(&key(1)), Some(1), 16);
+        for h in &chain[..3] {
+            sync.insert(h.clone()).unwrap();
+        }
+        // The producer signs a second header 3 (another timestamp) and a child of it.
+        let fork3 = header(Some(&chain[1]), 3, 99, &key(1));
+        let fork4 = header(Some(&fork3), 4, 100, &key(1));
+        assert!(sync.insert(fork3).unwrap().is_empty(), "height 3 is taken");
+        assert!(sync.insert(fork4).unwrap().is_empty(), "its child does not link");
+        assert_eq!(sync.missing(), None, "the fork's child was dropped, not kept");
+        assert_eq!(heights(&sync.insert(chain[3].clone()).unwrap()), [4]);
+    }
+
+    #[test]
+    fn a_header_from_the_wrong_key_is_refused() {
+        let chain = chain(2);
+        let mut sync = HeaderSync::new(ProducerKey::of(&key(1)), Some(1), 16);
+        sync.insert(chain[0].clone()).unwrap();
+        let forged = header(Some(&chain[0]), 2, 2, &key(9));
+        assert!(matches!(
+            sync.insert(forged),
+            Err(weft_types::Error::BadSignature { height: 2 })
+        ));
+        let mut other = header(Some(&chain[0]), 2, 2, &key(9));
+        other.unsigned.producer = ProducerKey::of(&key(9));
+        assert!(matches!(
+            sync.insert(other),
+            Err(weft_types::Error::WrongProducer { .. })
+        ));
+        assert_eq!(sync.head(), 1);
+        assert_eq!(heights(&sync.insert(chain[1].clone()).unwrap()), [2]);
+    }
+}

@@ -1,0 +1,64 @@
+//! The network's counters, as `prometheus-client` metrics the owner registers under its names.
+
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::{metrics::counter::Counter, registry::Registry};
+
+/// A gauge of whole numbers (peers, heights, bytes).
+pub type Gauge = prometheus_client::metrics::gauge::Gauge<u64, AtomicU64>;
+
+/// Counters the network actor keeps. Cheap to clone (each metric is shared).
+#[derive(Debug, Clone, Default)]
+pub struct NetworkMetrics {
+    /// Cells served to peers.
+    pub cells_served: Counter,
+    /// Whole rows served to peers.
+    pub rows_served: Counter,
+    /// Gossiped headers that failed verification.
+    pub headers_rejected: Counter,
+    /// Penalties given to peers.
+    pub peers_penalised: Counter,
+    /// Peers banned.
+    pub peers_banned: Counter,
+    /// Inbound requests refused by the rate limit.
+    pub requests_rate_limited: Counter,
+    /// Connected peers.
+    pub connected_peers: Gauge,
+}
+
+impl NetworkMetrics {
+    /// Registers every metric in `registry` under `weft_` names (counters get `_total`).
+    pub fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "weft_cells_served_p2p",
+            "Cells served over libp2p",
+            self.cells_served.clone(),
+        );
+        registry.register(
+            "weft_rows_served_p2p",
+            "Whole rows served over libp2p",
+            self.rows_served.clone(),
+        );
+        registry.register(
+            "weft_headers_rejected",
+            "Gossiped headers that failed verification",
+            self.headers_rejected.clone(),
+        );
+        registry.register(
+            "weft_peers_penalised",
+            "Penalties given to peers",
+            self.peers_penalised.clone(),
+        );
+        registry.register("weft_peers_banned", "Peers banned", self.peers_banned.clone());
+        registry.register(
+            "weft_requests_rate_limited",
+            "Inbound p2p requests refused by the rate limit",
+            self.requests_rate_limited.clone(),
+        );
+        registry.register(
+            "weft_connected_peers",
+            "Connected libp2p peers",
+            self.connected_peers.clone(),
+        );
+    }
+}

@@ -1,0 +1,514 @@
+//! The network actor's event loop: swarm events, commands from handles, answers computed off
+//! the loop, and a housekeeping tick.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+
+use futures::{
+    channel::{mpsc, oneshot},
+    FutureExt, StreamExt,
+};
+use libp2p::{
+    gossipsub, identify, kad,
+    multiaddr::Protocol,
+    request_response::{self, OutboundFailure, OutboundRequestId, ResponseChannel},
+    swarm::SwarmEvent,
+    Multiaddr, PeerId, Swarm,
+};
+use web_time::Instant;
+use weft_types::{
+    wire::{
+        CellsRequest, CellsResponse, HeadersRequest, HeadersResponse, Refusal, RowRequest,
+        RowResponse, CELLS_PROTOCOL, HEADERS_PROTOCOL, PEER_REQUESTS_PER_SECOND,
+        PEER_REQUEST_BURST, ROW_PROTOCOL,
+    },
+    Header, ProducerKey,
+};
+
+use super::{
+    handle::{Command, NetInfo, Reply, RequestError},
+    peers::{PeerBook, Penalty},
+    NetworkConfig,
+};
+use crate::{
+    behaviour::{header_topic, Behaviour, BehaviourEvent},
+    codec::Spec,
+    exec,
+    metrics::NetworkMetrics,
+    rate_limit::RateLimiter,
+    scores::Misbehaviour,
+    serve::RequestServer,
+    BANNED_SHOWN, MAX_SERVING,
+};
+
+/// How often housekeeping runs: rate-limit buckets pruned, bootstrap peers re-dialled when
+/// alone, discovery when due.
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(1);
+/// How often to re-dial bootstrap peers while no peer is connected.
+const REDIAL_INTERVAL: Duration = Duration::from_secs(5);
+
+/// An inbound request with the channel its answer goes back on.
+enum Inbound {
+    Headers(HeadersRequest, ResponseChannel<HeadersResponse>),
+    Cells(CellsRequest, ResponseChannel<CellsResponse>),
+    Row(RowRequest, ResponseChannel<RowResponse>),
+}
+
+/// An answer on its way back to the swarm.
+enum Answer {
+    Headers(ResponseChannel<HeadersResponse>, HeadersResponse),
+    Cells(ResponseChannel<CellsResponse>, CellsResponse),
+    Row(ResponseChannel<RowResponse>, RowResponse),
+}
+
+impl Inbound {
+    const fn protocol(&self) -> &'static str {
+        match self {
+            Self::Headers(..) => HEADERS_PROTOCOL,
+            Self::Cells(..) => CELLS_PROTOCOL,
+            Self::Row(..) => ROW_PROTOCOL,
+        }
+    }
+
+    fn refuse(self, why: Refusal) -> Answer {
+        match self {
+            Self::Headers(_, ch) => Answer::Headers(ch, HeadersResponse::Refused(why)),
+            Self::Cells(_, ch) => Answer::Cells(ch, CellsResponse::Refused(why)),
+            Self::Row(_, ch) => Answer::Row(ch, RowResponse::Refused(why)),
+        }
+    }
+
+    fn answer(self, server: &dyn RequestServer) -> Answer {
+        match self {
+            Self::Headers(req, ch) => Answer::Headers(ch, server.headers(&req)),
+            Self::Cells(req, ch) => Answer::Cells(ch, server.cells(&req)),
+            Self::Row(req, ch) => Answer::Row(ch, server.row(&req)),
+        }
+    }
+}
+
+/// Outbound requests of one protocol awaiting answers.
+struct Outbound<T>(HashMap<OutboundRequestId, Reply<T>>);
+
+impl<T> Default for Outbound<T> {
+    fn default() -> Self {
+        Self(HashMap::new())
+    }
+}
+
+pub(super) struct Actor {
+    swarm: Swarm<Behaviour>,
+    producer: ProducerKey,
+    server: Option<Arc<dyn RequestServer>>,
+    info: Arc<RwLock<NetInfo>>,
+    headers_out: mpsc::Sender<Header>,
+    answers_tx: mpsc::UnboundedSender<Answer>,
+    answers_rx: mpsc::UnboundedReceiver<Answer>,
+    limiter: RateLimiter,
+    peers: PeerBook,
+    metrics: NetworkMetrics,
+    bootstrap: Vec<Multiaddr>,
+    discovery_interval: Duration,
+    last_discovery: Instant,
+    last_redial: Instant,
+    /// Inbound requests being answered off the loop.
+    serving: usize,
+    headers: Outbound<HeadersResponse>,
+    rows: Outbound<RowResponse>,
+    cells: Outbound<CellsResponse>,
+}
+
+/// Listens on every address and waits until each reports its bound address (ports chosen by
+/// the OS become known).
+#[cfg(not(target_arch = "wasm32"))]
+pub(super) async fn listen(
+    swarm: &mut Swarm<Behaviour>,
+    wanted: &[super::Listen],
+    limit: Duration,
+) -> Result<NetInfo, crate::Error> {
+    let peer_id = *swarm.local_peer_id();
+    for l in wanted {
+        swarm
+            .listen_on(l.addr.clone())
+            .map_err(|e| crate::Error::Listen {
+                addr: l.addr.to_string(),
+                reason: e.to_string(),
+                flag: l.flag,
+            })?;
+    }
+    let mut info = NetInfo {
+        peer_id: Some(peer_id),
+        ..NetInfo::default()
+    };
+    let deadline = tokio::time::Instant::now() + limit;
+    while info.listen_addrs.len() < wanted.len() {
+        let event = tokio::time::timeout_at(deadline, swarm.select_next_some())
+            .await
+            .map_err(|_| crate::Error::ListenTimeout {
+                secs: limit.as_secs(),
+            })?;
+        match event {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                let full = address.clone().with(Protocol::P2p(peer_id));
+                if address.iter().any(|p| matches!(p, Protocol::Ws(_))) {
+                    info.ws_addr = Some(full.clone());
+                }
+                info.listen_addrs.push(full);
+            }
+            SwarmEvent::ListenerError { error, .. }
+            | SwarmEvent::ListenerClosed {
+                reason: Err(error), ..
+            } => {
+                return Err(crate::Error::Listen {
+                    addr: "p2p listener".into(),
+                    reason: error.to_string(),
+                    flag: wanted.first().map_or("--p2p-port", |l| l.flag),
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(info)
+}
+
+/// Dials a bootstrap address and tells Kademlia where its peer lives.
+pub(super) fn dial_bootstrap(swarm: &mut Swarm<Behaviour>, addr: &Multiaddr) {
+    if let Err(e) = swarm.dial(addr.clone()) {
+        tracing::warn!("cannot dial bootstrap peer {addr}: {e}");
+    }
+    if let Some(Protocol::P2p(peer)) = addr.iter().last() {
+        swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
+    }
+}
+
+impl Actor {
+    pub(super) fn new(
+        config: NetworkConfig,
+        swarm: Swarm<Behaviour>,
+        info: Arc<RwLock<NetInfo>>,
+        headers_out: mpsc::Sender<Header>,
+    ) -> Self {
+        let (answers_tx, answers_rx) = mpsc::unbounded();
+        let now = Instant::now();
+        Self {
+            swarm,
+            producer: config.producer,
+            server: config.server,
+            info,
+            headers_out,
+            answers_tx,
+            answers_rx,
+            limiter: RateLimiter::new(PEER_REQUESTS_PER_SECOND, PEER_REQUEST_BURST),
+            peers: PeerBook::default(),
+            metrics: config.metrics,
+            bootstrap: config.bootstrap,
+            discovery_interval: config.discovery_interval,
+            last_discovery: now,
+            last_redial: now,
+            serving: 0,
+            headers: Outbound::default(),
+            rows: Outbound::default(),
+            cells: Outbound::default(),
+        }
+    }
+
+    pub(super) async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        stop: oneshot::Receiver<()>,
+    ) {
+        let mut stop = stop.fuse();
+        // One timer across iterations, so a busy swarm cannot starve housekeeping.
+        let mut tick = exec::sleep(HOUSEKEEPING_INTERVAL).boxed().fuse();
+        loop {
+            futures::select! {
+                _ = stop => break,
+                cmd = commands.select_next_some() => self.on_command(cmd),
+                answer = self.answers_rx.select_next_some() => {
+                    self.serving -= 1;
+                    self.respond(answer);
+                }
+                event = self.swarm.select_next_some() => self.on_event(event),
+                () = tick => {
+                    self.housekeeping();
+                    tick = exec::sleep(HOUSEKEEPING_INTERVAL).boxed().fuse();
+                }
+            }
+        }
+        tracing::debug!("network stopped");
+    }
+
+    fn housekeeping(&mut self) {
+        let now = Instant::now();
+        self.limiter.prune(now);
+        if self.swarm.connected_peers().next().is_none()
+            && now.duration_since(self.last_redial) >= REDIAL_INTERVAL
+        {
+            self.last_redial = now;
+            for addr in self.bootstrap.clone() {
+                let _ = self.swarm.dial(addr);
+            }
+        }
+        if now.duration_since(self.last_discovery) >= self.discovery_interval
+            && self.swarm.connected_peers().next().is_some()
+        {
+            self.last_discovery = now;
+            let _ = self.swarm.behaviour_mut().kad.bootstrap();
+        }
+    }
+
+    fn publish_info(&self) {
+        let mut info = self
+            .info
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        info.peers = self.swarm.connected_peers().copied().collect();
+        info.full_peers = self.peers.full().to_vec();
+        self.metrics.connected_peers.set(info.peers.len() as u64);
+    }
+
+    fn on_command(&mut self, cmd: Command) {
+        let b = self.swarm.behaviour_mut();
+        match cmd {
+            Command::Publish(header) => {
+                if let Err(e) = b.gossipsub.publish(header_topic(), header.to_bytes()) {
+                    // With no peers yet there is nobody to tell; they catch up by range.
+                    tracing::debug!("header {} not gossiped: {e}", header.height());
+                }
+            }
+            Command::Headers(peer, req, reply) => {
+                let id = b.headers.send_request(&peer, req);
+                self.headers.0.insert(id, reply);
+            }
+            Command::Row(peer, req, reply) => {
+                let id = b.rows.send_request(&peer, req);
+                self.rows.0.insert(id, reply);
+            }
+            Command::Cells(peer, req, reply) => {
+                let id = b.cells.send_request(&peer, req);
+                self.cells.0.insert(id, reply);
+            }
+            Command::Penalise(peer, what) => self.penalise(peer, what),
+        }
+    }
+
+    fn penalise(&mut self, peer: PeerId, what: Misbehaviour) {
+        self.metrics.peers_penalised.inc();
+        tracing::warn!("peer {peer} penalised: {what:?}");
+        let Penalty::Banned { lifted } = self.peers.penalise(peer, what) else {
+            return;
+        };
+        self.metrics.peers_banned.inc();
+        tracing::warn!("peer {peer} banned");
+        let blocked = &mut self.swarm.behaviour_mut().blocked;
+        blocked.block_peer(peer);
+        if let Some(old) = lifted {
+            blocked.unblock_peer(old);
+        }
+        let _ = self.swarm.disconnect_peer_id(peer);
+        {
+            let mut info = self
+                .info
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            info.banned.push(peer);
+            if info.banned.len() > BANNED_SHOWN {
+                info.banned.remove(0);
+            }
+        }
+        self.publish_info();
+    }
+
+    fn respond(&mut self, answer: Answer) {
+        let b = self.swarm.behaviour_mut();
+        let sent = match answer {
+            Answer::Headers(ch, r) => b.headers.send_response(ch, r).is_ok(),
+            Answer::Cells(ch, r) => {
+                if let CellsResponse::Cells(cells) = &r {
+                    self.metrics.cells_served.inc_by(cells.len() as u64);
+                }
+                b.cells.send_response(ch, r).is_ok()
+            }
+            Answer::Row(ch, r) => {
+                if matches!(r, RowResponse::Row { .. }) {
+                    self.metrics.rows_served.inc();
+                }
+                b.rows.send_response(ch, r).is_ok()
+            }
+        };
+        if !sent {
+            tracing::debug!("requester went away before the response");
+        }
+    }
+
+    /// Answers an inbound request off the loop, unless the peer is over its rate (refused and
+    /// penalised) or too many answers are in progress (refused, no penalty).
+    fn serve(&mut self, peer: PeerId, inbound: Inbound) {
+        let Some(server) = self.server.clone() else {
+            self.respond(inbound.refuse(Refusal::NotFound));
+            return;
+        };
+        if self.serving >= MAX_SERVING {
+            self.respond(inbound.refuse(Refusal::RateLimited));
+            return;
+        }
+        if !self
+            .limiter
+            .allow(peer, inbound.protocol(), Instant::now())
+        {
+            self.metrics.requests_rate_limited.inc();
+            self.respond(inbound.refuse(Refusal::RateLimited));
+            self.penalise(peer, Misbehaviour::RateLimited);
+            return;
+        }
+        self.serving += 1;
+        let tx = self.answers_tx.clone();
+        exec::blocking(move || {
+            let _ = tx.unbounded_send(inbound.answer(&*server));
+        });
+    }
+
+    fn on_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            })) => self.on_gossip(propagation_source, &message_id, &message.data),
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => {
+                for addr in info.listen_addrs {
+                    self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
+                }
+                if info.protocols.iter().any(|p| p.as_ref() == ROW_PROTOCOL)
+                    && self.peers.add_full(peer_id)
+                {
+                    self.publish_info();
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated {
+                peer, ..
+            })) if !self.swarm.is_connected(&peer) && self.peers.should_dial(peer) => {
+                let _ = self.swarm.dial(peer);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Headers(e)) => {
+                self.on_protocol::<crate::codec::Headers>(e, Inbound::Headers, |a| &mut a.headers);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Rows(e)) => {
+                self.on_protocol::<crate::codec::Rows>(e, Inbound::Row, |a| &mut a.rows);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Cells(e)) => {
+                self.on_protocol::<crate::codec::Cells>(e, Inbound::Cells, |a| &mut a.cells);
+            }
+            SwarmEvent::ConnectionEstablished { .. } => self.publish_info(),
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                self.peers.disconnected(&peer_id);
+                self.publish_info();
+            }
+            SwarmEvent::OutgoingConnectionError {
+                peer_id: Some(peer),
+                ..
+            } => self.peers.dial_failed(&peer),
+            SwarmEvent::NewListenAddr { address, .. } => {
+                let peer = *self.swarm.local_peer_id();
+                let mut info = self
+                    .info
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let full = address.with(Protocol::P2p(peer));
+                if !info.listen_addrs.contains(&full) {
+                    info.listen_addrs.push(full);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_gossip(&mut self, source: PeerId, id: &gossipsub::MessageId, data: &[u8]) {
+        let verdict = Header::decode_verified(data, &self.producer);
+        let acceptance = match &verdict {
+            Ok(_) => gossipsub::MessageAcceptance::Accept,
+            Err(_) => gossipsub::MessageAcceptance::Reject,
+        };
+        self.swarm
+            .behaviour_mut()
+            .gossipsub
+            .report_message_validation_result(id, &source, acceptance);
+        match verdict {
+            Ok(header) => {
+                if self.headers_out.try_send(header).is_err() {
+                    tracing::debug!("verified header dropped: the owner is behind");
+                }
+            }
+            Err(e) => {
+                tracing::warn!("rejected gossiped header from {source}: {e}");
+                self.metrics.headers_rejected.inc();
+                self.penalise(source, Misbehaviour::InvalidHeader);
+            }
+        }
+    }
+
+    /// One request-response behaviour's events: inbound requests are served, answers and
+    /// failures go back to their waiters.
+    fn on_protocol<S: Spec>(
+        &mut self,
+        event: request_response::Event<S::Request, S::Response>,
+        inbound: fn(S::Request, ResponseChannel<S::Response>) -> Inbound,
+        waiting: fn(&mut Self) -> &mut Outbound<S::Response>,
+    ) {
+        match event {
+            request_response::Event::Message { peer, message, .. } => match message {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => self.serve(peer, inbound(request, channel)),
+                request_response::Message::Response {
+                    request_id,
+                    response,
+                } => {
+                    if let Some(reply) = waiting(self).0.remove(&request_id) {
+                        let _ = reply.send(Ok(response));
+                    }
+                }
+            },
+            request_response::Event::OutboundFailure {
+                peer,
+                request_id,
+                error,
+                ..
+            } => {
+                let error = self.outbound_failure(peer, &error);
+                if let Some(reply) = waiting(self).0.remove(&request_id) {
+                    let _ = reply.send(Err(error));
+                }
+            }
+            request_response::Event::InboundFailure { peer, error, .. } => {
+                tracing::debug!("inbound {} request from {peer} failed: {error}", S::PROTOCOL);
+            }
+            request_response::Event::ResponseSent { .. } => {}
+        }
+    }
+
+    fn outbound_failure(&mut self, peer: PeerId, error: &OutboundFailure) -> RequestError {
+        match error {
+            OutboundFailure::Timeout => {
+                self.penalise(peer, Misbehaviour::Timeout);
+                RequestError::Timeout
+            }
+            OutboundFailure::Io(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                self.penalise(peer, Misbehaviour::MalformedMessage);
+                RequestError::Malformed(e.to_string())
+            }
+            other => RequestError::Failed(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The handle the node and the light client use to reach the network actor: protocol methods,
+//! peer penalties and a snapshot of the peers; and the task handle that stops it.
+
+use std::sync::{Arc, RwLock};
+
+use futures::{
+    channel::{mpsc, oneshot},
+    SinkExt,
+};
+use libp2p::{Multiaddr, PeerId};
+use weft_types::{
+    wire::{CellsRequest, CellsResponse, HeadersRequest, HeadersResponse, RowRequest, RowResponse},
+    Header,
+};
+
+use crate::{metrics::NetworkMetrics, scores::Misbehaviour};
+
+/// Why an outbound request got no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// The peer did not answer within the protocol's time limit (the peer is penalised).
+    #[error("timed out")]
+    Timeout,
+    /// The answer was malformed or over the size limit (the peer is penalised).
+    #[error("malformed answer: {0}")]
+    Malformed(String),
+    /// Dial, stream or protocol failure (nobody's fault: the peer may be gone).
+    #[error("request failed: {0}")]
+    Failed(String),
+    /// The network actor has stopped.
+    #[error("network stopped")]
+    Stopped,
+}
+
+pub(crate) type Reply<T> = oneshot::Sender<Result<T, RequestError>>;
+
+/// Commands for the network actor.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Publish(Header),
+    Headers(PeerId, HeadersRequest, Reply<HeadersResponse>),
+    Row(PeerId, RowRequest, Reply<RowResponse>),
+    Cells(PeerId, CellsRequest, Reply<CellsResponse>),
+    Penalise(PeerId, Misbehaviour),
+}
+
+/// What the network knows about its peers right now.
+#[derive(Debug, Clone, Default)]
+pub struct NetInfo {
+    /// Our peer id.
+    pub peer_id: Option<PeerId>,
+    /// Listening addresses (with `/p2p/<id>`).
+    pub listen_addrs: Vec<Multiaddr>,
+    /// The WebSocket address for browsers, if listening on one.
+    pub ws_addr: Option<Multiaddr>,
+    /// Connected peers.
+    pub peers: Vec<PeerId>,
+    /// Connected peers that serve Weft data (identified as full nodes), not banned.
+    pub full_peers: Vec<PeerId>,
+    /// The most recently banned peers (at most [`crate::BANNED_SHOWN`]).
+    pub banned: Vec<PeerId>,
+}
+
+/// A cheap-to-clone handle on the network actor.
+#[derive(Debug, Clone)]
+pub struct NetworkHandle {
+    pub(crate) cmd: mpsc::Sender<Command>,
+    pub(crate) info: Arc<RwLock<NetInfo>>,
+    pub(crate) metrics: NetworkMetrics,
+}
+
+impl NetworkHandle {
+    /// A snapshot of the peers.
+    pub fn info(&self) -> NetInfo {
+        self.info
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Connected full peers that are not banned.
+    pub fn full_peers(&self) -> Vec<PeerId> {
+        self.info
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .full_peers
+            .clone()
+    }
+
+    /// The network's counters.
+    pub const fn metrics(&self) -> &NetworkMetrics {
+        &self.metrics
+    }
+
+    async fn send(&self, cmd: Command) -> Result<(), RequestError> {
+        self.cmd
+            .clone()
+            .send(cmd)
+            .await
+            .map_err(|_| RequestError::Stopped)
+    }
+
+    /// Gossips a header (dropped quietly when nobody listens yet: peers catch up by range).
+    pub async fn publish(&self, header: Header) {
+        let _ = self.send(Command::Publish(header)).await;
+    }
+
+    /// Records a peer's misbehaviour; past the ban threshold it is disconnected and refused.
+    pub async fn penalise(&self, peer: PeerId, what: Misbehaviour) {
+        let _ = self.send(Command::Penalise(peer, what)).await;
+    }
+
+    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, RequestError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(make(tx)).await?;
+        rx.await.map_err(|_| RequestError::Stopped)?
+    }
+
+    /// Asks `peer` for a header range (answered within `HEADERS_TIME_LIMIT`).
+    ///
+    /// # Errors
+    /// [`RequestError`]: no answer in time, a malformed answer, a failed stream, or a stopped
+    /// network.
+    pub async fn headers(
+        &self,
+        peer: PeerId,
+        request: HeadersRequest,
+    ) -> Result<HeadersResponse, RequestError> {
+        self.ask(|tx| Command::Headers(peer, request, tx)).await
+    }
+
+    /// Asks `peer` for a whole row (answered within `ROW_TIME_LIMIT`).
+    ///
+    /// # Errors
+    /// As [`Self::headers`].
+    pub async fn row(
+        &self,
+        peer: PeerId,
+        request: RowRequest,
+    ) -> Result<RowResponse, RequestError> {
+        self.ask(|tx| Command::Row(peer, request, tx)).await
+    }
+
+    /// Asks `peer` for a batch of cells (answered within `CELLS_TIME_LIMIT`).
+    ///
+    /// # Errors
+    /// As [`Self::headers`].
+    pub async fn cells(
+        &self,
+        peer: PeerId,
+        request: CellsRequest,
+    ) -> Result<CellsResponse, RequestError> {
+        self.ask(|tx| Command::Cells(peer, request, tx)).await
+    }
+}
+
+/// The running actor: stop it with [`NetworkTask::stop`].
+#[derive(Debug)]
+pub struct NetworkTask {
+    pub(crate) stop: Option<oneshot::Sender<()>>,
+    pub(crate) done: oneshot::Receiver<()>,
+}
+
+impl NetworkTask {
+    /// Stops the actor (connections close) and waits until it has.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = self.done.await;
+    }
+}

@@ -1,0 +1,150 @@
+//! The network component every Weft peer runs, full node or light client, native or in the
+//! browser: one actor that owns the libp2p swarm, behind a [`NetworkHandle`] with protocol
+//! methods. It listens and dials bootstrap peers, finds more through identify and Kademlia,
+//! tells full peers from light ones, validates gossiped headers before forwarding them (and
+//! hands the verified ones to its owner), serves inbound requests through a [`RequestServer`]
+//! under a per-peer rate limit, and scores and bans peers that misbehave.
+
+mod actor;
+mod handle;
+mod peers;
+
+use std::{
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+
+use futures::channel::{mpsc, oneshot};
+pub use handle::{NetInfo, NetworkHandle, NetworkTask, RequestError};
+use libp2p::{identity::Keypair, Multiaddr, Swarm};
+use weft_types::{Header, ProducerKey};
+
+use crate::{behaviour::Behaviour, metrics::NetworkMetrics, serve::RequestServer, Error, Role};
+
+/// Queue depth of the command channel and of the verified-header stream.
+const QUEUE: usize = 256;
+/// How long to wait for the listeners to report their addresses.
+#[cfg(not(target_arch = "wasm32"))]
+const LISTEN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An address to listen on, and the flag that sets it (named in the error if it is taken).
+#[derive(Debug, Clone)]
+pub struct Listen {
+    /// The multiaddr (`/ip4/…/tcp/…`, `…/udp/…/quic-v1`, `…/tcp/…/ws`).
+    pub addr: Multiaddr,
+    /// The operator's flag for it, e.g. `--p2p-port`.
+    pub flag: &'static str,
+}
+
+/// Everything the network needs.
+pub struct NetworkConfig {
+    /// This peer's identity.
+    pub key: Keypair,
+    /// Full node (serves, Kademlia server) or light client (asks only).
+    pub role: Role,
+    /// The identify agent string, e.g. `weft-node/0.1.0`.
+    pub agent: String,
+    /// Where to listen (none for a light client).
+    pub listen: Vec<Listen>,
+    /// Peers to dial at start, and again whenever this peer finds itself alone.
+    pub bootstrap: Vec<Multiaddr>,
+    /// Only headers signed by this producer are forwarded and handed on.
+    pub producer: ProducerKey,
+    /// What answers inbound requests (a full node's store); `None` refuses them.
+    pub server: Option<Arc<dyn RequestServer>>,
+    /// Connections idle this long are closed.
+    pub idle_timeout: Duration,
+    /// How often to run a Kademlia bootstrap to find more peers.
+    pub discovery_interval: Duration,
+    /// Counters, registered by the owner where it exports metrics.
+    pub metrics: NetworkMetrics,
+}
+
+impl std::fmt::Debug for NetworkConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NetworkConfig")
+            .field("role", &self.role)
+            .field("listen", &self.listen)
+            .field("bootstrap", &self.bootstrap)
+            .field("producer", &self.producer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Verified headers that arrived by gossip, in arrival order (at most 256 queued; more are
+/// dropped, and the owner catches up by range requests).
+pub type HeaderStream = mpsc::Receiver<Header>;
+
+/// Starts the network: builds the swarm (TCP, QUIC and WebSocket), listens on every address in
+/// `config.listen` and returns once each has reported its address.
+///
+/// # Errors
+/// [`Error::Listen`] naming the flag when an address is taken or invalid, [`Error::Transport`]
+/// or [`Error::Behaviour`] when the swarm cannot be built.
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn start(
+    config: NetworkConfig,
+) -> Result<(NetworkHandle, HeaderStream, NetworkTask), Error> {
+    let swarm = crate::native::build_swarm(
+        config.key.clone(),
+        config.role,
+        &config.agent,
+        config.idle_timeout,
+    )
+    .await?;
+    let mut swarm = swarm;
+    let info = actor::listen(&mut swarm, &config.listen, LISTEN_TIMEOUT).await?;
+    Ok(launch(config, swarm, info))
+}
+
+/// Starts the network in the browser (WebSocket; a browser peer listens nowhere).
+///
+/// # Errors
+/// [`Error::Transport`] or [`Error::Behaviour`] when the swarm cannot be built.
+#[cfg(target_arch = "wasm32")]
+pub fn start(config: NetworkConfig) -> Result<(NetworkHandle, HeaderStream, NetworkTask), Error> {
+    let swarm = crate::browser::build_swarm(
+        config.key.clone(),
+        config.role,
+        &config.agent,
+        config.idle_timeout,
+    )?;
+    let info = NetInfo {
+        peer_id: Some(*swarm.local_peer_id()),
+        ..NetInfo::default()
+    };
+    Ok(launch(config, swarm, info))
+}
+
+fn launch(
+    config: NetworkConfig,
+    mut swarm: Swarm<Behaviour>,
+    info: NetInfo,
+) -> (NetworkHandle, HeaderStream, NetworkTask) {
+    for addr in &config.bootstrap {
+        actor::dial_bootstrap(&mut swarm, addr);
+    }
+    let info = Arc::new(RwLock::new(info));
+    let (cmd_tx, cmd_rx) = mpsc::channel(QUEUE);
+    let (header_tx, header_rx) = mpsc::channel(QUEUE);
+    let (stop_tx, stop_rx) = oneshot::channel();
+    let (done_tx, done_rx) = oneshot::channel();
+    let handle = NetworkHandle {
+        cmd: cmd_tx,
+        info: info.clone(),
+        metrics: config.metrics.clone(),
+    };
+    let actor = actor::Actor::new(config, swarm, info, header_tx);
+    crate::exec::spawn(async move {
+        actor.run(cmd_rx, stop_rx).await;
+        let _ = done_tx.send(());
+    });
+    (
+        handle,
+        header_rx,
+        NetworkTask {
+            stop: Some(stop_tx),
+            done: done_rx,
+        },
+    )
+}
