@@ -157,7 +157,7 @@ async fn submit(
         )));
     }
     let body = serde_json::to_vec(&weft_types::api::SubmitBlob {
-        namespace: ns.to_string(),
+        namespace: ns,
         data: STANDARD.encode(&data),
     })
     .expect("json");

@@ -96,10 +96,10 @@ async fn demo(producer: &Node, full: &Node, args: &DevnetArgs) -> Result<(), Cli
             let mut ns = [0u8; 16];
             ns[15] = rng.gen_range(1..=4);
             let data: Vec<u8> = (0..args.blob_size).map(|_| rng.gen()).collect();
-            (hex::encode(ns), data)
+            (weft_encoding::layout::Namespace(ns), data)
         };
         let body = serde_json::to_vec(&SubmitBlob {
-            namespace: namespace.clone(),
+            namespace,
             data: STANDARD.encode(&data),
         })
         .expect("json");
@@ -111,7 +111,7 @@ async fn demo(producer: &Node, full: &Node, args: &DevnetArgs) -> Result<(), Cli
         println!(
             "height {:>5}  ns …{}  {} B  commitment {}…  {line}",
             receipt.height,
-            &namespace[28..],
+            &namespace.to_string()[28..],
             data.len(),
             &receipt.commitment.to_hex()[..14]
         );

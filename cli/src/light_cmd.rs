@@ -5,8 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Subcommand};
 use futures::StreamExt;
-use weft_light::{FileRecords, LightClient, LightConfig, LightEvent, DEFAULT_CONFIDENCE};
-use weft_types::ProducerKey;
+use weft_light::{FileRecords, LightClient, LightEvent, LightSettings};
 
 use crate::{node_cmd::shutdown_signal, CliError};
 
@@ -17,30 +16,35 @@ pub enum LightCommand {
     Start(LightArgs),
 }
 
-/// Flags of `weft light start`.
+/// Flags of `weft light start`. Each overrides the config file, which overrides the defaults
+/// (`weft_light::LightSettings`).
 #[derive(Debug, Args)]
 pub struct LightArgs {
+    /// Settings file (TOML, the flags' names with `_`); optional.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// A full node to start from (multiaddr with /p2p/<id>, see `weft node info`); repeatable.
-    #[arg(long, required = true)]
+    #[arg(long)]
     bootstrap: Vec<String>,
     /// The producer's key (64 hex chars): only its headers are followed.
     #[arg(long)]
-    producer_key: String,
-    /// Target confidence per height, strictly between 0 and 1.
-    #[arg(long, default_value_t = DEFAULT_CONFIDENCE)]
-    confidence: f64,
-    /// Where finished heights are kept, so a restart does not sample them again.
-    #[arg(long, default_value = "./weft-light")]
-    data_dir: PathBuf,
+    producer_key: Option<String>,
+    /// Target confidence per height, strictly between 0 and 1 [default: 0.9999].
+    #[arg(long)]
+    confidence: Option<f64>,
+    /// Where finished heights are kept, so a restart does not sample them again
+    /// [default: ./weft-light].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
     /// First height to sample [default: the head minus --window].
     #[arg(long)]
     from: Option<u64>,
-    /// How many heights behind the head to start when --from is not given.
-    #[arg(long, default_value_t = 16)]
-    window: u64,
-    /// Time to verify every sample of a height before declaring it unavailable.
-    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
-    sample_timeout: Duration,
+    /// How many heights behind the head to start when --from is not given [default: 16].
+    #[arg(long)]
+    window: Option<u64>,
+    /// Time to verify every sample of a height before declaring it unavailable [default: 30s].
+    #[arg(long, value_parser = humantime::parse_duration)]
+    sample_timeout: Option<Duration>,
     /// Print one JSON object per line instead of text.
     #[arg(long)]
     json: bool,
@@ -49,35 +53,47 @@ pub struct LightArgs {
     http: Option<SocketAddr>,
 }
 
+impl LightArgs {
+    /// The file's settings (or the defaults) with the flags on top.
+    fn settings(&self) -> Result<LightSettings, CliError> {
+        let mut s = match &self.config {
+            Some(path) => LightSettings::load(path).map_err(|e| CliError::new(e.to_string()))?,
+            None => LightSettings::default(),
+        };
+        if !self.bootstrap.is_empty() {
+            s.bootstrap.clone_from(&self.bootstrap);
+        }
+        if let Some(key) = &self.producer_key {
+            s.producer_key = Some(
+                key.parse()
+                    .map_err(|e| CliError::new(format!("--producer-key: {e}")))?,
+            );
+        }
+        s.confidence = self.confidence.unwrap_or(s.confidence);
+        s.from = self.from.or(s.from);
+        s.window = self.window.unwrap_or(s.window);
+        s.sample_timeout = self.sample_timeout.unwrap_or(s.sample_timeout);
+        s.data_dir = self.data_dir.clone().unwrap_or(s.data_dir);
+        s.http = self.http.or(s.http);
+        Ok(s)
+    }
+}
+
 pub async fn run(cmd: LightCommand) -> Result<(), CliError> {
     let LightCommand::Start(args) = cmd;
-    let producer: ProducerKey = args
-        .producer_key
-        .parse()
-        .map_err(|e| CliError::new(format!("--producer-key: {e}")))?;
-    let bootstrap = args
-        .bootstrap
-        .iter()
-        .map(|a| {
-            a.parse()
-                .map_err(|e| CliError::new(format!("--bootstrap {a}: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let records = FileRecords::open(&args.data_dir, &producer)
-        .map_err(|e| CliError::new(format!("--data-dir {}: {e}", args.data_dir.display())))?;
-    let config = LightConfig {
-        confidence: args.confidence,
-        from: args.from,
-        window: args.window,
-        sample_timeout: args.sample_timeout,
-        records: Box::new(records),
-        ..LightConfig::new(bootstrap, producer)
-    };
+    let settings = args.settings()?;
+    let mut config = settings
+        .config()
+        .map_err(|e| CliError::new(e.to_string()))?;
+    let records = FileRecords::open(&settings.data_dir, &config.producer)
+        .map_err(|e| CliError::new(format!("--data-dir {}: {e}", settings.data_dir.display())))?;
+    config.records = Box::new(records);
+    let confidence = config.confidence;
     let mut client = LightClient::start(config)
         .await
         .map_err(|e| CliError::new(e.to_string()))?;
     let stop = tokio_util::sync::CancellationToken::new();
-    if let Some(addr) = args.http {
+    if let Some(addr) = settings.http {
         let token = stop.clone();
         let (bound, _) = weft_light::http::serve(addr, client.status_handle(), async move {
             token.cancelled().await
@@ -90,7 +106,7 @@ pub async fn run(cmd: LightCommand) -> Result<(), CliError> {
     eprintln!(
         "weft light client {} sampling to confidence {}",
         client.peer_id(),
-        args.confidence
+        confidence
     );
     let printer = async {
         while let Some(LightEvent::Height(record)) = events.next().await {

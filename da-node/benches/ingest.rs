@@ -11,11 +11,11 @@ use std::{collections::HashMap, time::Duration};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures::{stream, StreamExt};
+use libp2p::{request_response, swarm::SwarmEvent, Multiaddr};
 use tokio::sync::{mpsc, oneshot};
 use weft_node::{Node, NodeConfig};
-use libp2p::{request_response, swarm::SwarmEvent, Multiaddr};
 use weft_p2p::{BehaviourEvent, Role};
-use weft_types::wire::{Position, CellsRequest, CellsResponse};
+use weft_types::wire::{CellsRequest, CellsResponse, Position};
 
 /// Bytes of blobs per ingest iteration: fills a k = 32 square (the largest below 4 MiB).
 const BATCH_BYTES: usize = 3 * 1024 * 1024;

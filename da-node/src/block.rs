@@ -6,15 +6,15 @@ use weft_encoding::{
     layout::{lay_out, parse_layout, Blob, Digest32},
     Cell, ExtendedSquare, Proof, SquareCommitments, SquareEncoder,
 };
-use weft_types::{api::BlobReceipt, Header, ProducerKey, UnsignedHeader, GENESIS_PARENT};
+use weft_types::{Header, ProducerKey, UnsignedHeader, GENESIS_PARENT};
 
 use crate::{
     error::{NodeError, Result},
-    store::StoredBlock,
+    store::{Inclusion, StoredBlock},
 };
 
 /// Encodes blobs into the next block and signs its header. Returns the block and, for each input
-/// blob, its receipt.
+/// blob, where it was included.
 pub fn build_block(
     encoder: &SquareEncoder,
     key: &SigningKey,
@@ -22,7 +22,7 @@ pub fn build_block(
     blobs: &[Blob],
     max_k: usize,
     now_ms: u64,
-) -> Result<(StoredBlock, Vec<BlobReceipt>)> {
+) -> Result<(StoredBlock, Vec<Inclusion>)> {
     let layout = lay_out(blobs, max_k)?;
     let square = if layout.k == 0 {
         None
@@ -46,7 +46,7 @@ pub fn build_block(
     let mut receipts = vec![None; blobs.len()];
     for (position, &input) in layout.order.iter().enumerate() {
         let entry = &layout.index[position];
-        receipts[input] = Some(BlobReceipt {
+        receipts[input] = Some(Inclusion {
             height,
             namespace: entry.namespace,
             commitment: entry.commitment,

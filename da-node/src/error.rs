@@ -16,6 +16,16 @@ pub enum NodeError {
         /// RocksDB's message.
         reason: String,
     },
+    /// The data dir was written by a newer build, in a store format this one cannot read.
+    #[error("store at {path} has format {found}, newer than this build reads ({supported}): upgrade weft, or start with another --data-dir")]
+    StoreFormat {
+        /// Where.
+        path: PathBuf,
+        /// The format found.
+        found: u64,
+        /// The newest format this build reads.
+        supported: u64,
+    },
     /// Stored bytes do not decode: the data dir is damaged or from another version.
     #[error("corrupt store entry ({what}): {reason}")]
     Corrupt {

@@ -11,9 +11,11 @@ use weft_encoding::{
     constants::FIELD_ELEMENTS_PER_ROW,
     layout::{elements_for, Blob, ELEMENTS_PER_INDEX_ENTRY},
 };
-use weft_types::api::BlobReceipt;
 
-use crate::{error::NodeError, store::Store};
+use crate::{
+    error::NodeError,
+    store::{Inclusion, Store},
+};
 
 /// Why a blob was refused.
 #[derive(Debug, thiserror::Error)]
@@ -58,12 +60,23 @@ struct Inner {
     queue: VecDeque<Pending>,
     /// Bytes queued or reserved by submissions being persisted.
     bytes: usize,
-    waiters: HashMap<u64, Vec<oneshot::Sender<BlobReceipt>>>,
+    waiters: HashMap<u64, Vec<oneshot::Sender<Inclusion>>>,
 }
 
-/// The pending pool.
+/// Where a submitted blob is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobState {
+    /// Waiting for a block.
+    Pending,
+    /// In a stored block.
+    Included(Inclusion),
+}
+
+/// The pending pool: the one owner of the queue, its persistence and the submitters waiting on
+/// it (submit → block → receipt).
 #[derive(Debug)]
 pub struct Mempool {
+    store: Store,
     inner: Mutex<Inner>,
     max_blob_size: usize,
     max_bytes: usize,
@@ -72,7 +85,7 @@ pub struct Mempool {
 impl Mempool {
     /// A pool holding up to `max_bytes` of blobs of at most `max_blob_size` each, reloaded from
     /// the store's pending blobs (all of them, even past today's limits: they were acknowledged).
-    pub fn new(store: &Store, max_blob_size: usize, max_bytes: usize) -> Result<Self, NodeError> {
+    pub fn new(store: Store, max_blob_size: usize, max_bytes: usize) -> Result<Self, NodeError> {
         let mut inner = Inner::default();
         for (id, blob) in store.pending()? {
             inner.bytes += blob.data.len();
@@ -83,6 +96,7 @@ impl Mempool {
             });
         }
         Ok(Self {
+            store,
             inner: Mutex::new(inner),
             max_blob_size,
             max_bytes,
@@ -99,10 +113,9 @@ impl Mempool {
     /// receiver that fires once the blob is in a stored block.
     pub fn submit(
         &self,
-        store: &Store,
         blob: Blob,
         wait: bool,
-    ) -> Result<(u64, Option<oneshot::Receiver<BlobReceipt>>), SubmitError> {
+    ) -> Result<(u64, Option<oneshot::Receiver<Inclusion>>), SubmitError> {
         let size = blob.data.len();
         if size == 0 {
             return Err(SubmitError::Empty);
@@ -125,7 +138,7 @@ impl Mempool {
             inner.bytes += size;
         }
         // Persist before acknowledging anything: a crash after this keeps the blob.
-        let id = match store.put_pending(&blob) {
+        let id = match self.store.put_pending(&blob) {
             Ok(id) => id,
             Err(e) => {
                 self.lock().bytes -= size;
@@ -134,10 +147,10 @@ impl Mempool {
         };
         let mut inner = self.lock();
         inner.queue.push_back(Pending {
-                id,
-                blob,
-                accepted: std::time::Instant::now(),
-            });
+            id,
+            blob,
+            accepted: std::time::Instant::now(),
+        });
         let receiver = wait.then(|| {
             let (tx, rx) = oneshot::channel();
             inner.waiters.entry(id).or_default().push(tx);
@@ -182,13 +195,24 @@ impl Mempool {
     }
 
     /// Tells every waiter of these ids where its blob went.
-    pub fn notify(&self, receipts: &[(u64, BlobReceipt)]) {
+    pub fn notify(&self, receipts: &[(u64, Inclusion)]) {
         let mut inner = self.lock();
         for (id, receipt) in receipts {
             for tx in inner.waiters.remove(id).unwrap_or_default() {
                 let _ = tx.send(receipt.clone());
             }
         }
+    }
+
+    /// Where blob `id` is; `None` if no blob has that id.
+    ///
+    /// # Errors
+    /// [`NodeError`] when the store cannot be read.
+    pub fn status(&self, id: u64) -> Result<Option<BlobState>, NodeError> {
+        if let Some(inclusion) = self.store.inclusion(id)? {
+            return Ok(Some(BlobState::Included(inclusion)));
+        }
+        Ok(self.store.is_pending(id)?.then_some(BlobState::Pending))
     }
 
     /// Blobs waiting, and bytes waiting or reserved.
@@ -206,9 +230,9 @@ mod tests {
 
     fn pool(dir: &tempfile::TempDir, blobs: &[usize]) -> (Store, Mempool) {
         let store = Store::open(dir.path()).unwrap();
-        let pool = Mempool::new(&store, 1 << 20, 1 << 30).unwrap();
+        let pool = Mempool::new(store.clone(), 1 << 20, 1 << 30).unwrap();
         for &len in blobs {
-            pool.submit(&store, Blob::new(Namespace([1; 16]), vec![1; len]), false)
+            pool.submit(Blob::new(Namespace([1; 16]), vec![1; len]), false)
                 .unwrap();
         }
         (store, pool)
@@ -242,19 +266,15 @@ mod tests {
     fn concurrent_submissions_never_exceed_the_bound() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let pool = Mempool::new(&store, 1000, 10_000).unwrap();
+        let pool = Mempool::new(store.clone(), 1000, 10_000).unwrap();
         let accepted: usize = std::thread::scope(|s| {
             let handles: Vec<_> = (0..8)
                 .map(|_| {
                     s.spawn(|| {
                         (0..10)
                             .filter(|_| {
-                                pool.submit(
-                                    &store,
-                                    Blob::new(Namespace([2; 16]), vec![0; 1000]),
-                                    false,
-                                )
-                                .is_ok()
+                                pool.submit(Blob::new(Namespace([2; 16]), vec![0; 1000]), false)
+                                    .is_ok()
                             })
                             .count()
                     })

@@ -134,7 +134,7 @@ impl Node {
                     .await
                     .expect("prover setup does not panic");
                 let mempool = Arc::new(Mempool::new(
-                    &store,
+                    store.clone(),
                     config.max_blob_size,
                     config.max_pending_bytes,
                 )?);
@@ -236,9 +236,8 @@ impl Node {
         info.listen_addrs
             .iter()
             .find(|a| {
-                a.iter().all(|p| {
-                    !matches!(p, Protocol::Ws(_) | Protocol::QuicV1)
-                })
+                a.iter()
+                    .all(|p| !matches!(p, Protocol::Ws(_) | Protocol::QuicV1))
             })
             .cloned()
             .expect("a TCP listener is always started")
@@ -274,9 +273,18 @@ fn listen_addrs(config: &NodeConfig) -> Result<Vec<Listen>> {
     let ip = config.listen_ip;
     let proto = if ip.is_ipv4() { "ip4" } else { "ip6" };
     [
-        (format!("/{proto}/{ip}/tcp/{}", config.p2p_port), "--p2p-port"),
-        (format!("/{proto}/{ip}/udp/{}/quic-v1", config.p2p_port), "--p2p-port"),
-        (format!("/{proto}/{ip}/tcp/{}/ws", config.ws_port), "--ws-port"),
+        (
+            format!("/{proto}/{ip}/tcp/{}", config.p2p_port),
+            "--p2p-port",
+        ),
+        (
+            format!("/{proto}/{ip}/udp/{}/quic-v1", config.p2p_port),
+            "--p2p-port",
+        ),
+        (
+            format!("/{proto}/{ip}/tcp/{}/ws", config.ws_port),
+            "--ws-port",
+        ),
     ]
     .into_iter()
     .map(|(addr, flag)| {

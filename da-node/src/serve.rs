@@ -116,9 +116,10 @@ impl CellRefusal {
         match self {
             Self::RowOutOfRange { .. } | Self::ColOutOfRange { .. } => Refusal::BadRequest,
             Self::Pruned { .. } => Refusal::Pruned,
-            Self::NoBlock { .. } | Self::NoData { .. } | Self::NotStored { .. } | Self::Store(_) => {
-                Refusal::NotFound
-            }
+            Self::NoBlock { .. }
+            | Self::NoData { .. }
+            | Self::NotStored { .. }
+            | Self::Store(_) => Refusal::NotFound,
         }
     }
 }
@@ -220,9 +221,9 @@ impl RequestServer for DataServer {
             return HeadersResponse::Refused(Refusal::BadRequest);
         }
         match self.store.headers(req.from, u64::from(req.count)) {
-            Ok(headers) => HeadersResponse::Headers(
-                headers.iter().map(weft_types::Header::to_bytes).collect(),
-            ),
+            Ok(headers) => {
+                HeadersResponse::Headers(headers.iter().map(weft_types::Header::to_bytes).collect())
+            }
             Err(e) => {
                 tracing::error!("serving headers: {e}");
                 HeadersResponse::Refused(Refusal::NotFound)

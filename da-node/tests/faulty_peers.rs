@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use common::*;
 use futures::StreamExt;
-use weft_testkit::Faults;
 use libp2p::swarm::SwarmEvent;
 use weft_p2p::{header_topic, Role};
+use weft_testkit::Faults;
 use weft_types::{api::CellView, UnsignedHeader};
 
 const SYNC: Duration = Duration::from_secs(60);

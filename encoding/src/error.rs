@@ -216,6 +216,31 @@ impl Error {
         }
     }
 
+    /// The variant's name, for bindings that branch on it (the browser's `WeftError.kind`).
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::InvalidK { .. } => "InvalidK",
+            Self::Length { .. } => "Length",
+            Self::CountMismatch { .. } => "CountMismatch",
+            Self::NonCanonicalFieldElement { .. } => "NonCanonicalFieldElement",
+            Self::InvalidProofPoint { .. } => "InvalidProofPoint",
+            Self::InvalidCommitmentPoint { .. } => "InvalidCommitmentPoint",
+            Self::RowOutOfRange { .. } => "RowOutOfRange",
+            Self::ColumnOutOfRange { .. } => "ColumnOutOfRange",
+            Self::CellOrder { .. } => "CellOrder",
+            Self::InvalidProof { .. } => "InvalidProof",
+            Self::NotEnoughCells { .. } => "NotEnoughCells",
+            Self::Unrecoverable { .. } => "Unrecoverable",
+            Self::CommitmentMismatch { .. } => "CommitmentMismatch",
+            Self::InconsistentCells { .. } => "InconsistentCells",
+            Self::EmptyBlob { .. } => "EmptyBlob",
+            Self::SquareFull { .. } => "SquareFull",
+            Self::Layout(_) => "Layout",
+            Self::BlobCommitmentMismatch { .. } => "BlobCommitmentMismatch",
+            Self::NamespaceProof(_) => "NamespaceProof",
+        }
+    }
+
     /// True when the party that served the data lied or sent garbage.
     pub const fn is_peer_fault(&self) -> bool {
         matches!(self.fault(), Fault::Peer)
@@ -232,5 +257,27 @@ impl Error {
             expected: BYTES_PER_CELL,
             got,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_is_the_variant_name_and_fault_follows_the_variant() {
+        let errors = [
+            Error::InvalidProof { samples: 3 },
+            Error::cell_length(7),
+            Error::Layout("bad"),
+            Error::NamespaceProof("bad"),
+            Error::InvalidK { k: 3 },
+        ];
+        for e in &errors {
+            let debug = format!("{e:?}");
+            assert!(debug.starts_with(e.kind()), "{debug} vs {}", e.kind());
+        }
+        assert!(errors[0].is_peer_fault() && errors[2].is_peer_fault());
+        assert!(!errors[1].is_peer_fault() && !errors[4].is_peer_fault());
     }
 }

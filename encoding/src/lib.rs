@@ -5,6 +5,7 @@ pub mod constants;
 mod error;
 pub mod field;
 pub mod layout;
+#[cfg(any(test, feature = "test-utils"))]
 pub mod naive;
 mod parallel;
 pub mod reconstruct;
@@ -16,6 +17,8 @@ pub mod verify;
 
 pub use ekzg_bls12_381::Scalar;
 pub use error::{Error, Fault, PointError, Result};
+#[doc(hidden)]
+pub use hex as __hex;
 pub use reconstruct::reconstruct;
 pub use row::RowProver;
 pub use spec::Kzg;

@@ -99,6 +99,7 @@ impl ExtendedSquare {
     }
 
     /// One cell with its proof, as a sample to verify. Panics if out of range.
+    #[cfg(any(test, feature = "test-utils"))]
     pub fn sample(&self, row: usize, col: usize) -> crate::Sample<'_> {
         crate::Sample {
             row,

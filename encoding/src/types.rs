@@ -14,7 +14,7 @@ pub enum HexError {
     #[error("not valid hex: {0}")]
     Invalid(String),
     /// Hex of the wrong length.
-    #[error("expected {expected} bytes, got {got}")]
+    #[error("expected {expected} bytes ({} hex characters), got {got}", 2 * expected)]
     Length {
         /// Bytes expected.
         expected: usize,
@@ -33,10 +33,13 @@ pub fn decode_hex_array<const N: usize>(s: &str) -> Result<[u8; N], HexError> {
     })
 }
 
-/// Declares a fixed-size byte newtype shown and parsed as `0x`-hex, serialised as a hex string.
+/// Declares a fixed-size byte newtype shown and parsed as `0x`-hex (`0x` optional when
+/// parsing), serialised as a hex string. Used by this crate and by `weft-types` (the header's
+/// key and signature).
+#[macro_export]
 macro_rules! hex_bytes {
     ($(#[$meta:meta])* $name:ident, $len:expr) => {
-        $crate::types::hex_bytes!($(#[$meta])* $name, $len, "0x");
+        $crate::hex_bytes!($(#[$meta])* $name, $len, "0x");
     };
     ($(#[$meta:meta])* $name:ident, $len:expr, $prefix:literal) => {
         $(#[$meta])*
@@ -52,7 +55,7 @@ macro_rules! hex_bytes {
             }
             /// Lower-case hex (with its `0x` prefix where the type has one).
             pub fn to_hex(&self) -> String {
-                format!("{}{}", $prefix, hex::encode(self.0))
+                format!("{}{}", $prefix, $crate::__hex::encode(self.0))
             }
         }
         impl ::std::fmt::Display for $name {
@@ -89,7 +92,6 @@ macro_rules! hex_bytes {
         }
     };
 }
-pub(crate) use hex_bytes;
 
 hex_bytes!(
     /// A KZG commitment to one row: a compressed G1 point.

@@ -105,6 +105,7 @@ impl VerifyKey {
     }
 
     /// The raw points, for tests that compare them with the ceremony file.
+    #[cfg(any(test, feature = "test-utils"))]
     pub fn points(&self) -> (&[G1Point], G2Point) {
         let g2: &[u8; 96] = VERIFY_KEY_BYTES[FIELD_ELEMENTS_PER_CELL * BYTES_PER_G1 + 96..]
             .try_into()

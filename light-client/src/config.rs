@@ -115,10 +115,11 @@ impl LightSettings {
             .bootstrap
             .iter()
             .map(|a| {
-                a.parse().map_err(|e: weft_p2p::MultiaddrError| LightError::Bootstrap {
-                    addr: a.clone(),
-                    reason: e.to_string(),
-                })
+                a.parse()
+                    .map_err(|e: weft_p2p::MultiaddrError| LightError::Bootstrap {
+                        addr: a.clone(),
+                        reason: e.to_string(),
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let config = LightConfig {

@@ -70,7 +70,11 @@ impl HeaderSync {
             Some((&tip, _)) if height > tip => self.hold(header),
             // At or below the tip: already linked, or a fork of the linked chain.
             Some(_) => {
-                if self.linked.get(&height).is_some_and(|h| h.hash() != header.hash()) {
+                if self
+                    .linked
+                    .get(&height)
+                    .is_some_and(|h| h.hash() != header.hash())
+                {
                     tracing::warn!("a second header at height {height} (a fork) was ignored");
                 }
             }
@@ -180,10 +184,7 @@ mod tests {
         // Gossip jumps ahead: 2..=7 are missing.
         assert!(sync.insert(chain[7].clone()).unwrap().is_empty());
         assert_eq!(sync.head(), 8);
-        assert_eq!(
-            sync.missing(),
-            Some(HeadersRequest { from: 2, count: 7 })
-        );
+        assert_eq!(sync.missing(), Some(HeadersRequest { from: 2, count: 7 }));
         // The range answer links everything up to 8, in order.
         let mut linked = Vec::new();
         for h in &chain[1..7] {
@@ -200,9 +201,15 @@ mod tests {
         assert!(sync.insert(chain[29].clone()).unwrap().is_empty());
         assert_eq!(
             sync.missing(),
-            Some(HeadersRequest { from: 14, count: 17 })
+            Some(HeadersRequest {
+                from: 14,
+                count: 17
+            })
         );
-        assert!(sync.insert(chain[5].clone()).unwrap().is_empty(), "below the anchor");
+        assert!(
+            sync.insert(chain[5].clone()).unwrap().is_empty(),
+            "below the anchor"
+        );
         let mut linked = Vec::new();
         for h in &chain[13..29] {
             linked.extend(sync.insert(h.clone()).unwrap());
@@ -221,8 +228,15 @@ mod tests {
         let fork3 = header(Some(&chain[1]), 3, 99, &key(1));
         let fork4 = header(Some(&fork3), 4, 100, &key(1));
         assert!(sync.insert(fork3).unwrap().is_empty(), "height 3 is taken");
-        assert!(sync.insert(fork4).unwrap().is_empty(), "its child does not link");
-        assert_eq!(sync.missing(), None, "the fork's child was dropped, not kept");
+        assert!(
+            sync.insert(fork4).unwrap().is_empty(),
+            "its child does not link"
+        );
+        assert_eq!(
+            sync.missing(),
+            None,
+            "the fork's child was dropped, not kept"
+        );
         assert_eq!(heights(&sync.insert(chain[3].clone()).unwrap()), [4]);
     }
 

@@ -8,8 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use web_time::Instant;
 use weft_encoding::{
-    constants::BYTES_PER_ROW, layout::Digest32, ExtendedSquare, Position, RowProver,
-    SquareEncoder,
+    constants::BYTES_PER_ROW, layout::Digest32, ExtendedSquare, Position, RowProver, SquareEncoder,
 };
 use weft_p2p::PeerId;
 use weft_types::{wire::CellWithProof, Header, ProducerKey, UnsignedHeader, GENESIS_PARENT};
@@ -91,7 +90,10 @@ fn a_peer_serving_bad_cells_is_blamed_and_its_cells_are_asked_elsewhere() {
             lied_about.extend(ask.cells.iter().copied());
         }
     }
-    assert!(sampler.finished(now).is_empty(), "the liar's samples are still owed");
+    assert!(
+        sampler.finished(now).is_empty(),
+        "the liar's samples are still owed"
+    );
 
     // Everything left goes to the honest peer, never back to the liar.
     let retry = sampler.dispatch(&[liar, honest], now);

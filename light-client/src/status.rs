@@ -87,7 +87,9 @@ pub(crate) struct StatusBoard(Arc<Mutex<Status>>);
 
 impl StatusBoard {
     fn lock(&self) -> std::sync::MutexGuard<'_, Status> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A copy of the current status.
@@ -169,6 +171,9 @@ mod tests {
         assert_eq!((status.head, status.bytes_downloaded), (40, 400));
         assert_eq!(status.grids.len(), STATUS_HEIGHTS);
         let json = serde_json::to_value(&status).unwrap();
-        assert_eq!(json["grids"]["40"][0], serde_json::json!([0, 1, "verified"]));
+        assert_eq!(
+            json["grids"]["40"][0],
+            serde_json::json!([0, 1, "verified"])
+        );
     }
 }

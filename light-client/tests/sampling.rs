@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::*;
 use weft_light::{
     confidence::{confidence, samples_needed},
-    FileRecords, Availability,
+    Availability, FileRecords,
 };
 use weft_testkit::{Faults, WithholdAt};
 
@@ -98,7 +98,11 @@ async fn withheld_block_is_reported_unavailable_never_available() {
     }
     let records = final_records(&mut events, &heights, WAIT).await;
     for (height, r) in &records {
-        assert_eq!(r.verdict, Availability::Unavailable, "height {height}: {r:?}");
+        assert_eq!(
+            r.verdict,
+            Availability::Unavailable,
+            "height {height}: {r:?}"
+        );
         assert!(r.verified < r.samples);
         assert_eq!(
             r.confidence,
@@ -144,7 +148,9 @@ async fn corrupt_peer_is_banned_and_sampling_completes_from_an_honest_one() {
     let (client, mut events) = light(&[&liar.node, &producer.node], &producer.node, |_| {}).await;
     let records = final_records(&mut events, &heights, WAIT).await;
     assert!(
-        records.values().all(|r| r.verdict == Availability::Available),
+        records
+            .values()
+            .all(|r| r.verdict == Availability::Available),
         "{records:?}"
     );
     assert!(

@@ -25,8 +25,7 @@ pub use metrics::{Gauge, NetworkMetrics};
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::build_swarm;
 pub use network::{
-    start, HeaderStream, Listen, NetInfo, NetworkConfig, NetworkHandle, NetworkTask,
-    RequestError,
+    start, HeaderStream, Listen, NetInfo, NetworkConfig, NetworkHandle, NetworkTask, RequestError,
 };
 pub use scores::{Misbehaviour, ScoreAction};
 pub use serve::RequestServer;

@@ -49,7 +49,11 @@ impl NetworkMetrics {
             "Penalties given to peers",
             self.peers_penalised.clone(),
         );
-        registry.register("weft_peers_banned", "Peers banned", self.peers_banned.clone());
+        registry.register(
+            "weft_peers_banned",
+            "Peers banned",
+            self.peers_banned.clone(),
+        );
         registry.register(
             "weft_requests_rate_limited",
             "Inbound p2p requests refused by the rate limit",

@@ -84,7 +84,6 @@ impl PeerScores {
             ScoreAction::Keep
         }
     }
-
 }
 
 #[cfg(test)]

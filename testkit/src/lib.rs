@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use base64::{engine::general_purpose::STANDARD, Engine};
+pub use faults::{Faults, FaultySource, WithholdAt, WITHHELD_COLUMNS};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use tempfile::TempDir;
 use weft_encoding::constants::BYTES_PER_ROW;
-pub use faults::{Faults, FaultySource, WithholdAt, WITHHELD_COLUMNS};
 use weft_node::{Node, NodeConfig};
 
 mod faults;
@@ -74,9 +74,11 @@ pub async fn producer(block_time: Duration, faults: Faults) -> TestNode {
 /// Starts a full node following `producer`, bootstrapped to `bootstrap`.
 pub async fn full_node(bootstrap: &[&Node], producer: &Node, faults: Faults) -> TestNode {
     let dir = tempfile::tempdir().expect("temp dir");
-    let node = Node::start_with(follower_config(&dir, bootstrap, producer), |s| faults.source(s))
-        .await
-        .expect("full node starts");
+    let node = Node::start_with(follower_config(&dir, bootstrap, producer), |s| {
+        faults.source(s)
+    })
+    .await
+    .expect("full node starts");
     TestNode { node, dir }
 }
 
@@ -91,7 +93,7 @@ pub fn http() -> reqwest::Client {
 /// `POST /v1/blobs` (waiting for the block); panics unless 200.
 pub async fn submit(node: &Node, namespace: u8, data: &[u8]) -> BlobReceipt {
     let body = SubmitBlob {
-        namespace: ns(namespace),
+        namespace: ns(namespace).parse().expect("a namespace"),
         data: STANDARD.encode(data),
     };
     let response = http()
@@ -112,7 +114,7 @@ pub async fn submit(node: &Node, namespace: u8, data: &[u8]) -> BlobReceipt {
 /// `POST /v1/blobs?wait=false`; panics unless 202.
 pub async fn submit_queued(url: &str, namespace: u8, data: &[u8]) {
     let body = SubmitBlob {
-        namespace: ns(namespace),
+        namespace: ns(namespace).parse().expect("a namespace"),
         data: STANDARD.encode(data),
     };
     let response = http()

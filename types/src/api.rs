@@ -14,7 +14,7 @@ use weft_encoding::layout::Digest32;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmitBlob {
     /// 32 hex characters (`0x` optional).
-    pub namespace: String,
+    pub namespace: Namespace,
     /// Standard base64.
     pub data: String,
 }
@@ -47,10 +47,20 @@ pub struct BlobStatus {
     /// The id.
     pub id: String,
     /// `pending` or `included`.
-    pub status: String,
+    pub status: BlobState,
     /// Where it was included, once it is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub receipt: Option<BlobReceipt>,
+}
+
+/// Where a submitted blob is (`BlobStatus.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlobState {
+    /// Waiting for a block.
+    Pending,
+    /// In a stored block (see the receipt).
+    Included,
 }
 
 /// One blob as served.
@@ -113,6 +123,26 @@ pub struct CellView {
     pub proof: Proof,
 }
 
+/// What a node does (`NodeInfo.role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeRole {
+    /// Produces blocks (takes blobs).
+    Producer,
+    /// Follows a producer, stores and serves its blocks.
+    Full,
+}
+
+impl NodeRole {
+    /// The word used in JSON and output.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Producer => "producer",
+            Self::Full => "full",
+        }
+    }
+}
+
 /// `GET /v1/node/info`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeInfo {
@@ -123,7 +153,7 @@ pub struct NodeInfo {
     /// The producer's key.
     pub producer_key: ProducerKey,
     /// `producer` or `full`.
-    pub role: String,
+    pub role: NodeRole,
     /// Height of the newest stored block (0 before the first).
     pub head: u64,
     /// The WebSocket multiaddr browsers dial.

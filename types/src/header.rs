@@ -20,53 +20,12 @@ pub const GENESIS_PARENT: [u8; 32] = [0u8; 32];
 const FIXED_BYTES: usize = 14 + 8 + 32 + 8 + 2 + 4 + 32 + 32;
 const SIGNATURE_BYTES: usize = 64;
 
-/// Declares a hex newtype like the encoding crate's (its macro is private to it).
-macro_rules! weft_encoding_hex {
-    ($(#[$meta:meta])* $name:ident, $len:expr) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-        pub struct $name(pub [u8; $len]);
-        impl $name {
-            /// `0x`-hex.
-            pub fn to_hex(&self) -> String {
-                format!("0x{}", hex::encode(self.0))
-            }
-        }
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.to_hex())
-            }
-        }
-        impl std::fmt::Debug for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "{}({})", stringify!($name), self.to_hex())
-            }
-        }
-        impl std::str::FromStr for $name {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self> {
-                weft_encoding::decode_hex_array(s).map(Self).map_err(|e| Error::BadKey(e.to_string()))
-            }
-        }
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-                s.serialize_str(&self.to_hex())
-            }
-        }
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-                String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-weft_encoding_hex!(
+weft_encoding::hex_bytes!(
     /// A producer's Ed25519 public key (32 bytes).
     ProducerKey,
     32
 );
-weft_encoding_hex!(
+weft_encoding::hex_bytes!(
     /// An Ed25519 signature (64 bytes).
     Signature,
     64

@@ -50,7 +50,11 @@ pub fn check_served(
             out.stray += 1;
         }
     }
-    out.missing = asked.iter().copied().filter(|p| wanted.contains(p)).collect();
+    out.missing = asked
+        .iter()
+        .copied()
+        .filter(|p| wanted.contains(p))
+        .collect();
     let samples: Vec<Sample<'_>> = usable.iter().map(CellWithProof::sample).collect();
     let verdicts = key.verify_locating(commitments, &samples);
     for (cell, ok) in usable.into_iter().zip(verdicts) {

@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 pub struct WeftError {
     kind: String,
     message: String,
+    peer_fault: bool,
 }
 
 #[wasm_bindgen]
@@ -25,13 +26,11 @@ impl WeftError {
         self.message.clone()
     }
 
-    /// True when the data's provider (a peer) was at fault.
+    /// True when the data's provider (a peer) was at fault (from the error's own
+    /// classification, `weft_encoding::Error::is_peer_fault`).
     #[wasm_bindgen(getter, js_name = peerFault)]
     pub fn peer_fault(&self) -> bool {
-        matches!(
-            self.kind.as_str(),
-            "InvalidProof" | "NonCanonicalFieldElement" | "InvalidProofPoint"
-        )
+        self.peer_fault
     }
 }
 
@@ -40,21 +39,17 @@ impl WeftError {
         Self {
             kind: kind.into(),
             message: message.into(),
+            peer_fault: false,
         }
     }
 }
 
 impl From<weft_encoding::Error> for WeftError {
     fn from(e: weft_encoding::Error) -> Self {
-        let kind = format!("{e:?}");
-        let kind = kind
-            .split([' ', '{', '('])
-            .next()
-            .unwrap_or("Encoding")
-            .to_string();
         Self {
-            kind,
+            kind: e.kind().to_string(),
             message: e.to_string(),
+            peer_fault: e.is_peer_fault(),
         }
     }
 }

@@ -26,7 +26,9 @@ async fn node(dir: &tempfile::TempDir, block_time: Duration, faults: Faults) -> 
         page_dir: Some(page_dir()),
         ..weft_testkit::producer_config(dir, block_time)
     };
-    Node::start_with(config, |s| faults.source(s)).await.unwrap()
+    Node::start_with(config, |s| faults.source(s))
+        .await
+        .unwrap()
 }
 
 async fn submit(url: &str, i: u64, len: usize) {

@@ -9,10 +9,16 @@ use axum::{
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::Deserialize;
 use weft_encoding::layout::{prove_namespace, Blob, BlobCommitment, IndexEntry, Namespace};
-use weft_types::api::{BlobStatus, BlobView, NamespaceBlobs, SubmitAccepted, SubmitBlob};
+use weft_types::api::{
+    BlobReceipt, BlobState as ApiBlobState, BlobStatus, BlobView, NamespaceBlobs, SubmitAccepted,
+    SubmitBlob,
+};
 
 use super::{parse, ApiError, AppState};
-use crate::{mempool::SubmitError, store::Lookup};
+use crate::{
+    mempool::{BlobState, SubmitError},
+    store::Lookup,
+};
 
 /// `?wait=false` returns 202 at once instead of waiting for the block.
 #[derive(Debug, Deserialize)]
@@ -68,16 +74,15 @@ pub async fn submit(
             ),
         ));
     };
-    let namespace = parse_namespace(&body.namespace)?;
+    let namespace = body.namespace;
     let data = STANDARD
         .decode(body.data.as_bytes())
         .map_err(|e| ApiError::bad_request(format!("data: not valid base64: {e}")))?;
     let size = data.len();
     let blob = Blob::new(namespace, data);
     let commitment = blob.commitment();
-    let store = state.store.clone();
     let wait = query.wait;
-    let submitted = tokio::task::spawn_blocking(move || mempool.submit(&store, blob, wait))
+    let submitted = tokio::task::spawn_blocking(move || mempool.submit(blob, wait))
         .await
         .map_err(ApiError::internal)?;
     let (id, receiver) = submitted.map_err(|e| {
@@ -105,7 +110,7 @@ pub async fn submit(
     };
     let limit = wait_limit(&state);
     match tokio::time::timeout(limit, receiver).await {
-        Ok(Ok(receipt)) => Ok(Json(receipt).into_response()),
+        Ok(Ok(inclusion)) => Ok(Json(BlobReceipt::from(inclusion)).into_response()),
         Ok(Err(_)) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the node is shutting down; the blob stays pending")),
         Err(_) => Err(ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
@@ -132,21 +137,23 @@ pub async fn status(
 
 fn status_blocking(state: &AppState, id: String) -> Result<BlobStatus, ApiError> {
     let n: u64 = parse("id", &id)?;
-    if let Some(receipt) = state.store.receipt(n)? {
-        return Ok(BlobStatus {
+    let found = match &state.mempool {
+        Some(mempool) => mempool.status(n)?,
+        None => None,
+    };
+    match found {
+        Some(BlobState::Included(inclusion)) => Ok(BlobStatus {
             id,
-            status: "included".into(),
-            receipt: Some(receipt),
-        });
-    }
-    if state.store.is_pending(n)? {
-        return Ok(BlobStatus {
+            status: ApiBlobState::Included,
+            receipt: Some(inclusion.into()),
+        }),
+        Some(BlobState::Pending) => Ok(BlobStatus {
             id,
-            status: "pending".into(),
+            status: ApiBlobState::Pending,
             receipt: None,
-        });
+        }),
+        None => Err(ApiError::not_found(format!("no blob with id {n}"))),
     }
-    Err(ApiError::not_found(format!("no blob with id {n}")))
 }
 
 fn view(

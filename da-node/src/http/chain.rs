@@ -6,7 +6,7 @@ use axum::{
     response::IntoResponse,
     Json,
 };
-use weft_types::api::{CellView, HeaderView, NodeInfo};
+use weft_types::api::{CellView, HeaderView, NodeInfo, NodeRole};
 
 use super::{parse, stored_header, ApiError, AppState};
 
@@ -71,11 +71,10 @@ pub async fn info(State(state): State<AppState>) -> Result<Json<NodeInfo>, ApiEr
         listen_addrs: net.listen_addrs.iter().map(ToString::to_string).collect(),
         producer_key: state.producer,
         role: if state.mempool.is_some() {
-            "producer"
+            NodeRole::Producer
         } else {
-            "full"
-        }
-        .into(),
+            NodeRole::Full
+        },
         head: state.store.head()?,
         ws_addr: net.ws_addr.map(|a| a.to_string()),
         peers: net.peers.len(),

@@ -124,9 +124,9 @@ impl IntoResponse for ApiError {
 impl From<CellRefusal> for ApiError {
     fn from(e: CellRefusal) -> Self {
         match e {
-            CellRefusal::NoBlock { .. } | CellRefusal::NoData { .. } | CellRefusal::NotStored { .. } => {
-                Self::not_found(e.to_string())
-            }
+            CellRefusal::NoBlock { .. }
+            | CellRefusal::NoData { .. }
+            | CellRefusal::NotStored { .. } => Self::not_found(e.to_string()),
             CellRefusal::RowOutOfRange { .. } | CellRefusal::ColOutOfRange { .. } => {
                 Self::bad_request(e.to_string())
             }

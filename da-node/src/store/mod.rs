@@ -3,6 +3,7 @@
 //! after a crash the store holds whole blocks only, and every acknowledged blob is in one.
 
 mod blobs;
+mod inclusion;
 pub mod schema;
 
 use std::{
@@ -20,7 +21,9 @@ use weft_encoding::{
     layout::{Blob, BlobCommitment, IndexEntry, Namespace, INDEX_ENTRY_BYTES},
     Cell, Commitment, ExtendedSquare, Proof,
 };
-use weft_types::{api::BlobReceipt, Header};
+use weft_types::Header;
+
+pub use inclusion::Inclusion;
 
 use crate::error::{NodeError, Result};
 
@@ -95,11 +98,55 @@ impl Store {
             .unwrap_or(0)
         };
         let next = last_id(CF_PENDING).max(last_id(CF_RECEIPTS)) + 1;
-        Ok(Self {
+        let store = Self {
             db: Arc::new(db),
             path: path.to_path_buf(),
             next_pending: Arc::new(AtomicU64::new(next)),
-        })
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Brings a data dir of an older format up to [`FORMAT`] (in one synced batch), or refuses
+    /// one written by a newer build.
+    fn migrate(&self) -> Result<()> {
+        match self.meta_u64(META_FORMAT)? {
+            Some(FORMAT) => return Ok(()),
+            Some(found) if found > FORMAT => {
+                return Err(NodeError::StoreFormat {
+                    path: self.path.clone(),
+                    found,
+                    supported: FORMAT,
+                })
+            }
+            // Format 1 (no format key): receipts were kept as the API's JSON.
+            _ => {}
+        }
+        let mut batch = WriteBatch::default();
+        let mut migrated = 0usize;
+        for item in self
+            .db
+            .iterator_cf(self.cf(CF_RECEIPTS), IteratorMode::Start)
+        {
+            let (key, value) = item.map_err(|e| self.err(e))?;
+            if Inclusion::from_bytes(&value).is_some() {
+                continue;
+            }
+            let inclusion = Inclusion::from_format1(&value)
+                .ok_or_else(|| NodeError::corrupt("receipt", "neither format 1 nor 2"))?;
+            batch.put_cf(self.cf(CF_RECEIPTS), key, inclusion.to_bytes());
+            migrated += 1;
+        }
+        batch.put_cf(self.cf(CF_META), META_FORMAT, FORMAT.to_be_bytes());
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        self.db
+            .write_opt(batch, &options)
+            .map_err(|e| self.err(e))?;
+        if migrated > 0 {
+            tracing::info!(migrated, "store migrated to format {FORMAT}");
+        }
+        Ok(())
     }
 
     fn err(&self, e: rocksdb::Error) -> NodeError {
@@ -227,7 +274,7 @@ impl Store {
     pub fn put_block(
         &self,
         block: &StoredBlock,
-        included: &[(u64, BlobReceipt)],
+        included: &[(u64, Inclusion)],
         prune_after: Option<u64>,
     ) -> Result<()> {
         let height = block.header.height();
@@ -255,13 +302,9 @@ impl Store {
             loc.extend_from_slice(&(i as u32).to_be_bytes());
             batch.put_cf(self.cf(CF_BY_COMMITMENT), entry.commitment.0, loc);
         }
-        for (id, receipt) in included {
+        for (id, inclusion) in included {
             batch.delete_cf(self.cf(CF_PENDING), id.to_be_bytes());
-            batch.put_cf(
-                self.cf(CF_RECEIPTS),
-                id.to_be_bytes(),
-                serde_json::to_vec(receipt).expect("serialisable"),
-            );
+            batch.put_cf(self.cf(CF_RECEIPTS), id.to_be_bytes(), inclusion.to_bytes());
         }
         batch.put_cf(self.cf(CF_META), META_HEAD, height.to_be_bytes());
         if let Some(keep) = prune_after.filter(|&keep| height > keep) {
@@ -315,10 +358,12 @@ impl Store {
         Ok(self.get(CF_PENDING, &id.to_be_bytes())?.is_some())
     }
 
-    /// The receipt of an included pending id.
-    pub fn receipt(&self, id: u64) -> Result<Option<BlobReceipt>> {
+    /// Where an included pending id went.
+    pub fn inclusion(&self, id: u64) -> Result<Option<Inclusion>> {
         self.get(CF_RECEIPTS, &id.to_be_bytes())?
-            .map(|v| serde_json::from_slice(&v).map_err(|e| NodeError::corrupt("receipt", e)))
+            .map(|v| {
+                Inclusion::from_bytes(&v).ok_or_else(|| NodeError::corrupt("receipt", "bad record"))
+            })
             .transpose()
     }
 }
@@ -398,6 +443,46 @@ mod tests {
         assert!(
             next > *unique.last().unwrap(),
             "ids keep growing across restarts"
+        );
+    }
+
+    #[test]
+    fn a_format_1_data_dir_is_migrated_and_a_newer_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let inclusion = Inclusion {
+            height: 3,
+            index: 1,
+            namespace: Namespace([5; 16]),
+            commitment: weft_encoding::layout::BlobCommitment([6; 32]),
+        };
+        {
+            // What a format-1 node left: the receipt as the API's JSON, no format key.
+            let store = Store::open(dir.path()).unwrap();
+            let json = serde_json::to_vec(&weft_types::api::BlobReceipt::from(inclusion)).unwrap();
+            store
+                .db
+                .put_cf(store.cf(CF_RECEIPTS), 7u64.to_be_bytes(), json)
+                .unwrap();
+            store.db.delete_cf(store.cf(CF_META), META_FORMAT).unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.inclusion(7).unwrap(), Some(inclusion));
+        assert_eq!(store.meta_u64(META_FORMAT).unwrap(), Some(FORMAT));
+        assert!(
+            store
+                .put_pending(&Blob::new(Namespace([1; 16]), vec![1]))
+                .unwrap()
+                > 7
+        );
+        store
+            .db
+            .put_cf(store.cf(CF_META), META_FORMAT, (FORMAT + 1).to_be_bytes())
+            .unwrap();
+        drop(store);
+        let refused = Store::open(dir.path()).unwrap_err().to_string();
+        assert!(
+            refused.contains("newer") && refused.contains("--data-dir"),
+            "{refused}"
         );
     }
 }

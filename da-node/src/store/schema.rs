@@ -14,7 +14,7 @@ pub const CF_INDEX: &str = "index";
 pub const CF_BY_COMMITMENT: &str = "by_commitment";
 /// Column family: pending id → namespace ‖ data, blobs waiting for a block.
 pub const CF_PENDING: &str = "pending";
-/// Column family: pending id → receipt, once included.
+/// Column family: pending id → inclusion record (`Inclusion::to_bytes`), once included.
 pub const CF_RECEIPTS: &str = "receipts";
 
 /// All column families.
@@ -31,6 +31,10 @@ pub const ALL_CFS: [&str; 8] = [
 
 /// Meta key: height of the newest stored block.
 pub const META_HEAD: &[u8] = b"head";
+/// Meta key: the store's format (u64 BE; absent in format 1, whose receipts were JSON).
+pub const META_FORMAT: &[u8] = b"format";
+/// The format this build writes and reads.
+pub const FORMAT: u64 = 2;
 /// Meta key: squares below this height have been pruned.
 pub const META_PRUNED_BELOW: &[u8] = b"pruned_below";
 

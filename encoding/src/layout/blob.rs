@@ -2,7 +2,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::{constants::NAMESPACE_BYTES, types::hex_bytes};
+use crate::{constants::NAMESPACE_BYTES, hex_bytes};
 
 hex_bytes!(
     /// A 16-byte namespace; blobs are laid into the square in namespace order. Shown as 32 hex

@@ -121,69 +121,6 @@ pub(super) struct Actor {
     cells: Outbound<CellsResponse>,
 }
 
-/// Listens on every address and waits until each reports its bound address (ports chosen by
-/// the OS become known).
-#[cfg(not(target_arch = "wasm32"))]
-pub(super) async fn listen(
-    swarm: &mut Swarm<Behaviour>,
-    wanted: &[super::Listen],
-    limit: Duration,
-) -> Result<NetInfo, crate::Error> {
-    let peer_id = *swarm.local_peer_id();
-    for l in wanted {
-        swarm
-            .listen_on(l.addr.clone())
-            .map_err(|e| crate::Error::Listen {
-                addr: l.addr.to_string(),
-                reason: e.to_string(),
-                flag: l.flag,
-            })?;
-    }
-    let mut info = NetInfo {
-        peer_id: Some(peer_id),
-        ..NetInfo::default()
-    };
-    let deadline = tokio::time::Instant::now() + limit;
-    while info.listen_addrs.len() < wanted.len() {
-        let event = tokio::time::timeout_at(deadline, swarm.select_next_some())
-            .await
-            .map_err(|_| crate::Error::ListenTimeout {
-                secs: limit.as_secs(),
-            })?;
-        match event {
-            SwarmEvent::NewListenAddr { address, .. } => {
-                let full = address.clone().with(Protocol::P2p(peer_id));
-                if address.iter().any(|p| matches!(p, Protocol::Ws(_))) {
-                    info.ws_addr = Some(full.clone());
-                }
-                info.listen_addrs.push(full);
-            }
-            SwarmEvent::ListenerError { error, .. }
-            | SwarmEvent::ListenerClosed {
-                reason: Err(error), ..
-            } => {
-                return Err(crate::Error::Listen {
-                    addr: "p2p listener".into(),
-                    reason: error.to_string(),
-                    flag: wanted.first().map_or("--p2p-port", |l| l.flag),
-                });
-            }
-            _ => {}
-        }
-    }
-    Ok(info)
-}
-
-/// Dials a bootstrap address and tells Kademlia where its peer lives.
-pub(super) fn dial_bootstrap(swarm: &mut Swarm<Behaviour>, addr: &Multiaddr) {
-    if let Err(e) = swarm.dial(addr.clone()) {
-        tracing::warn!("cannot dial bootstrap peer {addr}: {e}");
-    }
-    if let Some(Protocol::P2p(peer)) = addr.iter().last() {
-        swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
-    }
-}
-
 impl Actor {
     pub(super) fn new(
         config: NetworkConfig,
@@ -355,10 +292,7 @@ impl Actor {
             self.respond(inbound.refuse(Refusal::RateLimited));
             return;
         }
-        if !self
-            .limiter
-            .allow(peer, inbound.protocol(), Instant::now())
-        {
+        if !self.limiter.allow(peer, inbound.protocol(), Instant::now()) {
             self.metrics.requests_rate_limited.inc();
             self.respond(inbound.refuse(Refusal::RateLimited));
             self.penalise(peer, Misbehaviour::RateLimited);
@@ -492,7 +426,10 @@ impl Actor {
                 }
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
-                tracing::debug!("inbound {} request from {peer} failed: {error}", S::PROTOCOL);
+                tracing::debug!(
+                    "inbound {} request from {peer} failed: {error}",
+                    S::PROTOCOL
+                );
             }
             request_response::Event::ResponseSent { .. } => {}
         }

@@ -7,6 +7,7 @@
 
 mod actor;
 mod handle;
+mod listen;
 mod peers;
 
 use std::{
@@ -93,7 +94,7 @@ pub async fn start(
     )
     .await?;
     let mut swarm = swarm;
-    let info = actor::listen(&mut swarm, &config.listen, LISTEN_TIMEOUT).await?;
+    let info = listen::listen(&mut swarm, &config.listen, LISTEN_TIMEOUT).await?;
     Ok(launch(config, swarm, info))
 }
 
@@ -122,7 +123,7 @@ fn launch(
     info: NetInfo,
 ) -> (NetworkHandle, HeaderStream, NetworkTask) {
     for addr in &config.bootstrap {
-        actor::dial_bootstrap(&mut swarm, addr);
+        listen::dial_bootstrap(&mut swarm, addr);
     }
     let info = Arc::new(RwLock::new(info));
     let (cmd_tx, cmd_rx) = mpsc::channel(QUEUE);

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 use weft_encoding::{Commitment, Sample};
-use weft_types::wire::{Position, CellWithProof};
+use weft_types::wire::{CellWithProof, Position};
 
 /// The fixture file's text.
 pub const FIXTURE: &str = include_str!("../fixtures/square_k2.json");
