@@ -12,6 +12,7 @@ use std::{
 use base64::{engine::general_purpose::STANDARD, Engine};
 use common::{free_port, spawn_node, Proc};
 use serde_json::Value;
+use weft_testkit::get_json;
 
 /// A blob that got a 200: its namespace, the receipt, its bytes.
 type Acked = (String, Value, Vec<u8>);
@@ -103,28 +104,14 @@ async fn sigkill_during_submissions_loses_no_acknowledged_blob() {
     wait_healthy(&client, &url).await;
     for (namespace, receipt, data) in &acked {
         let commitment = receipt["commitment"].as_str().unwrap();
-        let got: Value = client
-            .get(format!("{url}/v1/blobs/by-commitment/{commitment}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let got: Value = get_json(&format!("{url}/v1/blobs/by-commitment/{commitment}")).await;
         assert_eq!(
             STANDARD.decode(got["data"].as_str().unwrap()).unwrap(),
             *data,
             "blob {commitment} lost or changed"
         );
         let height = receipt["height"].as_u64().unwrap();
-        let listed: Value = client
-            .get(format!("{url}/v1/blobs/{height}/{namespace}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let listed: Value = get_json(&format!("{url}/v1/blobs/{height}/{namespace}")).await;
         assert!(listed["blobs"]
             .as_array()
             .unwrap()

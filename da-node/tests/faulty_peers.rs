@@ -21,10 +21,7 @@ async fn corrupt_peer_is_banned_and_sync_completes_from_an_honest_one() {
     let liar = full_node(
         &[&producer.node],
         &producer.node,
-        Faults {
-            corrupt_cells: true,
-            ..Faults::none()
-        },
+        Faults::corrupt(),
     )
     .await;
     let mut receipts = Vec::new();

@@ -7,6 +7,12 @@ use std::{
 };
 
 use axum::{extract::State, http::header, response::IntoResponse, routing::get, Json, Router};
+use prometheus_client::{
+    encoding::{text::encode, EncodeLabelSet},
+    metrics::{counter::Counter, family::Family, gauge::Gauge},
+    registry::Registry,
+};
+use std::sync::atomic::AtomicU64;
 
 use crate::status::Status;
 
@@ -33,79 +39,93 @@ async fn status(State(s): State<Shared>) -> Json<serde_json::Value> {
     }))
 }
 
-async fn metrics(State(s): State<Shared>) -> impl IntoResponse {
-    let status = snapshot(&s);
+/// Labels of a recent height's confidence.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HeightLabels {
+    height: u64,
+    verdict: &'static str,
+}
+
+/// The OpenMetrics text of a status snapshot.
+fn render(status: &Status) -> String {
+    let mut registry = Registry::default();
     let c = status.counters;
-    let mut out = String::new();
-    let mut metric = |name: &str, kind: &str, help: &str, value: String| {
-        out.push_str(&format!(
-            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
-        ));
+    let gauge = |registry: &mut Registry, name: &str, help: &str, value: u64| {
+        let g: Gauge<u64, AtomicU64> = Gauge::default();
+        g.set(value);
+        registry.register(name, help, g);
     };
-    metric(
-        "weft_light_head_height",
-        "gauge",
-        "Newest verified header.",
-        status.head.to_string(),
+    let counter = |registry: &mut Registry, name: &str, help: &str, value: u64| {
+        let m: Counter = Counter::default();
+        m.inc_by(value);
+        registry.register(name, help, m);
+    };
+    gauge(&mut registry, "weft_light_head_height", "Newest verified header", status.head);
+    counter(&mut registry, "weft_light_samples_drawn", "Samples drawn", c.samples_drawn);
+    counter(
+        &mut registry,
+        "weft_light_samples_verified",
+        "Samples verified",
+        c.samples_verified,
     );
-    metric(
-        "weft_light_samples_drawn_total",
-        "counter",
-        "Samples drawn.",
-        c.samples_drawn.to_string(),
+    counter(
+        &mut registry,
+        "weft_light_samples_failed",
+        "Served cells that failed verification",
+        c.samples_failed,
     );
-    metric(
-        "weft_light_samples_verified_total",
-        "counter",
-        "Samples verified.",
-        c.samples_verified.to_string(),
+    counter(
+        &mut registry,
+        "weft_light_heights_available",
+        "Heights that reached the target confidence",
+        c.heights_available,
     );
-    metric(
-        "weft_light_samples_failed_total",
-        "counter",
-        "Served cells that failed verification.",
-        c.samples_failed.to_string(),
+    counter(
+        &mut registry,
+        "weft_light_heights_unavailable",
+        "Heights declared unavailable",
+        c.heights_unavailable,
     );
-    metric(
-        "weft_light_heights_available_total",
-        "counter",
-        "Heights that reached the target confidence.",
-        c.heights_available.to_string(),
-    );
-    metric(
-        "weft_light_heights_unavailable_total",
-        "counter",
-        "Heights declared unavailable.",
-        c.heights_unavailable.to_string(),
-    );
-    metric(
-        "weft_light_peers",
-        "gauge",
-        "Connected full nodes.",
-        status.peers.to_string(),
-    );
-    metric(
+    gauge(&mut registry, "weft_light_peers", "Connected full nodes", status.peers as u64);
+    gauge(
+        &mut registry,
         "weft_light_peers_banned",
-        "gauge",
-        "Peers banned for bad data.",
-        status.banned.to_string(),
+        "Peers banned for bad data",
+        status.banned as u64,
     );
-    metric(
-        "weft_light_bytes_downloaded_total",
-        "counter",
-        "Cell and proof bytes downloaded.",
-        status.bytes_downloaded.to_string(),
+    counter(
+        &mut registry,
+        "weft_light_bytes_downloaded",
+        "Cell and proof bytes downloaded",
+        status.bytes_downloaded,
     );
-    out.push_str("# HELP weft_light_confidence Confidence reached at a recent height.\n# TYPE weft_light_confidence gauge\n");
+    let confidence = Family::<HeightLabels, Gauge<f64, AtomicU64>>::default();
     for r in status.heights.iter().take(METRIC_HEIGHTS) {
-        out.push_str(&format!(
-            "weft_light_confidence{{height=\"{}\",verdict=\"{}\"}} {}\n",
-            r.height,
-            r.verdict.as_str(),
-            r.confidence
-        ));
+        confidence
+            .get_or_create(&HeightLabels {
+                height: r.height,
+                verdict: r.verdict.as_str(),
+            })
+            .set(r.confidence);
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+    registry.register(
+        "weft_light_confidence",
+        "Confidence reached at a recent height",
+        confidence,
+    );
+    let mut out = String::new();
+    encode(&mut out, &registry).expect("writing to a String does not fail");
+    out
+}
+
+async fn metrics(State(s): State<Shared>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        render(&snapshot(&s)),
+    )
 }
 
 /// Serves the status endpoints on `addr` until `shutdown` resolves. Returns the bound address.
@@ -130,4 +150,36 @@ pub async fn serve(
             .await;
     });
     Ok((bound, task))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Availability, HeightRecord};
+
+    #[test]
+    fn metrics_render_the_snapshot_under_their_public_names() {
+        let mut status = Status {
+            head: 12,
+            peers: 2,
+            ..Status::default()
+        };
+        status.counters.samples_verified = 30;
+        status.heights.push(HeightRecord {
+            height: 12,
+            k: 1,
+            samples: 30,
+            verified: 30,
+            failed: 0,
+            peers: 2,
+            confidence: 0.9999,
+            verdict: Availability::Available,
+            ms: 5,
+        });
+        let text = render(&status);
+        assert!(text.contains("\nweft_light_head_height 12\n"), "{text}");
+        assert!(text.contains("\nweft_light_samples_verified_total 30\n"));
+        assert!(text.contains("weft_light_confidence{height=\"12\",verdict=\"available\"} 0.9999"));
+        assert!(text.ends_with("# EOF\n"));
+    }
 }

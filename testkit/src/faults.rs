@@ -39,6 +39,14 @@ impl Faults {
         Self::default()
     }
 
+    /// A liar: every cell served has a bit flipped.
+    pub fn corrupt() -> Self {
+        Self {
+            corrupt_cells: true,
+            ..Self::none()
+        }
+    }
+
     fn withholds(&self, height: u64, k: usize, row: u16, col: u16) -> bool {
         let at = match &self.withhold {
             None => return false,
