@@ -24,7 +24,7 @@ const CHUNK: usize = 64 * 1024;
 
 /// Blob subcommands.
 #[derive(Debug, Subcommand)]
-pub enum BlobCommand {
+pub(crate) enum BlobCommand {
     /// Submit a blob and wait until it is in a stored block; prints height and commitment.
     Submit {
         /// The node's HTTP URL.
@@ -75,7 +75,7 @@ pub enum BlobCommand {
 
 /// Header subcommands.
 #[derive(Debug, Subcommand)]
-pub enum HeaderCommand {
+pub(crate) enum HeaderCommand {
     /// Print a header (the head by default) as JSON.
     Get {
         /// The node's HTTP URL.
@@ -106,7 +106,7 @@ fn read_input(file: &str) -> Result<Vec<u8>, CliError> {
     std::fs::read(file).map_err(|e| CliError::new(format!("FILE {file}: {e}")))
 }
 
-pub async fn run(cmd: BlobCommand) -> Result<(), CliError> {
+pub(crate) async fn run(cmd: BlobCommand) -> Result<(), CliError> {
     match cmd {
         BlobCommand::Submit {
             node,
@@ -328,7 +328,7 @@ fn write_out(blobs: &[Vec<u8>], output: Option<PathBuf>) -> Result<Vec<String>, 
     }
 }
 
-pub async fn run_header(cmd: HeaderCommand) -> Result<(), CliError> {
+pub(crate) async fn run_header(cmd: HeaderCommand) -> Result<(), CliError> {
     let HeaderCommand::Get { node, height } = cmd;
     let path = height.map_or_else(
         || "/v1/headers/head".to_string(),

@@ -11,14 +11,14 @@ const HTTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Talks to one node.
 #[derive(Debug, Clone)]
-pub struct Client {
+pub(crate) struct Client {
     base: String,
     http: reqwest::Client,
 }
 
 impl Client {
     /// A client for `--node URL`.
-    pub fn new(node: &str) -> Result<Self, CliError> {
+    pub(crate) fn new(node: &str) -> Result<Self, CliError> {
         let base = node.trim_end_matches('/').to_string();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(CliError::new(format!(
@@ -55,13 +55,13 @@ impl Client {
     }
 
     /// `GET path`.
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, CliError> {
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, CliError> {
         self.decode(self.http.get(format!("{}{path}", self.base)).send().await)
             .await
     }
 
     /// `POST path` with a JSON body given as a byte stream (for progress reporting).
-    pub async fn post_body<T: DeserializeOwned>(
+    pub(crate) async fn post_body<T: DeserializeOwned>(
         &self,
         path: &str,
         body: reqwest::Body,

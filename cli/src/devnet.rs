@@ -16,7 +16,7 @@ const FOLLOW_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Flags of `weft devnet`.
 #[derive(Debug, Args)]
-pub struct DevnetArgs {
+pub(crate) struct DevnetArgs {
     /// Where both nodes keep their stores and keys.
     #[arg(long, default_value = "./weft-devnet")]
     data_dir: PathBuf,
@@ -40,7 +40,7 @@ pub struct DevnetArgs {
     blobs: usize,
 }
 
-pub async fn run(args: DevnetArgs) -> Result<(), CliError> {
+pub(crate) async fn run(args: DevnetArgs) -> Result<(), CliError> {
     if args.blob_size == 0 {
         return Err(CliError::new("--blob-size must be at least 1"));
     }

@@ -11,7 +11,7 @@ use crate::{node_cmd::shutdown_signal, CliError};
 
 /// Light-client subcommands.
 #[derive(Debug, Subcommand)]
-pub enum LightCommand {
+pub(crate) enum LightCommand {
     /// Follow the producer's headers and sample every block with data.
     Start(LightArgs),
 }
@@ -19,7 +19,7 @@ pub enum LightCommand {
 /// Flags of `weft light start`. Each overrides the config file, which overrides the defaults
 /// (`weft_light::LightSettings`).
 #[derive(Debug, Args)]
-pub struct LightArgs {
+pub(crate) struct LightArgs {
     /// Settings file (TOML, the flags' names with `_`); optional.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -79,7 +79,7 @@ impl LightArgs {
     }
 }
 
-pub async fn run(cmd: LightCommand) -> Result<(), CliError> {
+pub(crate) async fn run(cmd: LightCommand) -> Result<(), CliError> {
     let LightCommand::Start(args) = cmd;
     let settings = args.settings()?;
     let mut config = settings

@@ -10,7 +10,7 @@ use crate::{client::Client, CliError};
 
 /// Node subcommands.
 #[derive(Debug, Subcommand)]
-pub enum NodeCommand {
+pub(crate) enum NodeCommand {
     /// Run a full node (the block producer unless --producer-key is given).
     Start(Box<StartArgs>),
     /// Print a node's identity, addresses and head.
@@ -23,7 +23,7 @@ pub enum NodeCommand {
 
 /// Flags of `weft node start`. Each overrides the config file, which overrides the defaults.
 #[derive(Debug, Args, Default)]
-pub struct StartArgs {
+pub(crate) struct StartArgs {
     /// Config file (TOML), written with defaults on first start [default: <data-dir>/weft.toml].
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -71,7 +71,7 @@ pub struct StartArgs {
 
 impl StartArgs {
     /// Loads the config file and applies the flags on top.
-    pub fn resolve(&self) -> Result<NodeConfig, CliError> {
+    pub(crate) fn resolve(&self) -> Result<NodeConfig, CliError> {
         let data_dir = self
             .data_dir
             .clone()
@@ -124,7 +124,7 @@ impl StartArgs {
 
 /// Where the light-client page is when not given: `$WEFT_PAGE_DIR`, `./wasm/www` (a checkout),
 /// or `www` beside the binary.
-pub fn default_page_dir() -> Option<PathBuf> {
+pub(crate) fn default_page_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("WEFT_PAGE_DIR") {
         return Some(dir.into());
     }
@@ -136,7 +136,7 @@ pub fn default_page_dir() -> Option<PathBuf> {
     beside.join("index.html").exists().then_some(beside)
 }
 
-pub async fn run(cmd: NodeCommand) -> Result<(), CliError> {
+pub(crate) async fn run(cmd: NodeCommand) -> Result<(), CliError> {
     match cmd {
         NodeCommand::Start(args) => start(*args).await,
         NodeCommand::Info { node } => {
@@ -174,7 +174,7 @@ async fn start(args: StartArgs) -> Result<(), CliError> {
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

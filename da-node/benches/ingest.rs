@@ -5,6 +5,8 @@
 //!   (`/weft/cells/1`, 128 cells per request, 8 client peers).
 //!
 //! `cargo bench -p weft-node --bench ingest`; results in docs/BENCHMARKS.md.
+// criterion_group! generates undocumented functions.
+#![allow(missing_docs)]
 
 use std::{collections::HashMap, time::Duration};
 

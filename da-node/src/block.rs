@@ -15,7 +15,7 @@ use crate::{
 
 /// Encodes blobs into the next block and signs its header. Returns the block and, for each input
 /// blob, where it was included.
-pub fn build_block(
+pub(crate) fn build_block(
     encoder: &SquareEncoder,
     key: &SigningKey,
     parent: Option<&Header>,
@@ -72,7 +72,10 @@ pub fn build_block(
 
 /// Assembles a block from all 2k rows (already verified against the header) and checks its
 /// layout against the header's index root and blob count.
-pub fn assemble_block(header: Header, rows: Vec<(Vec<Cell>, Vec<Proof>)>) -> Result<StoredBlock> {
+pub(crate) fn assemble_block(
+    header: Header,
+    rows: Vec<(Vec<Cell>, Vec<Proof>)>,
+) -> Result<StoredBlock> {
     let k = header.k();
     let commitments = SquareCommitments::new(&header.unsigned.row_commitments)?.extended();
     let (cells, proofs): (Vec<Vec<Cell>>, Vec<Vec<Proof>>) = rows.into_iter().unzip();
@@ -83,7 +86,7 @@ pub fn assemble_block(header: Header, rows: Vec<(Vec<Cell>, Vec<Proof>)>) -> Res
 /// A block from its header and its square (assembled from rows, or reconstructed), after
 /// checking that the square's layout matches the header: a producer that signs a square whose
 /// blob index disagrees with the header is caught here.
-pub fn block_of_square(header: Header, square: ExtendedSquare) -> Result<StoredBlock> {
+pub(crate) fn block_of_square(header: Header, square: ExtendedSquare) -> Result<StoredBlock> {
     let original: Vec<u8> = (0..square.k()).flat_map(|r| square.row_blob(r)).collect();
     let index = parse_layout(&original)?;
     let root = weft_encoding::layout::index_root(&index);
@@ -103,7 +106,7 @@ pub fn block_of_square(header: Header, square: ExtendedSquare) -> Result<StoredB
 }
 
 /// An empty block (k = 0) from its header.
-pub fn empty_block(header: Header) -> StoredBlock {
+pub(crate) fn empty_block(header: Header) -> StoredBlock {
     StoredBlock {
         header,
         commitments: Vec::new(),

@@ -9,9 +9,9 @@ use weft_p2p::Keypair;
 use crate::error::{NodeError, Result};
 
 /// File holding the producer key (64 hex chars).
-pub const PRODUCER_KEY_FILE: &str = "producer.key";
+pub(crate) const PRODUCER_KEY_FILE: &str = "producer.key";
 /// File holding the libp2p identity (64 hex chars of an Ed25519 secret).
-pub const P2P_KEY_FILE: &str = "p2p.key";
+pub(crate) const P2P_KEY_FILE: &str = "p2p.key";
 
 fn load_or_create_secret(path: &Path) -> Result<[u8; 32]> {
     let err = |reason: String| NodeError::Key {
@@ -43,14 +43,14 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// The producer's signing key from `dir`, created if absent.
-pub fn producer_key(dir: &Path) -> Result<SigningKey> {
+pub(crate) fn producer_key(dir: &Path) -> Result<SigningKey> {
     Ok(SigningKey::from_bytes(&load_or_create_secret(
         &dir.join(PRODUCER_KEY_FILE),
     )?))
 }
 
 /// The node's libp2p identity from `dir`, created if absent.
-pub fn p2p_key(dir: &Path) -> Result<Keypair> {
+pub(crate) fn p2p_key(dir: &Path) -> Result<Keypair> {
     let path = dir.join(P2P_KEY_FILE);
     let secret = load_or_create_secret(&path)?;
     Keypair::ed25519_from_bytes(secret).map_err(|e| NodeError::Key {

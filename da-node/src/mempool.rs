@@ -19,7 +19,7 @@ use crate::{
 
 /// Why a blob was refused.
 #[derive(Debug, thiserror::Error)]
-pub enum SubmitError {
+pub(crate) enum SubmitError {
     /// The blob is larger than `--max-blob-size`.
     #[error("blob of {size} bytes exceeds the limit of {limit} bytes (--max-blob-size)")]
     TooLarge {
@@ -46,7 +46,7 @@ pub enum SubmitError {
 
 /// A queued blob.
 #[derive(Debug)]
-pub struct Pending {
+pub(crate) struct Pending {
     /// Its id (also its key in the store).
     pub id: u64,
     /// The blob.
@@ -65,7 +65,7 @@ struct Inner {
 
 /// Where a submitted blob is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BlobState {
+pub(crate) enum BlobState {
     /// Waiting for a block.
     Pending,
     /// In a stored block.
@@ -75,7 +75,7 @@ pub enum BlobState {
 /// The pending pool: the one owner of the queue, its persistence and the submitters waiting on
 /// it (submit → block → receipt).
 #[derive(Debug)]
-pub struct Mempool {
+pub(crate) struct Mempool {
     store: Store,
     inner: Mutex<Inner>,
     max_blob_size: usize,
@@ -85,7 +85,11 @@ pub struct Mempool {
 impl Mempool {
     /// A pool holding up to `max_bytes` of blobs of at most `max_blob_size` each, reloaded from
     /// the store's pending blobs (all of them, even past today's limits: they were acknowledged).
-    pub fn new(store: Store, max_blob_size: usize, max_bytes: usize) -> Result<Self, NodeError> {
+    pub(crate) fn new(
+        store: Store,
+        max_blob_size: usize,
+        max_bytes: usize,
+    ) -> Result<Self, NodeError> {
         let mut inner = Inner::default();
         for (id, blob) in store.pending()? {
             inner.bytes += blob.data.len();
@@ -111,7 +115,7 @@ impl Mempool {
 
     /// Checks the limits, persists the blob (synced) and queues it. With `wait`, also returns a
     /// receiver that fires once the blob is in a stored block.
-    pub fn submit(
+    pub(crate) fn submit(
         &self,
         blob: Blob,
         wait: bool,
@@ -163,7 +167,7 @@ impl Mempool {
     /// A front blob too large for `max_k` on its own (accepted under a larger `--max-k` before a
     /// restart) is taken alone: the producer widens k for it rather than strand an acknowledged
     /// blob.
-    pub fn take(&self, max_k: usize) -> Vec<Pending> {
+    pub(crate) fn take(&self, max_k: usize) -> Vec<Pending> {
         let capacity = max_k * FIELD_ELEMENTS_PER_ROW;
         let mut inner = self.lock();
         let mut taken = Vec::new();
@@ -186,7 +190,7 @@ impl Mempool {
     }
 
     /// Puts blobs back at the front (a block failed to build or store).
-    pub fn restore(&self, blobs: Vec<Pending>) {
+    pub(crate) fn restore(&self, blobs: Vec<Pending>) {
         let mut inner = self.lock();
         for p in blobs.into_iter().rev() {
             inner.bytes += p.blob.data.len();
@@ -195,11 +199,11 @@ impl Mempool {
     }
 
     /// Tells every waiter of these ids where its blob went.
-    pub fn notify(&self, receipts: &[(u64, Inclusion)]) {
+    pub(crate) fn notify(&self, receipts: &[(u64, Inclusion)]) {
         let mut inner = self.lock();
         for (id, receipt) in receipts {
             for tx in inner.waiters.remove(id).unwrap_or_default() {
-                let _ = tx.send(receipt.clone());
+                let _ = tx.send(*receipt);
             }
         }
     }
@@ -208,7 +212,7 @@ impl Mempool {
     ///
     /// # Errors
     /// [`NodeError`] when the store cannot be read.
-    pub fn status(&self, id: u64) -> Result<Option<BlobState>, NodeError> {
+    pub(crate) fn status(&self, id: u64) -> Result<Option<BlobState>, NodeError> {
         if let Some(inclusion) = self.store.inclusion(id)? {
             return Ok(Some(BlobState::Included(inclusion)));
         }
@@ -216,7 +220,7 @@ impl Mempool {
     }
 
     /// Blobs waiting, and bytes waiting or reserved.
-    pub fn len_and_bytes(&self) -> (usize, usize) {
+    pub(crate) fn len_and_bytes(&self) -> (usize, usize) {
         let inner = self.lock();
         (inner.queue.len(), inner.bytes)
     }

@@ -20,7 +20,7 @@ use crate::{
 
 /// Everything the producer needs.
 #[derive(Debug)]
-pub struct ProducerArgs {
+pub(crate) struct ProducerArgs {
     /// Signs headers.
     pub key: SigningKey,
     /// Encodes squares.
@@ -44,7 +44,7 @@ pub struct ProducerArgs {
 }
 
 /// Starts the producer task.
-pub fn spawn(args: ProducerArgs) -> JoinHandle<()> {
+pub(crate) fn spawn(args: ProducerArgs) -> JoinHandle<()> {
     tokio::spawn(run(args))
 }
 

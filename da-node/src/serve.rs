@@ -56,7 +56,7 @@ impl CellSource for Store {
 
 /// Why a cell cannot be served. HTTP maps each to a status, p2p to a [`Refusal`].
 #[derive(Debug, thiserror::Error)]
-pub enum CellRefusal {
+pub(crate) enum CellRefusal {
     /// No block at that height.
     #[error("no block at height {height} (head is {head})")]
     NoBlock {
@@ -112,7 +112,7 @@ pub enum CellRefusal {
 
 impl CellRefusal {
     /// The refusal a peer gets on the wire.
-    pub const fn wire(&self) -> Refusal {
+    pub(crate) const fn wire(&self) -> Refusal {
         match self {
             Self::RowOutOfRange { .. } | Self::ColOutOfRange { .. } => Refusal::BadRequest,
             Self::Pruned { .. } => Refusal::Pruned,
@@ -126,7 +126,7 @@ impl CellRefusal {
 
 /// A cell as served: the cell, its proof and its row's commitment.
 #[derive(Debug)]
-pub struct ServedCell {
+pub(crate) struct ServedCell {
     /// 2048 bytes.
     pub cell: Box<Cell>,
     /// The cell's KZG proof.
@@ -137,7 +137,7 @@ pub struct ServedCell {
 
 /// Reads what peers and HTTP clients ask for. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct DataServer {
+pub(crate) struct DataServer {
     store: Store,
     source: Arc<dyn CellSource>,
     metrics: Arc<Metrics>,
@@ -145,7 +145,7 @@ pub struct DataServer {
 
 impl DataServer {
     /// Serves from `store` (headers) and `source` (cells and rows).
-    pub fn new(store: Store, source: Arc<dyn CellSource>, metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn new(store: Store, source: Arc<dyn CellSource>, metrics: Arc<Metrics>) -> Self {
         Self {
             store,
             source,
@@ -199,7 +199,7 @@ impl DataServer {
     ///
     /// # Errors
     /// A [`CellRefusal`] naming what is wrong or missing.
-    pub fn cell(&self, height: u64, row: u16, col: u16) -> Result<ServedCell, CellRefusal> {
+    pub(crate) fn cell(&self, height: u64, row: u16, col: u16) -> Result<ServedCell, CellRefusal> {
         let k = self.k(height)?;
         let (cell, proof) = self.cell_of(height, k, row, col)?;
         let commitment = self

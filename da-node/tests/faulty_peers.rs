@@ -18,12 +18,7 @@ const SYNC: Duration = Duration::from_secs(60);
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn corrupt_peer_is_banned_and_sync_completes_from_an_honest_one() {
     let producer = producer(Duration::from_millis(400), Faults::none()).await;
-    let liar = full_node(
-        &[&producer.node],
-        &producer.node,
-        Faults::corrupt(),
-    )
-    .await;
+    let liar = full_node(&[&producer.node], &producer.node, Faults::corrupt()).await;
     let mut receipts = Vec::new();
     for i in 0..3u8 {
         receipts.push(

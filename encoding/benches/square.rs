@@ -2,6 +2,8 @@
 //!
 //! `cargo bench -p weft-encoding --bench square` (all groups) or with a filter, e.g.
 //! `cargo bench -p weft-encoding --bench square -- square/`. Results: docs/BENCHMARKS.md.
+// criterion_group! generates undocumented functions.
+#![allow(missing_docs)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;

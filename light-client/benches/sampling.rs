@@ -3,6 +3,8 @@
 //! confidence over loopback (producer + two full nodes + light client, in-process).
 //!
 //! `cargo bench -p weft-light --bench sampling`; results in docs/BENCHMARKS.md.
+// criterion_group! generates undocumented functions.
+#![allow(missing_docs)]
 
 use std::{sync::Arc, time::Duration};
 

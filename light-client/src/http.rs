@@ -60,8 +60,18 @@ fn render(status: &Status) -> String {
         m.inc_by(value);
         registry.register(name, help, m);
     };
-    gauge(&mut registry, "weft_light_head_height", "Newest verified header", status.head);
-    counter(&mut registry, "weft_light_samples_drawn", "Samples drawn", c.samples_drawn);
+    gauge(
+        &mut registry,
+        "weft_light_head_height",
+        "Newest verified header",
+        status.head,
+    );
+    counter(
+        &mut registry,
+        "weft_light_samples_drawn",
+        "Samples drawn",
+        c.samples_drawn,
+    );
     counter(
         &mut registry,
         "weft_light_samples_verified",
@@ -86,7 +96,12 @@ fn render(status: &Status) -> String {
         "Heights declared unavailable",
         c.heights_unavailable,
     );
-    gauge(&mut registry, "weft_light_peers", "Connected full nodes", status.peers as u64);
+    gauge(
+        &mut registry,
+        "weft_light_peers",
+        "Connected full nodes",
+        status.peers as u64,
+    );
     gauge(
         &mut registry,
         "weft_light_peers_banned",

@@ -118,12 +118,7 @@ async fn withheld_block_is_reported_unavailable_never_available() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn corrupt_peer_is_banned_and_sampling_completes_from_an_honest_one() {
     let producer = producer(BLOCK, Faults::none()).await;
-    let liar = full_node(
-        &[&producer.node],
-        &producer.node,
-        Faults::corrupt(),
-    )
-    .await;
+    let liar = full_node(&[&producer.node], &producer.node, Faults::corrupt()).await;
     let mut heights = Vec::new();
     for i in 0..3u8 {
         heights.push(

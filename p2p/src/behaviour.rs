@@ -1,5 +1,7 @@
 //! The network behaviour every Weft peer runs. Full nodes serve the request-response protocols;
 //! light clients only ask.
+// The NetworkBehaviour derive generates an event enum without docs.
+#![allow(missing_docs)]
 
 use std::time::Duration;
 

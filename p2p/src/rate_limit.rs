@@ -8,7 +8,7 @@ use web_time::Instant;
 
 /// Per-peer, per-protocol request rate limiter.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     per_second: f64,
     burst: f64,
     buckets: HashMap<(PeerId, &'static str), (f64, Instant)>,
@@ -16,7 +16,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     /// `per_second` requests on average, at most `burst` at once.
-    pub fn new(per_second: u32, burst: u32) -> Self {
+    pub(crate) fn new(per_second: u32, burst: u32) -> Self {
         Self {
             per_second: f64::from(per_second),
             burst: f64::from(burst),
@@ -25,7 +25,7 @@ impl RateLimiter {
     }
 
     /// Takes a token for `peer` on `protocol`; false if none is left.
-    pub fn allow(&mut self, peer: PeerId, protocol: &'static str, now: Instant) -> bool {
+    pub(crate) fn allow(&mut self, peer: PeerId, protocol: &'static str, now: Instant) -> bool {
         let (tokens, last) = self
             .buckets
             .entry((peer, protocol))
@@ -44,7 +44,7 @@ impl RateLimiter {
     /// Drops buckets idle long enough to have refilled completely: forgetting them changes
     /// nothing, and keeps memory bounded. (Buckets are kept across reconnects, so reconnecting
     /// does not reset a peer's rate.)
-    pub fn prune(&mut self, now: Instant) {
+    pub(crate) fn prune(&mut self, now: Instant) {
         let full_after = self.burst / self.per_second;
         self.buckets
             .retain(|_, (_, last)| now.saturating_duration_since(*last).as_secs_f64() < full_after);

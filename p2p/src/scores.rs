@@ -57,19 +57,19 @@ pub enum ScoreAction {
 /// Scores of peers (starting at 0; ban at −100). At most [`MAX_TRACKED`] peers are tracked;
 /// beyond that the least penalised are forgotten first.
 #[derive(Debug, Default)]
-pub struct PeerScores {
+pub(crate) struct PeerScores {
     scores: HashMap<PeerId, i32>,
 }
 
 /// Peers whose scores are kept.
-pub const MAX_TRACKED: usize = 4096;
+pub(crate) const MAX_TRACKED: usize = 4096;
 
 /// Score at or below which a peer is banned.
-pub const BAN_THRESHOLD: i32 = -100;
+pub(crate) const BAN_THRESHOLD: i32 = -100;
 
 impl PeerScores {
     /// Records a misbehaviour and says whether to ban.
-    pub fn penalise(&mut self, peer: PeerId, what: Misbehaviour) -> ScoreAction {
+    pub(crate) fn penalise(&mut self, peer: PeerId, what: Misbehaviour) -> ScoreAction {
         if self.scores.len() >= MAX_TRACKED && !self.scores.contains_key(&peer) {
             let mildest = self.scores.iter().max_by_key(|(_, s)| **s).map(|(p, _)| *p);
             if let Some(p) = mildest {

@@ -4,6 +4,8 @@
 //!
 //! `cargo bench -p weft-wasm --bench verify_fixture`; browser side:
 //! `wasm-bindgen-test` with `-- --nocapture time_` (the batch and one field multiplication).
+// criterion_group! generates undocumented functions.
+#![allow(missing_docs)]
 
 #[path = "../tests/field_chain/mod.rs"]
 mod field_chain;

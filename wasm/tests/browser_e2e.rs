@@ -159,3 +159,23 @@ async fn page_reports_a_withheld_height_unavailable() {
     println!("screenshot: {}", shot.display());
     node.stop().await;
 }
+
+#[tokio::test]
+async fn the_browser_leaves_no_process_behind() {
+    let browser = Browser::start().await;
+    browser.goto("about:blank").await;
+    let group = browser.process_group();
+    assert!(
+        common::group_alive(group),
+        "chromedriver runs in its own group"
+    );
+    drop(browser);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while common::group_alive(group) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "chromedriver or Chromium outlived the test (process group {group})"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

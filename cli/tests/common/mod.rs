@@ -8,10 +8,10 @@ use std::{
 };
 
 /// The binary under test.
-pub const WEFT: &str = env!("CARGO_BIN_EXE_weft");
+pub(crate) const WEFT: &str = env!("CARGO_BIN_EXE_weft");
 
 /// Kills the child when the test ends, however it ends.
-pub struct Proc(pub Child);
+pub(crate) struct Proc(pub Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -21,7 +21,7 @@ impl Drop for Proc {
 }
 
 /// A TCP port free on loopback right now.
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -30,23 +30,29 @@ pub fn free_port() -> u16 {
 }
 
 /// Runs `weft` with these arguments to completion.
-pub fn weft(args: &[&str]) -> Output {
+pub(crate) fn weft(args: &[&str]) -> Output {
     Command::new(WEFT).args(args).output().unwrap()
 }
 
 /// Its standard output as text.
-pub fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// Its standard error as text.
-pub fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Starts `weft node start` (a producer, k ≤ 8) on `dir` with HTTP on loopback `port`; its
 /// logs go to `log`.
-pub fn spawn_node(dir: &Path, port: u16, block_time: &str, max_blob: usize, log: Stdio) -> Proc {
+pub(crate) fn spawn_node(
+    dir: &Path,
+    port: u16,
+    block_time: &str,
+    max_blob: usize,
+    log: Stdio,
+) -> Proc {
     Proc(
         Command::new(WEFT)
             .args(["node", "start", "--data-dir"])

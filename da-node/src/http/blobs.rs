@@ -22,7 +22,7 @@ use crate::{
 
 /// `?wait=false` returns 202 at once instead of waiting for the block.
 #[derive(Debug, Deserialize)]
-pub struct SubmitQuery {
+pub(super) struct SubmitQuery {
     #[serde(default = "yes")]
     wait: bool,
 }
@@ -40,7 +40,7 @@ fn parse_namespace(raw: &str) -> Result<Namespace, ApiError> {
 }
 
 /// `POST /v1/blobs`.
-pub async fn submit(
+pub(super) async fn submit(
     State(state): State<AppState>,
     query: Result<Query<SubmitQuery>, axum::extract::rejection::QueryRejection>,
     body: Result<Json<SubmitBlob>, JsonRejection>,
@@ -125,7 +125,7 @@ fn wait_limit(state: &AppState) -> std::time::Duration {
 }
 
 /// `GET /v1/blobs/status/{id}`.
-pub async fn status(
+pub(super) async fn status(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<BlobStatus>, ApiError> {
@@ -178,7 +178,7 @@ fn view(
 }
 
 /// `GET /v1/blobs/{height}/{namespace}`.
-pub async fn by_namespace(
+pub(super) async fn by_namespace(
     State(state): State<AppState>,
     Path((height, namespace)): Path<(String, String)>,
 ) -> Result<Json<NamespaceBlobs>, ApiError> {
@@ -207,7 +207,7 @@ pub async fn by_namespace(
 }
 
 /// `GET /v1/blobs/by-commitment/{commitment}`: the most recent blob with this commitment.
-pub async fn by_commitment(
+pub(super) async fn by_commitment(
     State(state): State<AppState>,
     Path(raw): Path<String>,
 ) -> Result<Json<BlobView>, ApiError> {

@@ -11,7 +11,7 @@ use weft_types::api::{CellView, HeaderView, NodeInfo, NodeRole};
 use super::{parse, stored_header, ApiError, AppState};
 
 /// `GET /v1/headers/head`.
-pub async fn head(State(state): State<AppState>) -> Result<Json<HeaderView>, ApiError> {
+pub(super) async fn head(State(state): State<AppState>) -> Result<Json<HeaderView>, ApiError> {
     state
         .read(|state| {
             let head = state.store.head()?;
@@ -26,7 +26,7 @@ pub async fn head(State(state): State<AppState>) -> Result<Json<HeaderView>, Api
 }
 
 /// `GET /v1/headers/{height}`.
-pub async fn header(
+pub(super) async fn header(
     State(state): State<AppState>,
     Path(height): Path<String>,
 ) -> Result<Json<HeaderView>, ApiError> {
@@ -38,7 +38,7 @@ pub async fn header(
 }
 
 /// `GET /v1/cells/{height}/{row}/{col}`.
-pub async fn cell(
+pub(super) async fn cell(
     State(state): State<AppState>,
     Path((height, row, col)): Path<(String, String, String)>,
 ) -> Result<Json<CellView>, ApiError> {
@@ -64,7 +64,7 @@ fn cell_blocking(state: &AppState, height: u64, row: u16, col: u16) -> Result<Ce
 }
 
 /// `GET /v1/node/info`.
-pub async fn info(State(state): State<AppState>) -> Result<Json<NodeInfo>, ApiError> {
+pub(super) async fn info(State(state): State<AppState>) -> Result<Json<NodeInfo>, ApiError> {
     let net = state.network.info();
     Ok(Json(NodeInfo {
         peer_id: net.peer_id.map(|p| p.to_string()).unwrap_or_default(),
@@ -82,7 +82,7 @@ pub async fn info(State(state): State<AppState>) -> Result<Json<NodeInfo>, ApiEr
 }
 
 /// `GET /metrics`.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     if let Some(m) = &state.mempool {
         let (n, bytes) = m.len_and_bytes();
         state.metrics.pending_blobs.set(n as u64);
@@ -95,7 +95,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// `GET /health`.
-pub async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+pub(super) async fn health(
+    State(state): State<AppState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     Ok(Json(
         serde_json::json!({ "status": "ok", "head": state.store.head()? }),
     ))

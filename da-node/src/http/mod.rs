@@ -31,15 +31,15 @@ use crate::{
 };
 
 /// Time allowed to receive a request body.
-pub const BODY_TIME_LIMIT: Duration = Duration::from_secs(30);
+pub(crate) const BODY_TIME_LIMIT: Duration = Duration::from_secs(30);
 /// Time allowed for any request but a waiting blob submission.
-pub const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(30);
+pub(crate) const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(30);
 /// Extra room in a submission body beyond the base64 of the largest blob.
 const BODY_SLACK: usize = 1024;
 
 /// Shared state of the handlers.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub(crate) struct AppState {
     pub(crate) store: Store,
     pub(crate) mempool: Option<Arc<Mempool>>,
     pub(crate) network: NetworkHandle,
@@ -53,7 +53,7 @@ pub struct AppState {
 }
 
 /// Store reads served at once; further requests wait their turn.
-pub const MAX_CONCURRENT_READS: usize = 16;
+pub(crate) const MAX_CONCURRENT_READS: usize = 16;
 
 impl AppState {
     /// Runs a store read on a blocking thread, at most [`MAX_CONCURRENT_READS`] at a time.
@@ -76,7 +76,7 @@ impl AppState {
 
 /// An error answer: a status and a message naming what was wrong.
 #[derive(Debug)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     status: StatusCode,
     message: String,
 }
@@ -143,12 +143,12 @@ impl From<crate::error::NodeError> for ApiError {
 }
 
 /// Largest `POST /v1/blobs` body: base64 of the largest blob plus JSON framing.
-pub fn body_limit(max_blob_size: usize) -> usize {
+pub(crate) fn body_limit(max_blob_size: usize) -> usize {
     max_blob_size.div_ceil(3) * 4 + BODY_SLACK
 }
 
 /// The router.
-pub fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
     let limit = body_limit(state.config.max_blob_size);
     let submit = Router::new()
         .route("/v1/blobs", post(blobs::submit))

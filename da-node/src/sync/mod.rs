@@ -26,7 +26,7 @@ const MAX_HEADERS_AHEAD: usize = 4096;
 
 /// Everything the syncer needs.
 #[derive(Debug)]
-pub struct SyncArgs {
+pub(crate) struct SyncArgs {
     /// Where blocks go.
     pub store: Store,
     /// Where data comes from.
@@ -44,7 +44,7 @@ pub struct SyncArgs {
 }
 
 /// Starts the syncer task.
-pub fn spawn(args: SyncArgs) -> JoinHandle<()> {
+pub(crate) fn spawn(args: SyncArgs) -> JoinHandle<()> {
     tokio::spawn(run(args))
 }
 

@@ -11,22 +11,22 @@ use rand_chacha::ChaCha20Rng;
 use weft_encoding::{constants::BYTES_PER_ROW, Kzg, RowProver, SquareEncoder};
 
 /// One row prover per test binary (building it takes a couple of seconds).
-pub fn prover() -> Arc<RowProver> {
+pub(crate) fn prover() -> Arc<RowProver> {
     static PROVER: OnceLock<Arc<RowProver>> = OnceLock::new();
     PROVER.get_or_init(|| Arc::new(RowProver::new())).clone()
 }
 
-pub fn kzg() -> &'static Kzg {
+pub(crate) fn kzg() -> &'static Kzg {
     static KZG: OnceLock<Kzg> = OnceLock::new();
     KZG.get_or_init(|| Kzg::new(prover()))
 }
 
-pub fn encoder() -> SquareEncoder {
+pub(crate) fn encoder() -> SquareEncoder {
     SquareEncoder::new(prover())
 }
 
 /// `../shared/test-vectors` beside the repository, or `$WEFT_TEST_VECTORS`.
-pub fn vectors_dir() -> PathBuf {
+pub(crate) fn vectors_dir() -> PathBuf {
     std::env::var_os("WEFT_TEST_VECTORS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -35,7 +35,7 @@ pub fn vectors_dir() -> PathBuf {
 }
 
 /// A random canonical blob: each element's top byte is zero.
-pub fn random_blob(rng: &mut ChaCha20Rng) -> Vec<u8> {
+pub(crate) fn random_blob(rng: &mut ChaCha20Rng) -> Vec<u8> {
     let mut blob = vec![0u8; BYTES_PER_ROW];
     rng.fill(&mut blob[..]);
     for element in blob.chunks_exact_mut(32) {
@@ -44,11 +44,11 @@ pub fn random_blob(rng: &mut ChaCha20Rng) -> Vec<u8> {
     blob
 }
 
-pub fn rng(seed: u64) -> ChaCha20Rng {
+pub(crate) fn rng(seed: u64) -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(seed)
 }
 
 /// k random rows.
-pub fn random_rows(rng: &mut ChaCha20Rng, k: usize) -> Vec<Vec<u8>> {
+pub(crate) fn random_rows(rng: &mut ChaCha20Rng, k: usize) -> Vec<Vec<u8>> {
     (0..k).map(|_| random_blob(rng)).collect()
 }

@@ -7,9 +7,9 @@ use std::{collections::BTreeMap, time::Duration};
 use futures::{channel::mpsc::UnboundedReceiver, StreamExt};
 use weft_light::{HeightRecord, LightClient, LightConfig, LightEvent};
 use weft_node::Node;
-pub use weft_testkit::*;
+pub(crate) use weft_testkit::*;
 
-pub async fn light(
+pub(crate) async fn light(
     bootstrap: &[&Node],
     producer: &Node,
     tweak: impl FnOnce(&mut LightConfig),
@@ -26,7 +26,7 @@ pub async fn light(
 }
 
 /// Collects final records until every height in `heights` has one (or the time runs out).
-pub async fn final_records(
+pub(crate) async fn final_records(
     events: &mut UnboundedReceiver<LightEvent>,
     heights: &[u64],
     limit: Duration,

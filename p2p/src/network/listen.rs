@@ -3,6 +3,7 @@
 
 use libp2p::{multiaddr::Protocol, Multiaddr, Swarm};
 
+#[cfg(not(target_arch = "wasm32"))]
 use super::handle::NetInfo;
 use crate::behaviour::Behaviour;
 

@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use std::{
-    net::TcpListener,
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    os::unix::process::CommandExt,
     path::Path,
     process::{Child, Command, Stdio},
     time::Duration,
@@ -26,7 +28,7 @@ const CHROME_ARGS: [&str; 9] = [
 ];
 
 /// A headless Chromium session.
-pub struct Browser {
+pub(crate) struct Browser {
     driver: Child,
     base: String,
     session: String,
@@ -36,15 +38,18 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver (`$CHROMEDRIVER` or `chromedriver`) and a Chromium session
     /// (`$CHROME_BIN` or `/usr/bin/chromium`).
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        // Its own process group: Chromium and its helpers join it, so the whole tree can be
+        // ended at once, even if the test panicked mid-session.
         let driver = Command::new(&driver_bin)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -106,13 +111,13 @@ impl Browser {
     }
 
     /// Opens a URL.
-    pub async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", json!({ "url": url }))
             .await;
     }
 
     /// Runs `script` in the page and returns its result.
-    pub async fn eval(&self, script: &str) -> Value {
+    pub(crate) async fn eval(&self, script: &str) -> Value {
         self.call(
             reqwest::Method::POST,
             "/execute/sync",
@@ -122,7 +127,7 @@ impl Browser {
     }
 
     /// Saves a PNG screenshot.
-    pub async fn screenshot(&self, path: &Path) {
+    pub(crate) async fn screenshot(&self, path: &Path) {
         let png = self
             .call(reqwest::Method::GET, "/screenshot", Value::Null)
             .await;
@@ -131,15 +136,62 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// The process group of chromedriver, Chromium and its helpers.
+    pub(crate) fn process_group(&self) -> u32 {
+        self.driver.id()
+    }
+
+    /// Ends the WebDriver session (chromedriver then closes Chromium), without a runtime.
+    fn end_session(&self) {
+        let Some(addr) = self.base.strip_prefix("http://") else {
+            return;
+        };
+        let Ok(mut stream) = TcpStream::connect(addr) else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let request = format!(
+            "DELETE /session/{} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.session
+        );
+        if stream.write_all(request.as_bytes()).is_ok() {
+            let _ = stream.read_to_end(&mut Vec::new());
+        }
+    }
+}
+
+/// True while any process of group `pgid` is alive (read from /proc).
+pub(crate) fn group_alive(pgid: u32) -> bool {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .any(|stat| {
+            // Fields after the command (which may hold spaces): state, ppid, pgrp, …
+            stat.rsplit_once(") ")
+                .and_then(|(_, rest)| rest.split(' ').nth(2))
+                .is_some_and(|pgrp| pgrp == pgid.to_string())
+        })
+}
+
 impl Drop for Browser {
+    /// Ends the session, then the whole process group (chromedriver, Chromium, helpers).
     fn drop(&mut self) {
+        self.end_session();
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", self.driver.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
 }
 
 /// The page directory; the wasm-bindgen output must have been built into it.
-pub fn page_dir() -> std::path::PathBuf {
+pub(crate) fn page_dir() -> std::path::PathBuf {
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www");
     assert!(
         dir.join("pkg").join("weft_wasm.js").exists(),

@@ -13,10 +13,10 @@ const MASK: u64 = (1 << BITS) - 1;
 const MID_CARRY: usize = 6;
 
 /// An element in Montgomery form (R = 2^390), limbs little-endian.
-pub type Limbs = [u64; LIMBS];
+pub(crate) type Limbs = [u64; LIMBS];
 
 /// p and the constants of the reduction.
-pub struct Field {
+pub(crate) struct Field {
     p: Limbs,
     /// −p⁻¹ mod 2^30.
     mu: u64,
@@ -80,7 +80,7 @@ fn carry(t: &mut Limbs) {
 
 impl Field {
     /// Derives the constants from p (blst's modulus, read through `blstrs`).
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         // p − 1 is the largest element; p = (p − 1) + 1.
         let mut p = from_be(&(-one()).to_bytes_be());
         p[0] += 1;
@@ -107,7 +107,7 @@ impl Field {
     /// a·b·R⁻¹ mod p, for a, b < p. Sums stay below 2^64 (at most 14 products of 2^60 between
     /// carries), so the arithmetic wraps without checks, as it would in a release build.
     #[inline]
-    pub fn mul(&self, a: &Limbs, b: &Limbs) -> Limbs {
+    pub(crate) fn mul(&self, a: &Limbs, b: &Limbs) -> Limbs {
         let p = &self.p;
         let mut t = [0u64; LIMBS];
         for (i, &bi) in b.iter().enumerate() {
@@ -133,12 +133,12 @@ impl Field {
     }
 
     /// Into Montgomery form.
-    pub fn enter(&self, x: &Fp) -> Limbs {
+    pub(crate) fn enter(&self, x: &Fp) -> Limbs {
         self.mul(&from_be(&x.to_bytes_be()), &self.r2)
     }
 
     /// Multiplies `n` times in a dependent chain, like the blst `multiply_chain`.
-    pub fn multiply_chain(&self, n: usize) -> Limbs {
+    pub(crate) fn multiply_chain(&self, n: usize) -> Limbs {
         let (mut x, y) = (
             self.enter(&super::element(0x5a)),
             self.enter(&super::element(0xc3)),
@@ -150,7 +150,7 @@ impl Field {
     }
 
     /// Out of Montgomery form.
-    pub fn leave(&self, a: &Limbs) -> Fp {
+    pub(crate) fn leave(&self, a: &Limbs) -> Fp {
         let mut one = [0u64; LIMBS];
         one[0] = 1;
         Option::from(Fp::from_bytes_be(&to_be(&self.mul(a, &one)))).expect("below p")
@@ -159,7 +159,7 @@ impl Field {
 
 /// Checks `n` products, and the square of the largest element, against blst; panics on the
 /// first mismatch.
-pub fn matches_blst(n: u8) {
+pub(crate) fn matches_blst(n: u8) {
     let field = Field::new();
     for s in 0..n {
         let mut bytes = [s.wrapping_mul(37) ^ 0xa5; 48];

@@ -4,7 +4,7 @@
 //! `limb30`, the multiply shaped for wasm32.
 #![allow(dead_code)]
 
-pub mod limb30;
+pub(crate) mod limb30;
 
 use blstrs::Fp;
 
@@ -16,7 +16,7 @@ fn element(fill: u8) -> Fp {
 }
 
 /// Multiplies `n` times in a dependent chain, so each product waits for the last.
-pub fn multiply_chain(n: usize) -> Fp {
+pub(crate) fn multiply_chain(n: usize) -> Fp {
     let (mut x, y) = (element(0x5a), element(0xc3));
     for _ in 0..n {
         x *= &y;

@@ -7,11 +7,11 @@ use weft_encoding::{Commitment, Sample};
 use weft_types::wire::{CellWithProof, Position};
 
 /// The fixture file's text.
-pub const FIXTURE: &str = include_str!("../fixtures/square_k2.json");
+pub(crate) const FIXTURE: &str = include_str!("../fixtures/square_k2.json");
 
 /// One sampled cell as the file holds it (0x-hex).
 #[derive(Deserialize, Clone)]
-pub struct FixtureSample {
+pub(crate) struct FixtureSample {
     pub row: usize,
     pub col: usize,
     pub cell: String,
@@ -20,24 +20,24 @@ pub struct FixtureSample {
 
 /// The fixture.
 #[derive(Deserialize)]
-pub struct Fixture {
+pub(crate) struct Fixture {
     pub commitments: Vec<Commitment>,
     pub samples: Vec<FixtureSample>,
 }
 
 /// Parses the fixture.
-pub fn fixture() -> Fixture {
+pub(crate) fn fixture() -> Fixture {
     serde_json::from_str(FIXTURE).unwrap()
 }
 
 /// 0x-hex to bytes.
-pub fn bytes(s: &str) -> Vec<u8> {
+pub(crate) fn bytes(s: &str) -> Vec<u8> {
     hex::decode(s.trim_start_matches("0x")).unwrap()
 }
 
 impl Fixture {
     /// The sampled cells, decoded.
-    pub fn cells(&self) -> Vec<CellWithProof> {
+    pub(crate) fn cells(&self) -> Vec<CellWithProof> {
         self.samples
             .iter()
             .map(|s| CellWithProof {
@@ -53,6 +53,6 @@ impl Fixture {
 }
 
 /// The cells as samples to verify.
-pub fn samples(cells: &[CellWithProof]) -> Vec<Sample<'_>> {
+pub(crate) fn samples(cells: &[CellWithProof]) -> Vec<Sample<'_>> {
     cells.iter().map(CellWithProof::sample).collect()
 }
