@@ -245,8 +245,8 @@ impl RequestServer for DataServer {
             match self.cell_of(req.height, k, id.row, id.col) {
                 Ok((cell, proof)) => out.push(CellWithProof {
                     id: *id,
-                    cell: cell.to_vec(),
-                    proof: proof.0.to_vec(),
+                    cell: *cell,
+                    proof,
                 }),
                 Err(CellRefusal::NotStored { .. }) => {}
                 Err(CellRefusal::Store(e)) => tracing::error!("serving cells: {e}"),
@@ -266,8 +266,8 @@ impl RequestServer for DataServer {
         }
         match self.source.row(req.height, k, req.row) {
             Ok(Lookup::Found((cells, proofs))) => RowResponse::Row {
-                cells: cells.iter().map(|c| c.to_vec()).collect(),
-                proofs: proofs.iter().map(|p| p.0.to_vec()).collect(),
+                cells: cells.into_iter().map(|c| *c).collect(),
+                proofs,
             },
             Ok(Lookup::Pruned) => RowResponse::Refused(Refusal::Pruned),
             Ok(Lookup::Missing) => RowResponse::Refused(Refusal::NotFound),

@@ -52,14 +52,14 @@ fn serve(square: &ExtendedSquare, cells: &[Position], lie: bool) -> Vec<CellWith
     cells
         .iter()
         .map(|p| {
-            let mut cell = square.cell(p.row.into(), p.col.into()).to_vec();
+            let mut cell = *square.cell(p.row.into(), p.col.into());
             if lie {
                 cell[100] ^= 1;
             }
             CellWithProof {
                 id: *p,
                 cell,
-                proof: square.proof(p.row.into(), p.col.into()).0.to_vec(),
+                proof: *square.proof(p.row.into(), p.col.into()),
             }
         })
         .collect()

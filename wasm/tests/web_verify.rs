@@ -46,7 +46,7 @@ fn tampered_cell_is_rejected() {
 #[wasm_bindgen_test]
 fn tampered_proof_is_rejected() {
     let err = verify(|s, _| {
-        let other = s[0].proof.clone();
+        let other = s[0].proof;
         s[9].proof = other;
     })
     .unwrap_err();
@@ -73,7 +73,7 @@ fn malformed_inputs_get_their_own_errors() {
             element: 0
         }
     );
-    let err = verify(|s, _| s[3].proof = vec![0u8; 48]).unwrap_err();
+    let err = verify(|s, _| s[3].proof = weft_encoding::Proof([0u8; 48])).unwrap_err();
     assert_eq!(
         err,
         Error::InvalidProofPoint {

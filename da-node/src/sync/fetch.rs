@@ -118,7 +118,7 @@ impl Fetcher {
             };
             let (vk, c) = (self.verify_key.clone(), commitments.clone());
             let verified =
-                tokio::task::spawn_blocking(move || verify_row(&vk, &c, row, &cells, &proofs))
+                tokio::task::spawn_blocking(move || verify_row(&vk, &c, row, cells, proofs))
                     .await
                     .expect("verification does not panic");
             match verified {
@@ -182,8 +182,7 @@ impl Fetcher {
                 }
                 self.metrics.cells_fetched.inc_by(checked.good.len() as u64);
                 for c in checked.good {
-                    let cell: Cell = c.cell.as_slice().try_into().expect("length checked");
-                    cells.insert(c.id, cell);
+                    cells.insert(c.id, c.cell);
                 }
             }
         }
@@ -215,14 +214,13 @@ fn verify_row(
     vk: &VerifyKey,
     commitments: &SquareCommitments,
     row: usize,
-    cells: &[Vec<u8>],
-    proofs: &[Vec<u8>],
+    cells: Vec<Cell>,
+    proofs: Vec<Proof>,
 ) -> weft_encoding::Result<Row> {
     if cells.len() != CELLS_PER_ROW || proofs.len() != CELLS_PER_ROW {
-        return Err(weft_encoding::Error::Length {
-            what: "row (cells or proofs)",
-            expected: CELLS_PER_ROW,
-            got: cells.len().min(proofs.len()),
+        return Err(weft_encoding::Error::CountMismatch {
+            a: cells.len(),
+            b: proofs.len(),
         });
     }
     let samples: Vec<Sample<'_>> = (0..CELLS_PER_ROW)
@@ -230,21 +228,9 @@ fn verify_row(
             row,
             col,
             cell: &cells[col],
-            proof: &proofs[col],
+            proof: &proofs[col].0,
         })
         .collect();
     vk.verify_samples(commitments, &samples)?;
-    let cells = cells
-        .iter()
-        .map(|c| {
-            c.as_slice()
-                .try_into()
-                .expect("length checked by verification")
-        })
-        .collect();
-    let proofs = proofs
-        .iter()
-        .map(|p| Proof(p.as_slice().try_into().expect("length checked")))
-        .collect();
     Ok((cells, proofs))
 }

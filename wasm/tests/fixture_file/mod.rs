@@ -45,8 +45,8 @@ impl Fixture {
                     row: s.row.try_into().unwrap(),
                     col: s.col.try_into().unwrap(),
                 },
-                cell: bytes(&s.cell),
-                proof: bytes(&s.proof),
+                cell: bytes(&s.cell).try_into().expect("2048 bytes"),
+                proof: weft_encoding::Proof(bytes(&s.proof).try_into().expect("48 bytes")),
             })
             .collect()
     }

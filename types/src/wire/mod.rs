@@ -5,9 +5,14 @@
 use std::time::Duration;
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use weft_encoding::constants::{BYTES_PER_CELL, BYTES_PER_G1, CELLS_PER_ROW, MAX_K};
+use weft_encoding::{
+    constants::{BYTES_PER_CELL, BYTES_PER_G1, CELLS_PER_ROW, MAX_K},
+    Cell, Proof,
+};
 
 use crate::error::{Error, Result};
+
+mod bytes;
 
 /// Gossipsub topic for new headers.
 pub const HEADER_TOPIC: &str = "/weft/headers/1";
@@ -99,15 +104,18 @@ pub struct CellsRequest {
     pub cells: Vec<Position>,
 }
 
-/// One cell with its proof.
+/// One cell with its proof. On the wire each is a byte string (a varint length, then the
+/// bytes); one of the wrong length does not decode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellWithProof {
     /// Position.
     pub id: Position,
     /// 2048 bytes.
-    pub cell: Vec<u8>,
+    #[serde(with = "bytes::array")]
+    pub cell: Cell,
     /// 48 bytes.
-    pub proof: Vec<u8>,
+    #[serde(with = "bytes::proof")]
+    pub proof: Proof,
 }
 
 /// The cells asked for that the node has (a node that lacks some omits them).
@@ -134,9 +142,11 @@ pub enum RowResponse {
     /// 128 cells and 128 proofs.
     Row {
         /// Cells, 2048 bytes each.
-        cells: Vec<Vec<u8>>,
+        #[serde(with = "bytes::cells")]
+        cells: Vec<Cell>,
         /// Proofs, 48 bytes each.
-        proofs: Vec<Vec<u8>>,
+        #[serde(with = "bytes::proofs")]
+        proofs: Vec<Proof>,
     },
     /// Not served.
     Refused(Refusal),
@@ -163,33 +173,14 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], limit: usize, what: &'static st
 }
 
 impl CellWithProof {
-    /// The cell as a sample for verification (lengths are checked by the verifier).
+    /// The cell as a sample for verification.
     pub fn sample(&self) -> weft_encoding::Sample<'_> {
         weft_encoding::Sample {
             row: self.id.row.into(),
             col: self.id.col.into(),
             cell: &self.cell,
-            proof: &self.proof,
+            proof: &self.proof.0,
         }
-    }
-
-    /// Checks the cell and proof lengths.
-    pub fn check_lengths(&self) -> Result<()> {
-        if self.cell.len() != BYTES_PER_CELL {
-            return Err(Error::Length {
-                what: "cell",
-                expected: BYTES_PER_CELL,
-                got: self.cell.len(),
-            });
-        }
-        if self.proof.len() != BYTES_PER_G1 {
-            return Err(Error::Length {
-                what: "proof",
-                expected: BYTES_PER_G1,
-                got: self.proof.len(),
-            });
-        }
-        Ok(())
     }
 }
 
@@ -206,8 +197,8 @@ mod tests {
                         row: 255,
                         col: i as u16,
                     },
-                    cell: vec![0xff; BYTES_PER_CELL],
-                    proof: vec![0xff; BYTES_PER_G1],
+                    cell: [0xff; BYTES_PER_CELL],
+                    proof: Proof([0xff; BYTES_PER_G1]),
                 })
                 .collect(),
         );
@@ -239,8 +230,8 @@ mod tests {
         assert!(encode(&request).len() <= CELLS_REQUEST_SIZE_LIMIT);
 
         let row = RowResponse::Row {
-            cells: vec![vec![0xff; BYTES_PER_CELL]; CELLS_PER_ROW],
-            proofs: vec![vec![0xff; BYTES_PER_G1]; CELLS_PER_ROW],
+            cells: vec![[0xff; BYTES_PER_CELL]; CELLS_PER_ROW],
+            proofs: vec![Proof([0xff; BYTES_PER_G1]); CELLS_PER_ROW],
         };
         assert!(encode(&row).len() <= ROW_RESPONSE_SIZE_LIMIT);
         assert!(
@@ -270,6 +261,62 @@ mod tests {
     fn garbage_is_malformed_not_a_panic() {
         assert!(matches!(
             decode::<CellsResponse>(&[7, 7, 7], 100, "cells"),
+            Err(Error::Malformed { .. })
+        ));
+    }
+
+    /// The shapes of format 1 of the cells and row protocols (byte vectors).
+    mod format1 {
+        use serde::{Deserialize, Serialize};
+
+        #[derive(Serialize, Deserialize)]
+        pub(super) struct CellWithProof {
+            pub(super) id: super::Position,
+            pub(super) cell: Vec<u8>,
+            pub(super) proof: Vec<u8>,
+        }
+
+        #[derive(Serialize, Deserialize)]
+        pub(super) enum RowResponse {
+            Row {
+                cells: Vec<Vec<u8>>,
+                proofs: Vec<Vec<u8>>,
+            },
+        }
+    }
+
+    #[test]
+    fn typed_cells_and_proofs_keep_the_wire_bytes_and_refuse_wrong_lengths() {
+        let cell = CellWithProof {
+            id: Position::new(3, 70),
+            cell: [7; BYTES_PER_CELL],
+            proof: Proof([9; BYTES_PER_G1]),
+        };
+        let old = format1::CellWithProof {
+            id: cell.id,
+            cell: cell.cell.to_vec(),
+            proof: cell.proof.0.to_vec(),
+        };
+        assert_eq!(encode(&cell), encode(&old), "same bytes on the wire");
+        let row = RowResponse::Row {
+            cells: vec![[1; BYTES_PER_CELL]; 3],
+            proofs: vec![Proof([2; BYTES_PER_G1]); 3],
+        };
+        let old_row = format1::RowResponse::Row {
+            cells: vec![vec![1; BYTES_PER_CELL]; 3],
+            proofs: vec![vec![2; BYTES_PER_G1]; 3],
+        };
+        assert_eq!(encode(&row), encode(&old_row));
+        assert_eq!(
+            decode::<RowResponse>(&encode(&old_row), ROW_RESPONSE_SIZE_LIMIT, "row").unwrap(),
+            row
+        );
+        let short = format1::CellWithProof {
+            proof: vec![9; BYTES_PER_G1 - 1],
+            ..old
+        };
+        assert!(matches!(
+            decode::<CellWithProof>(&encode(&short), CELLS_RESPONSE_SIZE_LIMIT, "cells"),
             Err(Error::Malformed { .. })
         ));
     }
