@@ -9,8 +9,9 @@ use weft_encoding::{
 use weft_types::{Header, ProducerKey, UnsignedHeader, GENESIS_PARENT};
 
 use crate::{
-    error::{NodeError, Result},
+    error::Result,
     store::{Inclusion, StoredBlock},
+    sync::SyncError,
 };
 
 /// Encodes blobs into the next block and signs its header. Returns the block and, for each input
@@ -75,7 +76,7 @@ pub(crate) fn build_block(
 pub(crate) fn assemble_block(
     header: Header,
     rows: Vec<(Vec<Cell>, Vec<Proof>)>,
-) -> Result<StoredBlock> {
+) -> Result<StoredBlock, SyncError> {
     let k = header.k();
     let commitments = SquareCommitments::new(&header.unsigned.row_commitments)?.extended();
     let (cells, proofs): (Vec<Vec<Cell>>, Vec<Vec<Proof>>) = rows.into_iter().unzip();
@@ -86,12 +87,15 @@ pub(crate) fn assemble_block(
 /// A block from its header and its square (assembled from rows, or reconstructed), after
 /// checking that the square's layout matches the header: a producer that signs a square whose
 /// blob index disagrees with the header is caught here.
-pub(crate) fn block_of_square(header: Header, square: ExtendedSquare) -> Result<StoredBlock> {
+pub(crate) fn block_of_square(
+    header: Header,
+    square: ExtendedSquare,
+) -> Result<StoredBlock, SyncError> {
     let original: Vec<u8> = (0..square.k()).flat_map(|r| square.row_blob(r)).collect();
     let index = parse_layout(&original)?;
     let root = weft_encoding::layout::index_root(&index);
     if root != header.unsigned.index_root.0 || index.len() as u32 != header.unsigned.blob_count {
-        return Err(NodeError::LayoutMismatch {
+        return Err(SyncError::LayoutMismatch {
             height: header.height(),
             blobs: index.len(),
             claimed: header.unsigned.blob_count,

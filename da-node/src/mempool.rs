@@ -14,7 +14,7 @@ use weft_encoding::{
 
 use crate::{
     error::NodeError,
-    store::{Inclusion, Store},
+    store::{Inclusion, Store, StoreError},
 };
 
 /// Why a blob was refused.
@@ -41,7 +41,7 @@ pub(crate) enum SubmitError {
     },
     /// Persisting failed.
     #[error(transparent)]
-    Store(#[from] NodeError),
+    Store(#[from] StoreError),
 }
 
 /// A queued blob.
@@ -211,8 +211,8 @@ impl Mempool {
     /// Where blob `id` is; `None` if no blob has that id.
     ///
     /// # Errors
-    /// [`NodeError`] when the store cannot be read.
-    pub(crate) fn status(&self, id: u64) -> Result<Option<BlobState>, NodeError> {
+    /// [`StoreError`] when the store cannot be read.
+    pub(crate) fn status(&self, id: u64) -> Result<Option<BlobState>, StoreError> {
         if let Some(inclusion) = self.store.inclusion(id)? {
             return Ok(Some(BlobState::Included(inclusion)));
         }

@@ -15,9 +15,8 @@ use weft_types::wire::{
 };
 
 use crate::{
-    error::{NodeError, Result},
     metrics::Metrics,
-    store::{Lookup, Store, StoredRow},
+    store::{Lookup, Result, Store, StoreError, StoredRow},
 };
 
 /// Where served cells and rows are read from. The store implements it; tests wrap the store to
@@ -27,14 +26,14 @@ pub trait CellSource: Send + Sync + std::fmt::Debug + 'static {
     /// `col < 128` (checked by the caller).
     ///
     /// # Errors
-    /// [`NodeError`] when the store cannot be read.
+    /// [`StoreError`] when the store cannot be read.
     fn cell(&self, height: u64, k: usize, row: u16, col: u16)
         -> Result<Lookup<(Box<Cell>, Proof)>>;
 
     /// A whole row: 128 cells and their proofs.
     ///
     /// # Errors
-    /// [`NodeError`] when the store cannot be read.
+    /// [`StoreError`] when the store cannot be read.
     fn row(&self, height: u64, k: usize, row: u16) -> Result<Lookup<StoredRow>>;
 }
 
@@ -107,7 +106,7 @@ pub(crate) enum CellRefusal {
     },
     /// The store failed.
     #[error(transparent)]
-    Store(#[from] NodeError),
+    Store(#[from] StoreError),
 }
 
 impl CellRefusal {

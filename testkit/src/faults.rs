@@ -7,8 +7,8 @@ use std::{collections::BTreeSet, sync::Arc};
 
 use weft_encoding::{Cell, Proof};
 use weft_node::{
-    store::{Lookup, Store, StoredRow},
-    CellSource, Result,
+    store::{Lookup, Result, Store, StoredRow},
+    CellSource,
 };
 
 /// Columns withheld in each withheld row: one more than half, so those rows cannot be decoded.

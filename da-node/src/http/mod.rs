@@ -136,6 +136,12 @@ impl From<CellRefusal> for ApiError {
     }
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::internal(e)
+    }
+}
+
 impl From<crate::error::NodeError> for ApiError {
     fn from(e: crate::error::NodeError) -> Self {
         Self::internal(e)

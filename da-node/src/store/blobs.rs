@@ -6,7 +6,7 @@ use weft_encoding::{
 };
 
 use super::{Lookup, Store};
-use crate::error::{NodeError, Result};
+use super::{Result, StoreError};
 
 impl Store {
     /// The bytes of the blob described by `entry` at `height`, checked against its commitment.
@@ -35,9 +35,10 @@ impl Store {
             );
             element += last - first;
         }
-        let data = unpack(&bytes, entry.len as usize).map_err(|e| NodeError::corrupt("blob", e))?;
+        let data =
+            unpack(&bytes, entry.len as usize).map_err(|e| StoreError::corrupt("blob", e))?;
         if blob_commitment(&entry.namespace, &data) != entry.commitment {
-            return Err(NodeError::corrupt(
+            return Err(StoreError::corrupt(
                 "blob",
                 "data does not match its commitment",
             ));

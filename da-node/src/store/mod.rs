@@ -3,6 +3,7 @@
 //! after a crash the store holds whole blocks only, and every acknowledged blob is in one.
 
 mod blobs;
+mod error;
 mod inclusion;
 pub mod schema;
 
@@ -25,7 +26,7 @@ use weft_types::Header;
 
 pub use inclusion::Inclusion;
 
-use crate::error::{NodeError, Result};
+pub use error::{Result, StoreError};
 
 /// A block ready to store: its header, all 2k row commitments, its square and its index.
 #[derive(Debug, Clone)]
@@ -79,7 +80,7 @@ impl Store {
         let cfs = ALL_CFS
             .iter()
             .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
-        let db = DB::open_cf_descriptors(&options, path, cfs).map_err(|e| NodeError::Store {
+        let db = DB::open_cf_descriptors(&options, path, cfs).map_err(|e| StoreError::Db {
             path: path.to_path_buf(),
             reason: if e.to_string().contains("lock") {
                 format!("{e} (is another node using this --data-dir?)")
@@ -113,7 +114,7 @@ impl Store {
         match self.meta_u64(META_FORMAT)? {
             Some(FORMAT) => return Ok(()),
             Some(found) if found > FORMAT => {
-                return Err(NodeError::StoreFormat {
+                return Err(StoreError::Format {
                     path: self.path.clone(),
                     found,
                     supported: FORMAT,
@@ -133,7 +134,7 @@ impl Store {
                 continue;
             }
             let inclusion = Inclusion::from_format1(&value)
-                .ok_or_else(|| NodeError::corrupt("receipt", "neither format 1 nor 2"))?;
+                .ok_or_else(|| StoreError::corrupt("receipt", "neither format 1 nor 2"))?;
             batch.put_cf(self.cf(CF_RECEIPTS), key, inclusion.to_bytes());
             migrated += 1;
         }
@@ -149,8 +150,8 @@ impl Store {
         Ok(())
     }
 
-    fn err(&self, e: rocksdb::Error) -> NodeError {
-        NodeError::Store {
+    fn err(&self, e: rocksdb::Error) -> StoreError {
+        StoreError::Db {
             path: self.path.clone(),
             reason: e.to_string(),
         }
@@ -168,7 +169,7 @@ impl Store {
 
     fn meta_u64(&self, key: &[u8]) -> Result<Option<u64>> {
         self.get(CF_META, key)?
-            .map(|v| read_u64(&v).ok_or_else(|| NodeError::corrupt("meta", "not a u64")))
+            .map(|v| read_u64(&v).ok_or_else(|| StoreError::corrupt("meta", "not a u64")))
             .transpose()
     }
 
@@ -185,7 +186,7 @@ impl Store {
     /// A stored header.
     pub fn header(&self, height: u64) -> Result<Option<Header>> {
         self.get(CF_HEADERS, &height_key(height))?
-            .map(|b| Header::from_bytes(&b).map_err(|e| NodeError::corrupt("header", e)))
+            .map(|b| Header::from_bytes(&b).map_err(|e| StoreError::corrupt("header", e)))
             .transpose()
     }
 
@@ -343,9 +344,9 @@ impl Store {
             .iterator_cf(self.cf(CF_PENDING), IteratorMode::Start)
             .map(|item| {
                 let (k, v) = item.map_err(|e| self.err(e))?;
-                let id = read_u64(&k).ok_or_else(|| NodeError::corrupt("pending", "bad key"))?;
+                let id = read_u64(&k).ok_or_else(|| StoreError::corrupt("pending", "bad key"))?;
                 if v.len() < 16 {
-                    return Err(NodeError::corrupt("pending", "short value"));
+                    return Err(StoreError::corrupt("pending", "short value"));
                 }
                 let namespace = Namespace(v[..16].try_into().expect("16 bytes"));
                 Ok((id, Blob::new(namespace, v[16..].to_vec())))
@@ -362,7 +363,8 @@ impl Store {
     pub fn inclusion(&self, id: u64) -> Result<Option<Inclusion>> {
         self.get(CF_RECEIPTS, &id.to_be_bytes())?
             .map(|v| {
-                Inclusion::from_bytes(&v).ok_or_else(|| NodeError::corrupt("receipt", "bad record"))
+                Inclusion::from_bytes(&v)
+                    .ok_or_else(|| StoreError::corrupt("receipt", "bad record"))
             })
             .transpose()
     }
@@ -389,7 +391,7 @@ impl SquareReader<'_> {
 
 fn split_cell(v: &[u8]) -> Result<(Box<Cell>, Proof)> {
     if v.len() != BYTES_PER_CELL + BYTES_PER_G1 {
-        return Err(NodeError::corrupt("cell", format!("{} bytes", v.len())));
+        return Err(StoreError::corrupt("cell", format!("{} bytes", v.len())));
     }
     let cell: Box<Cell> = Box::new(v[..BYTES_PER_CELL].try_into().expect("2048 bytes"));
     Ok((

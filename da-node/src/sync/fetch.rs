@@ -20,9 +20,9 @@ use weft_types::{
 
 use crate::{
     block::{assemble_block, block_of_square, empty_block},
-    error::{NodeError, Result},
     metrics::Metrics,
     store::StoredBlock,
+    sync::SyncError,
 };
 
 /// Rows requested at once.
@@ -50,14 +50,14 @@ impl Fetcher {
     }
 
     /// The verified data of the block of `header`.
-    pub(super) async fn block(&mut self, header: &Header) -> Result<StoredBlock> {
+    pub(super) async fn block(&mut self, header: &Header) -> Result<StoredBlock, SyncError> {
         if header.k() == 0 {
             return Ok(empty_block(header.clone()));
         }
         let commitments = Arc::new(SquareCommitments::new(&header.unsigned.row_commitments)?);
         let peers = self.network.full_peers();
         if peers.is_empty() {
-            return Err(NodeError::NoPeers {
+            return Err(SyncError::NoPeers {
                 height: header.height(),
             });
         }
@@ -142,7 +142,7 @@ impl Fetcher {
         rows: BTreeMap<usize, Row>,
         peers: &[PeerId],
         commitments: Arc<SquareCommitments>,
-    ) -> Result<StoredBlock> {
+    ) -> Result<StoredBlock, SyncError> {
         let whole_rows = rows.len();
         let mut cells: BTreeMap<Position, Cell> = BTreeMap::new();
         for (row, (row_cells, _)) in &rows {
@@ -188,13 +188,13 @@ impl Fetcher {
         }
         let encoder = SquareEncoder::new(crate::shared_prover());
         let header = header.clone();
-        let block = tokio::task::spawn_blocking(move || -> Result<StoredBlock> {
+        let block = tokio::task::spawn_blocking(move || -> Result<StoredBlock, SyncError> {
             let square = reconstruct(
                 &encoder,
                 &header.unsigned.row_commitments,
                 cells.iter().map(|(p, c)| (*p, c.as_slice())),
             )
-            .map_err(|source| NodeError::Incomplete {
+            .map_err(|source| SyncError::Incomplete {
                 height: header.height(),
                 rows: whole_rows,
                 wanted: 2 * header.k(),

@@ -3,7 +3,10 @@
 //! data is then fetched from peers (see [`fetch`]), verified against the header, stored and
 //! served in turn.
 
+mod error;
 mod fetch;
+
+pub(crate) use error::SyncError;
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
@@ -76,7 +79,7 @@ async fn advance(
     ahead: &mut BTreeMap<u64, Header>,
     fetcher: &mut fetch::Fetcher,
     backoff: &mut Backoff,
-) -> crate::error::Result<()> {
+) -> Result<(), SyncError> {
     loop {
         if args.cancel.is_cancelled() {
             return Ok(());
