@@ -194,15 +194,6 @@ impl SquareEncoder {
         let encoded = par_map(rows, |data| prover.encode(data));
         Ok(extend_square(encoded))
     }
-
-    /// Encodes k rows given in coefficient form.
-    pub fn encode_polys(&self, polys: Vec<Vec<Scalar>>) -> Result<ExtendedSquare> {
-        check_k(polys.len())?;
-        let prover = &self.prover;
-        Ok(extend_square(par_map(polys, |poly| {
-            prover.encode_poly(poly)
-        })))
-    }
 }
 
 /// The column extension of the cell data: `result[c][e]` is cell c of extended row `k + e`.

@@ -367,11 +367,6 @@ impl SquareCommitments {
         2 * self.code.k()
     }
 
-    /// The k original commitments.
-    pub fn original(&self) -> &[Commitment] {
-        &self.bytes
-    }
-
     /// All 2k row commitments, the extension computed by the G1 FFT.
     pub fn extended(&self) -> Vec<Commitment> {
         let projective: Vec<G1Projective> = self.points.iter().map(G1Projective::from).collect();

@@ -27,7 +27,7 @@ use crate::{
     config::{LightConfig, LightError},
     headers::HeaderSync,
     record::HeightRecord,
-    sampler::{Blame, CellsAsk, Sampler},
+    sampler::{CellsAsk, Sampler},
     status::{SampleState, Status, StatusBoard, Totals},
     store::RecordStore,
 };
@@ -331,13 +331,13 @@ impl Client {
                     Ok(CellsResponse::Refused(_)) | Err(_) => Vec::new(),
                 };
                 let (blame, progress) = self.sampler.on_answer(&ask, served, Instant::now());
-                if blame == Blame::BadCells {
+                if let Some(penalty) = blame {
                     tracing::warn!(
-                        "peer {} served cells of height {} that fail verification",
+                        "peer {} served cells of height {} that fail verification ({penalty:?})",
                         ask.peer,
                         ask.height
                     );
-                    self.penalise(ask.peer, Misbehaviour::InvalidCell);
+                    self.penalise(ask.peer, penalty);
                 }
                 if let Some((record, grid)) = progress {
                     self.report(record, grid);

@@ -17,7 +17,7 @@ use weft_encoding::{
     constants::{BYTES_PER_CELL, BYTES_PER_G1, CELLS_PER_ROW},
     Position, SquareCommitments, VerifyKey,
 };
-use weft_p2p::PeerId;
+use weft_p2p::{Misbehaviour, PeerId};
 use weft_types::{check_served, wire::CellWithProof, wire::MAX_CELLS_PER_REQUEST, Header};
 
 use crate::{
@@ -47,15 +47,6 @@ pub(crate) struct CellsAsk {
     pub(crate) peer: PeerId,
     /// At most [`MAX_CELLS_PER_REQUEST`] positions.
     pub(crate) cells: Vec<Position>,
-}
-
-/// What an answer showed about its peer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Blame {
-    /// Nothing wrong (cells it lacked are asked of another peer).
-    None,
-    /// It served cells that fail their proof, or cells not asked for: penalise it.
-    BadCells,
 }
 
 /// Sampling of one height.
@@ -222,15 +213,16 @@ impl Sampler {
     }
 
     /// Takes a peer's answer to `ask` (`served` empty when it refused or failed): verified
-    /// cells count, failed and missing ones are asked of another peer.
+    /// cells count, failed and missing ones are asked of another peer. Returns the penalty the
+    /// peer earned (by its bad cells' faults), if any, and the height's progress.
     pub(crate) fn on_answer(
         &mut self,
         ask: &CellsAsk,
         served: Vec<CellWithProof>,
         now: Instant,
-    ) -> (Blame, Option<Progress>) {
+    ) -> (Option<Misbehaviour>, Option<Progress>) {
         let Some(job) = self.jobs.get_mut(&ask.height) else {
-            return (Blame::None, None);
+            return (None, None);
         };
         for cell in &ask.cells {
             job.in_flight.remove(cell);
@@ -244,8 +236,10 @@ impl Sampler {
         self.counters.samples_verified += checked.good.len() as u64;
         self.counters.samples_failed += checked.failed.len() as u64;
         job.failed += checked.failed.len();
-        job.failed_cells.extend(checked.failed.iter().copied());
-        for cell in checked.failed.iter().chain(&checked.missing) {
+        job.failed_cells
+            .extend(checked.failed.iter().map(|(cell, _)| *cell));
+        let failed = checked.failed.iter().map(|(cell, _)| cell);
+        for cell in failed.chain(&checked.missing) {
             let entry = job
                 .tried
                 .entry(*cell)
@@ -253,13 +247,8 @@ impl Sampler {
             entry.0.insert(ask.peer);
             entry.1 = now;
         }
-        let blame = if checked.peer_at_fault() {
-            Blame::BadCells
-        } else {
-            Blame::None
-        };
         let progress = (job.record(Availability::Sampling, now), job.grid());
-        (blame, Some(progress))
+        (Misbehaviour::for_answer(&checked), Some(progress))
     }
 
     /// Heights that are done: every sample verified (available) or out of time (unavailable).

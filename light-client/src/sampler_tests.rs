@@ -10,7 +10,7 @@ use web_time::Instant;
 use weft_encoding::{
     constants::BYTES_PER_ROW, layout::Digest32, ExtendedSquare, Position, RowProver, SquareEncoder,
 };
-use weft_p2p::PeerId;
+use weft_p2p::{Misbehaviour, PeerId};
 use weft_types::{wire::CellWithProof, Header, ProducerKey, UnsignedHeader, GENESIS_PARENT};
 
 use super::*;
@@ -85,7 +85,8 @@ fn a_peer_serving_bad_cells_is_blamed_and_its_cells_are_asked_elsewhere() {
     for ask in &asks {
         let lie = ask.peer == liar;
         let (blame, _) = sampler.on_answer(ask, serve(&square, &ask.cells, lie), now);
-        assert_eq!(blame, if lie { Blame::BadCells } else { Blame::None });
+        let expected = lie.then_some(Misbehaviour::InvalidCell);
+        assert_eq!(blame, expected, "a lie is fraud, by the error's fault");
         if lie {
             lied_about.extend(ask.cells.iter().copied());
         }
@@ -134,7 +135,7 @@ fn a_withholding_peer_leaves_the_height_unavailable_with_its_confidence() {
             let kept: Vec<Position> = ask.cells.iter().copied().filter(|p| !withheld(p)).collect();
             served_some += kept.len();
             let (blame, _) = sampler.on_answer(&ask, serve(&square, &kept, false), now);
-            assert_eq!(blame, Blame::None, "withholding is not provable fraud");
+            assert_eq!(blame, None, "withholding is not provable fraud");
         }
     }
     assert!(served_some > 0);

@@ -45,6 +45,20 @@ impl Misbehaviour {
     }
 }
 
+impl Misbehaviour {
+    /// The penalty for a peer's answer to a cells request: the heaviest of its bad cells'
+    /// ([`Self::for_served`]) and, for stray cells, [`Self::MalformedMessage`]; `None` when
+    /// nothing it served was wrong (cells it lacked are no fault).
+    pub fn for_answer(answer: &weft_types::ServedCells) -> Option<Self> {
+        answer
+            .failed
+            .iter()
+            .filter_map(|(_, e)| Self::for_served(e))
+            .chain((answer.stray > 0).then_some(Self::MalformedMessage))
+            .max_by_key(|m| m.penalty())
+    }
+}
+
 /// What to do with the peer after a penalty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScoreAction {
@@ -113,5 +127,45 @@ mod tests {
             scores.penalise(PeerId::random(), Misbehaviour::Timeout);
         }
         assert!(scores.scores.len() <= MAX_TRACKED);
+    }
+
+    #[test]
+    fn an_answer_is_penalised_by_its_worst_cell() {
+        use weft_types::{encoding::Error, wire::Position, ServedCells};
+        let lie = (Position::new(0, 1), Error::InvalidProof { samples: 1 });
+        let garbage = (
+            Position::new(0, 2),
+            Error::Length {
+                what: "cell",
+                expected: 2048,
+                got: 7,
+            },
+        );
+        let answer = |failed: Vec<(Position, Error)>, stray| ServedCells {
+            failed,
+            stray,
+            ..ServedCells::default()
+        };
+        assert_eq!(
+            Misbehaviour::for_answer(&answer(vec![garbage.clone(), lie], 0)),
+            Some(Misbehaviour::InvalidCell)
+        );
+        assert_eq!(
+            Misbehaviour::for_answer(&answer(vec![garbage], 0)),
+            Some(Misbehaviour::MalformedMessage)
+        );
+        assert_eq!(
+            Misbehaviour::for_answer(&answer(vec![], 2)),
+            Some(Misbehaviour::MalformedMessage)
+        );
+        let lacking = ServedCells {
+            missing: vec![Position::new(1, 1)],
+            ..ServedCells::default()
+        };
+        assert_eq!(
+            Misbehaviour::for_answer(&lacking),
+            None,
+            "lacking cells is no fault"
+        );
     }
 }

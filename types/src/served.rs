@@ -13,8 +13,9 @@ use crate::wire::CellWithProof;
 pub struct ServedCells {
     /// Cells that verify against the header's commitments, in the order served.
     pub good: Vec<CellWithProof>,
-    /// Positions whose served cell fails its KZG proof: the peer lied.
-    pub failed: Vec<Position>,
+    /// Positions whose served cell fails verification, with why (`Error::fault` says whose
+    /// fault: a failed proof or a non-canonical cell is the peer's).
+    pub failed: Vec<(Position, weft_encoding::Error)>,
     /// Served cells that were not asked for, duplicated, or outside the square: the peer broke
     /// the protocol.
     pub stray: usize,
@@ -22,15 +23,8 @@ pub struct ServedCells {
     pub missing: Vec<Position>,
 }
 
-impl ServedCells {
-    /// True if the peer is at fault (a failed proof or a stray cell): penalise it.
-    pub fn peer_at_fault(&self) -> bool {
-        !self.failed.is_empty() || self.stray > 0
-    }
-}
-
 /// Verifies `served` (the answer to a request for `asked`) against `commitments` in one batch;
-/// when the batch fails, each cell is checked alone to name the bad ones.
+/// when the batch fails, each cell is checked alone to name the bad ones and why.
 pub fn check_served(
     key: &VerifyKey,
     commitments: &SquareCommitments,
@@ -53,12 +47,14 @@ pub fn check_served(
         .filter(|p| wanted.contains(p))
         .collect();
     let samples: Vec<Sample<'_>> = usable.iter().map(CellWithProof::sample).collect();
-    let verdicts = key.verify_locating(commitments, &samples);
-    for (cell, ok) in usable.into_iter().zip(verdicts) {
-        if ok {
-            out.good.push(cell);
-        } else {
-            out.failed.push(cell.id);
+    let verdicts = match key.verify_samples(commitments, &samples) {
+        Ok(()) => vec![Ok(()); samples.len()],
+        Err(_) => key.verify_each(commitments, &samples),
+    };
+    for (cell, verdict) in usable.into_iter().zip(verdicts) {
+        match verdict {
+            Ok(()) => out.good.push(cell),
+            Err(e) => out.failed.push((cell.id, e)),
         }
     }
     out

@@ -174,11 +174,11 @@ impl Fetcher {
                     tokio::task::spawn_blocking(move || check_served(&vk, &c, &wanted, got))
                         .await
                         .expect("verification does not panic");
-                if checked.peer_at_fault() {
+                if let Some(penalty) = Misbehaviour::for_answer(&checked) {
                     self.metrics
                         .invalid_data
                         .inc_by((checked.failed.len() + checked.stray) as u64);
-                    self.network.penalise(peer, Misbehaviour::InvalidCell).await;
+                    self.network.penalise(peer, penalty).await;
                 }
                 self.metrics.cells_fetched.inc_by(checked.good.len() as u64);
                 for c in checked.good {
