@@ -110,7 +110,11 @@ fn errors_name_the_flag_to_fix() {
     let f = file.to_str().unwrap();
     let (x, y) = (dir.path().join("x"), dir.path().join("y"));
     let (x, y) = (x.to_str().unwrap(), y.to_str().unwrap());
-    let cases: [(&[&str], &str); 6] = [
+    let light_toml = dir.path().join("light.toml");
+    std::fs::write(&light_toml, "windw = 3\n").unwrap();
+    let light_toml = light_toml.to_str().unwrap();
+    let producer = "11".repeat(32);
+    let cases: [(&[&str], &str); 10] = [
         (&["blob", "commit", "--namespace", "zz", f], "--namespace"),
         (
             &[
@@ -154,6 +158,28 @@ fn errors_name_the_flag_to_fix() {
             &["node", "start", "--data-dir", y, "--producer-key", "beef"],
             "--producer-key",
         ),
+        (
+            &["light", "start", "--producer-key", &producer],
+            "--bootstrap",
+        ),
+        (
+            &["light", "start", "--config", "/no/such/light.toml"],
+            "--config /no/such/light.toml",
+        ),
+        (&["light", "start", "--config", light_toml], "windw"),
+        (
+            &[
+                "light",
+                "start",
+                "--bootstrap",
+                "/ip4/127.0.0.1/tcp/1",
+                "--producer-key",
+                &producer,
+                "--confidence",
+                "1.5",
+            ],
+            "--confidence",
+        ),
     ];
     for (args, flag) in cases {
         let out = weft(args);
@@ -184,6 +210,16 @@ fn light_client_prints_one_json_object_per_height() {
     std::fs::write(&file, vec![5u8; 20_000]).unwrap();
     assert!(blob_submit(&url, ns, &file, &[]).status.success());
 
+    // Settings from a file, one of them overridden by its flag.
+    let settings = dir.path().join("light.toml");
+    std::fs::write(
+        &settings,
+        format!(
+            "producer_key = \"{}\"\nfrom = 5\nsample_timeout = \"20s\"\n",
+            info["producer_key"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
     let light = Proc(
         Command::new(WEFT)
             .args([
@@ -194,10 +230,10 @@ fn light_client_prints_one_json_object_per_height() {
                 "1",
                 "--bootstrap",
                 tcp,
-                "--producer-key",
-                info["producer_key"].as_str().unwrap(),
-                "--data-dir",
             ])
+            .arg("--config")
+            .arg(&settings)
+            .arg("--data-dir")
             .arg(dir.path().join("light"))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
