@@ -72,6 +72,18 @@ pub(crate) enum BlobState {
     Included(Inclusion),
 }
 
+/// Where blob `id` is, from what the store kept: also for a node that produced blocks before
+/// and now follows (it has no pool, but its receipts remain).
+///
+/// # Errors
+/// [`StoreError`] when the store cannot be read.
+pub(crate) fn blob_state(store: &Store, id: u64) -> Result<Option<BlobState>, StoreError> {
+    if let Some(inclusion) = store.inclusion(id)? {
+        return Ok(Some(BlobState::Included(inclusion)));
+    }
+    Ok(store.is_pending(id)?.then_some(BlobState::Pending))
+}
+
 /// The pending pool: the one owner of the queue, its persistence and the submitters waiting on
 /// it (submit → block → receipt).
 #[derive(Debug)]

@@ -16,7 +16,7 @@ use weft_types::api::{
 
 use super::{parse, ApiError, AppState};
 use crate::{
-    mempool::{BlobState, SubmitError},
+    mempool::{blob_state, BlobState, SubmitError},
     store::Lookup,
 };
 
@@ -139,7 +139,7 @@ fn status_blocking(state: &AppState, id: String) -> Result<BlobStatus, ApiError>
     let n: u64 = parse("id", &id)?;
     let found = match &state.mempool {
         Some(mempool) => mempool.status(n)?,
-        None => None,
+        None => blob_state(&state.store, n)?,
     };
     match found {
         Some(BlobState::Included(inclusion)) => Ok(BlobStatus {

@@ -133,8 +133,15 @@ impl Store {
             if Inclusion::from_bytes(&value).is_some() {
                 continue;
             }
-            let inclusion = Inclusion::from_format1(&value)
-                .ok_or_else(|| StoreError::corrupt("receipt", "neither format 1 nor 2"))?;
+            // A receipt that reads as neither format is left as it is: the node starts, and
+            // only a status query for that one id reports it corrupt.
+            let Some(inclusion) = Inclusion::from_format1(&value) else {
+                tracing::warn!(
+                    id = read_u64(&key),
+                    "a stored receipt is unreadable; left as it is"
+                );
+                continue;
+            };
             batch.put_cf(self.cf(CF_RECEIPTS), key, inclusion.to_bytes());
             migrated += 1;
         }
@@ -464,6 +471,10 @@ mod tests {
             store
                 .db
                 .put_cf(store.cf(CF_RECEIPTS), 7u64.to_be_bytes(), json)
+                .unwrap();
+            store
+                .db
+                .put_cf(store.cf(CF_RECEIPTS), 8u64.to_be_bytes(), b"garbage")
                 .unwrap();
             store.db.delete_cf(store.cf(CF_META), META_FORMAT).unwrap();
         }

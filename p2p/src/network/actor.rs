@@ -62,6 +62,8 @@ enum Answer {
     Headers(ResponseChannel<HeadersResponse>, HeadersResponse),
     Cells(ResponseChannel<CellsResponse>, CellsResponse),
     Row(ResponseChannel<RowResponse>, RowResponse),
+    /// The server panicked: no answer (the requester times out), but the slot is freed.
+    Lost,
 }
 
 impl Inbound {
@@ -112,6 +114,7 @@ pub(super) struct Actor {
     metrics: NetworkMetrics,
     bootstrap: Vec<Multiaddr>,
     discovery_interval: Duration,
+    penalise_timeouts: bool,
     last_discovery: Instant,
     last_redial: Instant,
     /// Inbound requests being answered off the loop.
@@ -143,6 +146,7 @@ impl Actor {
             metrics: config.metrics,
             bootstrap: config.bootstrap,
             discovery_interval: config.discovery_interval,
+            penalise_timeouts: config.role == crate::Role::Full,
             last_discovery: now,
             last_redial: now,
             serving: 0,
@@ -275,6 +279,7 @@ impl Actor {
                 }
                 b.rows.send_response(ch, r).is_ok()
             }
+            Answer::Lost => true,
         };
         if !sent {
             tracing::debug!("requester went away before the response");
@@ -301,7 +306,14 @@ impl Actor {
         self.serving += 1;
         let tx = self.answers_tx.clone();
         exec::blocking(move || {
-            let _ = tx.unbounded_send(inbound.answer(&*server));
+            // A panicking server must not leak the slot: the loop always hears back.
+            let answer =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inbound.answer(&*server)))
+                    .unwrap_or_else(|_| {
+                        tracing::error!("the request server panicked; the request goes unanswered");
+                        Answer::Lost
+                    });
+            let _ = tx.unbounded_send(answer);
         });
     }
 
@@ -359,7 +371,11 @@ impl Actor {
                     .info
                     .write()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let is_ws = address.iter().any(|p| matches!(p, Protocol::Ws(_)));
                 let full = address.with(Protocol::P2p(peer));
+                if is_ws && info.ws_addr.is_none() {
+                    info.ws_addr = Some(full.clone());
+                }
                 if !info.listen_addrs.contains(&full) {
                     info.listen_addrs.push(full);
                 }
@@ -438,7 +454,9 @@ impl Actor {
     fn outbound_failure(&mut self, peer: PeerId, error: &OutboundFailure) -> RequestError {
         match error {
             OutboundFailure::Timeout => {
-                self.penalise(peer, Misbehaviour::Timeout);
+                if self.penalise_timeouts {
+                    self.penalise(peer, Misbehaviour::Timeout);
+                }
                 RequestError::Timeout
             }
             OutboundFailure::Io(e) if e.kind() == std::io::ErrorKind::InvalidData => {

@@ -64,7 +64,9 @@ pub struct NetInfo {
 /// A cheap-to-clone handle on the network actor.
 #[derive(Debug, Clone)]
 pub struct NetworkHandle {
-    pub(crate) cmd: mpsc::Sender<Command>,
+    /// One sender shared by every clone, so the queue's bound applies to all of them (each
+    /// clone of a futures sender would add a slot of its own).
+    pub(crate) cmd: Arc<futures::lock::Mutex<mpsc::Sender<Command>>>,
     pub(crate) info: Arc<RwLock<NetInfo>>,
     pub(crate) metrics: NetworkMetrics,
 }
@@ -94,7 +96,8 @@ impl NetworkHandle {
 
     async fn send(&self, cmd: Command) -> Result<(), RequestError> {
         self.cmd
-            .clone()
+            .lock()
+            .await
             .send(cmd)
             .await
             .map_err(|_| RequestError::Stopped)

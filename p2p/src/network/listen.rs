@@ -16,30 +16,37 @@ pub(super) async fn listen(
     limit: std::time::Duration,
 ) -> Result<NetInfo, crate::Error> {
     let peer_id = *swarm.local_peer_id();
+    // Each listener must report at least one address (a wildcard IP reports several).
+    let mut waiting = std::collections::HashSet::new();
     for l in wanted {
-        swarm
+        let id = swarm
             .listen_on(l.addr.clone())
             .map_err(|e| crate::Error::Listen {
                 addr: l.addr.to_string(),
                 reason: e.to_string(),
                 flag: l.flag,
             })?;
+        waiting.insert(id);
     }
     let mut info = NetInfo {
         peer_id: Some(peer_id),
         ..NetInfo::default()
     };
     let deadline = tokio::time::Instant::now() + limit;
-    while info.listen_addrs.len() < wanted.len() {
+    while !waiting.is_empty() {
         let event = tokio::time::timeout_at(deadline, futures::StreamExt::select_next_some(swarm))
             .await
             .map_err(|_| crate::Error::ListenTimeout {
                 secs: limit.as_secs(),
             })?;
         match event {
-            libp2p::swarm::SwarmEvent::NewListenAddr { address, .. } => {
+            libp2p::swarm::SwarmEvent::NewListenAddr {
+                listener_id,
+                address,
+            } => {
+                waiting.remove(&listener_id);
                 let full = address.clone().with(Protocol::P2p(peer_id));
-                if address.iter().any(|p| matches!(p, Protocol::Ws(_))) {
+                if address.iter().any(|p| matches!(p, Protocol::Ws(_))) && info.ws_addr.is_none() {
                     info.ws_addr = Some(full.clone());
                 }
                 info.listen_addrs.push(full);

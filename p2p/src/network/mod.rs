@@ -131,7 +131,7 @@ fn launch(
     let (stop_tx, stop_rx) = oneshot::channel();
     let (done_tx, done_rx) = oneshot::channel();
     let handle = NetworkHandle {
-        cmd: cmd_tx,
+        cmd: Arc::new(futures::lock::Mutex::new(cmd_tx)),
         info: info.clone(),
         metrics: config.metrics.clone(),
     };
