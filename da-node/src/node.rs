@@ -89,15 +89,14 @@ impl Node {
         let cancel = CancellationToken::new();
         // Cancels whatever was started if a later step fails; disarmed once the node is up.
         let guard = cancel.clone().drop_guard();
-        let signing = if config.is_producer() {
-            Some(keys::producer_key(&config.data_dir)?)
-        } else {
-            None
-        };
-        let producer_key = match (&config.producer_key, &signing) {
-            (Some(key), _) => *key,
-            (None, Some(signing)) => ProducerKey::of(signing),
-            (None, None) => unreachable!("a node without --producer-key is the producer"),
+        // A producer signs with its own key; a follower only knows the key it follows.
+        let (signing, producer_key) = match config.producer_key {
+            Some(key) => (None, key),
+            None => {
+                let signing = keys::producer_key(&config.data_dir)?;
+                let key = ProducerKey::of(&signing);
+                (Some(signing), key)
+            }
         };
         let bootstrap = config
             .bootstrap
