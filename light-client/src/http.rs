@@ -170,7 +170,7 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Availability, HeightRecord};
+    use crate::record::HeightRecord;
 
     #[test]
     fn metrics_render_the_snapshot_under_their_public_names() {
@@ -180,17 +180,7 @@ mod tests {
             ..Status::default()
         };
         status.counters.samples_verified = 30;
-        status.heights.push(HeightRecord {
-            height: 12,
-            k: 1,
-            samples: 30,
-            verified: 30,
-            failed: 0,
-            peers: 2,
-            confidence: 0.9999,
-            verdict: Availability::Available,
-            ms: 5,
-        });
+        status.heights.push(HeightRecord::example(12));
         let text = render(&status);
         assert!(text.contains("\nweft_light_head_height 12\n"), "{text}");
         assert!(text.contains("\nweft_light_samples_verified_total 30\n"));

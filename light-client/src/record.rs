@@ -71,3 +71,21 @@ impl HeightRecord {
         )
     }
 }
+
+impl HeightRecord {
+    /// A finished, available record of `height` (k = 2, 30 of 30 samples): for tests.
+    #[cfg(test)]
+    pub(crate) const fn example(height: u64) -> Self {
+        Self {
+            height,
+            k: 2,
+            samples: 30,
+            verified: 30,
+            failed: 0,
+            peers: 2,
+            confidence: 0.9999,
+            verdict: Availability::Available,
+            ms: 12,
+        }
+    }
+}

@@ -82,22 +82,11 @@ impl RecordStore for FileRecords {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::record::Availability;
 
     #[test]
     fn file_records_survive_reopen_and_a_torn_line() {
         let dir = tempfile::tempdir().unwrap();
-        let record = HeightRecord {
-            height: 3,
-            k: 2,
-            samples: 30,
-            verified: 30,
-            failed: 0,
-            peers: 2,
-            confidence: 0.9999,
-            verdict: Availability::Available,
-            ms: 12,
-        };
+        let record = HeightRecord::example(3);
         let producer = weft_types::ProducerKey([7; 32]);
         let mut records = FileRecords::open(dir.path(), &producer).unwrap();
         records.save(&record).unwrap();
