@@ -1,17 +1,49 @@
 //! Token buckets per peer and protocol: each request takes a token; tokens refill at a steady
-//! rate up to a burst.
+//! rate up to a burst. A request without a token is refused, which is no misbehaviour; only a
+//! peer that keeps sending far above its rate ([`FLOOD_FACTOR`] × for [`FLOOD_WINDOW`]) is
+//! flooding.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
 use libp2p::PeerId;
 use web_time::Instant;
+
+/// How far above its rate a peer must send to be flooding.
+pub(crate) const FLOOD_FACTOR: u32 = 10;
+/// How long it must keep that up.
+pub(crate) const FLOOD_WINDOW: Duration = Duration::from_secs(10);
+
+/// What to do with one inbound request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admission {
+    /// Serve it.
+    Allowed,
+    /// Refuse it (`RateLimited`), no penalty.
+    Refused,
+    /// Refuse it: the peer has sent above [`FLOOD_FACTOR`] × its rate for [`FLOOD_WINDOW`]
+    /// (said once per window).
+    Flooding,
+}
+
+/// One peer's bucket on one protocol.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+    /// Start of the current flood window and the requests in it.
+    window: Instant,
+    requests: u64,
+}
 
 /// Per-peer, per-protocol request rate limiter.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     per_second: f64,
     burst: f64,
-    buckets: HashMap<(PeerId, &'static str), (f64, Instant)>,
+    /// Requests within one [`FLOOD_WINDOW`] that make a flood: [`FLOOD_FACTOR`] × the rate for
+    /// the whole window.
+    flood_requests: u64,
+    buckets: HashMap<(PeerId, &'static str), Bucket>,
 }
 
 impl RateLimiter {
@@ -20,25 +52,48 @@ impl RateLimiter {
         Self {
             per_second: f64::from(per_second),
             burst: f64::from(burst),
+            flood_requests: u64::from(per_second)
+                * u64::from(FLOOD_FACTOR)
+                * FLOOD_WINDOW.as_secs(),
             buckets: HashMap::new(),
         }
     }
 
-    /// Takes a token for `peer` on `protocol`; false if none is left.
-    pub(crate) fn allow(&mut self, peer: PeerId, protocol: &'static str, now: Instant) -> bool {
-        let (tokens, last) = self
-            .buckets
-            .entry((peer, protocol))
-            .or_insert((self.burst, now));
-        let elapsed = now.saturating_duration_since(*last).as_secs_f64();
-        *tokens = (*tokens + elapsed * self.per_second).min(self.burst);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
+    /// Takes a token for `peer` on `protocol`, or says why not.
+    pub(crate) fn admit(
+        &mut self,
+        peer: PeerId,
+        protocol: &'static str,
+        now: Instant,
+    ) -> Admission {
+        let b = self.buckets.entry((peer, protocol)).or_insert(Bucket {
+            tokens: self.burst,
+            last: now,
+            window: now,
+            requests: 0,
+        });
+        if now.saturating_duration_since(b.window) > FLOOD_WINDOW {
+            b.window = now;
+            b.requests = 0;
         }
+        b.requests += 1;
+        let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * self.per_second).min(self.burst);
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Admission::Allowed
+        } else if b.requests == self.flood_requests {
+            Admission::Flooding
+        } else {
+            Admission::Refused
+        }
+    }
+
+    /// Takes a token for `peer` on `protocol`; false if none is left.
+    #[cfg(test)]
+    fn allow(&mut self, peer: PeerId, protocol: &'static str, now: Instant) -> bool {
+        self.admit(peer, protocol, now) == Admission::Allowed
     }
 
     /// Drops buckets idle long enough to have refilled completely: forgetting them changes
@@ -47,7 +102,7 @@ impl RateLimiter {
     pub(crate) fn prune(&mut self, now: Instant) {
         let full_after = self.burst / self.per_second;
         self.buckets
-            .retain(|_, (_, last)| now.saturating_duration_since(*last).as_secs_f64() < full_after);
+            .retain(|_, b| now.saturating_duration_since(b.last).as_secs_f64() < full_after);
     }
 
     /// Buckets held.
@@ -89,5 +144,29 @@ mod tests {
         assert_eq!(limiter.len(), 3);
         limiter.prune(t1 + Duration::from_secs(60));
         assert!(limiter.is_empty());
+    }
+
+    #[test]
+    fn occasional_excess_is_refused_but_only_a_sustained_flood_is_misbehaviour() {
+        let mut limiter = RateLimiter::new(50, 200);
+        let peer = PeerId::random();
+        let t0 = Instant::now();
+        // Twice the rate for a minute: many refusals, never a flood.
+        let mut refused = 0;
+        for ms in (0..60_000u64).step_by(10) {
+            match limiter.admit(peer, "p", t0 + Duration::from_millis(ms)) {
+                Admission::Allowed => {}
+                Admission::Refused => refused += 1,
+                Admission::Flooding => panic!("2x the rate is not a flood"),
+            }
+        }
+        assert!(refused > 2000, "{refused}");
+        // Ten times the rate for ten seconds is.
+        let flooder = PeerId::random();
+        let flood = (0..5000u64)
+            .map(|i| limiter.admit(flooder, "p", t0 + Duration::from_millis(i * 2)))
+            .filter(|a| *a == Admission::Flooding)
+            .count();
+        assert_eq!(flood, 1, "said once per window");
     }
 }

@@ -1,9 +1,11 @@
-//! Peer scores: each misbehaviour costs points; a peer that falls to the ban threshold is
-//! disconnected and refused.
+//! Peer scores: each misbehaviour costs points, and points come back over time
+//! ([`RECOVERY_PER_SECOND`]); a peer that falls to the ban threshold is disconnected and refused.
+//! Fraud (a bad header or cell) costs the whole threshold at once, so it always bans.
 
 use std::collections::HashMap;
 
 use libp2p::PeerId;
+use web_time::Instant;
 
 /// Something a peer did wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -14,8 +16,9 @@ pub enum Misbehaviour {
     InvalidCell,
     /// Served bytes that do not decode, or a frame over the limit.
     MalformedMessage,
-    /// Exceeded its request rate.
-    RateLimited,
+    /// Kept sending far above its request rate (see `rate_limit::FLOOD_FACTOR`); an occasional
+    /// refused request is no misbehaviour.
+    Flooding,
     /// Failed to answer in time.
     Timeout,
 }
@@ -26,7 +29,7 @@ impl Misbehaviour {
         match self {
             Self::InvalidHeader | Self::InvalidCell => 100,
             Self::MalformedMessage => 50,
-            Self::RateLimited => 5,
+            Self::Flooding => 50,
             Self::Timeout => 2,
         }
     }
@@ -68,12 +71,16 @@ pub enum ScoreAction {
     Ban,
 }
 
-/// Scores of peers (starting at 0; ban at −100). At most [`MAX_TRACKED`] peers are tracked;
-/// beyond that the least penalised are forgotten first.
+/// Scores of peers (starting at 0; ban at −100; recovering toward 0). At most [`MAX_TRACKED`]
+/// peers are tracked; beyond that the least penalised are forgotten first.
 #[derive(Debug, Default)]
 pub(crate) struct PeerScores {
-    scores: HashMap<PeerId, i32>,
+    scores: HashMap<PeerId, (f64, Instant)>,
 }
+
+/// Points a penalised peer regains per second, up to 0: two timeouts are forgotten in 4 s, a
+/// malformed message in 50 s.
+pub(crate) const RECOVERY_PER_SECOND: f64 = 1.0;
 
 /// Peers whose scores are kept.
 pub(crate) const MAX_TRACKED: usize = 4096;
@@ -82,17 +89,28 @@ pub(crate) const MAX_TRACKED: usize = 4096;
 pub(crate) const BAN_THRESHOLD: i32 = -100;
 
 impl PeerScores {
-    /// Records a misbehaviour and says whether to ban.
-    pub(crate) fn penalise(&mut self, peer: PeerId, what: Misbehaviour) -> ScoreAction {
+    /// Records a misbehaviour at `now` and says whether to ban.
+    pub(crate) fn penalise(
+        &mut self,
+        peer: PeerId,
+        what: Misbehaviour,
+        now: Instant,
+    ) -> ScoreAction {
         if self.scores.len() >= MAX_TRACKED && !self.scores.contains_key(&peer) {
-            let mildest = self.scores.iter().max_by_key(|(_, s)| **s).map(|(p, _)| *p);
+            let mildest = self
+                .scores
+                .iter()
+                .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
+                .map(|(p, _)| *p);
             if let Some(p) = mildest {
                 self.scores.remove(&p);
             }
         }
-        let score = self.scores.entry(peer).or_insert(0);
-        *score -= what.penalty();
-        if *score <= BAN_THRESHOLD {
+        let (score, at) = self.scores.entry(peer).or_insert((0.0, now));
+        let elapsed = now.saturating_duration_since(*at).as_secs_f64();
+        *score = (*score + elapsed * RECOVERY_PER_SECOND).min(0.0) - f64::from(what.penalty());
+        *at = now;
+        if *score <= f64::from(BAN_THRESHOLD) {
             ScoreAction::Ban
         } else {
             ScoreAction::Keep
@@ -105,26 +123,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fraud_bans_at_once_and_small_faults_add_up() {
+    fn fraud_bans_at_once_small_faults_add_up_and_scores_recover() {
         let mut scores = PeerScores::default();
         let (liar, slow) = (PeerId::random(), PeerId::random());
+        let t0 = Instant::now();
         assert_eq!(
-            scores.penalise(liar, Misbehaviour::InvalidCell),
+            scores.penalise(liar, Misbehaviour::InvalidCell, t0),
             ScoreAction::Ban
         );
-        for _ in 0..19 {
+        // Fifty timeouts at once ban...
+        for _ in 0..49 {
             assert_eq!(
-                scores.penalise(slow, Misbehaviour::RateLimited),
+                scores.penalise(slow, Misbehaviour::Timeout, t0),
                 ScoreAction::Keep
             );
         }
         assert_eq!(
-            scores.penalise(slow, Misbehaviour::RateLimited),
+            scores.penalise(slow, Misbehaviour::Timeout, t0),
             ScoreAction::Ban
         );
-        assert_eq!(scores.scores[&slow], -100);
+        // ...but one every two seconds, for ever, does not: the score recovers in between.
+        let steady = PeerId::random();
+        for i in 0..1000u64 {
+            let at = t0 + std::time::Duration::from_secs(2 * i);
+            assert_eq!(
+                scores.penalise(steady, Misbehaviour::Timeout, at),
+                ScoreAction::Keep
+            );
+        }
+        // Two malformed messages a minute apart do not add up to a ban; at once they do.
+        let sloppy = PeerId::random();
+        scores.penalise(sloppy, Misbehaviour::MalformedMessage, t0);
+        let later = t0 + std::time::Duration::from_secs(60);
+        assert_eq!(
+            scores.penalise(sloppy, Misbehaviour::MalformedMessage, later),
+            ScoreAction::Keep
+        );
+        assert_eq!(
+            scores.penalise(sloppy, Misbehaviour::MalformedMessage, later),
+            ScoreAction::Ban
+        );
         for _ in 0..2 * MAX_TRACKED {
-            scores.penalise(PeerId::random(), Misbehaviour::Timeout);
+            scores.penalise(PeerId::random(), Misbehaviour::Timeout, t0);
         }
         assert!(scores.scores.len() <= MAX_TRACKED);
     }

@@ -38,7 +38,7 @@ use crate::{
     codec::Spec,
     exec,
     metrics::NetworkMetrics,
-    rate_limit::RateLimiter,
+    rate_limit::{Admission, RateLimiter},
     scores::Misbehaviour,
     serve::RequestServer,
     BANNED_SHOWN, MAX_SERVING,
@@ -239,7 +239,7 @@ impl Actor {
     fn penalise(&mut self, peer: PeerId, what: Misbehaviour) {
         self.metrics.peers_penalised.inc();
         tracing::warn!("peer {peer} penalised: {what:?}");
-        let Penalty::Banned { lifted } = self.peers.penalise(peer, what) else {
+        let Penalty::Banned { lifted } = self.peers.penalise(peer, what, Instant::now()) else {
             return;
         };
         self.metrics.peers_banned.inc();
@@ -286,8 +286,8 @@ impl Actor {
         }
     }
 
-    /// Answers an inbound request off the loop, unless the peer is over its rate (refused and
-    /// penalised) or too many answers are in progress (refused, no penalty).
+    /// Answers an inbound request off the loop, unless the peer is over its rate (refused;
+    /// penalised only when flooding) or too many answers are in progress (refused).
     fn serve(&mut self, peer: PeerId, inbound: Inbound) {
         let Some(server) = self.server.clone() else {
             self.respond(inbound.refuse(Refusal::NotFound));
@@ -297,10 +297,13 @@ impl Actor {
             self.respond(inbound.refuse(Refusal::RateLimited));
             return;
         }
-        if !self.limiter.allow(peer, inbound.protocol(), Instant::now()) {
+        let admission = self.limiter.admit(peer, inbound.protocol(), Instant::now());
+        if admission != Admission::Allowed {
             self.metrics.requests_rate_limited.inc();
             self.respond(inbound.refuse(Refusal::RateLimited));
-            self.penalise(peer, Misbehaviour::RateLimited);
+            if admission == Admission::Flooding {
+                self.penalise(peer, Misbehaviour::Flooding);
+            }
             return;
         }
         self.serving += 1;

@@ -4,6 +4,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use libp2p::PeerId;
+use web_time::Instant;
 
 use crate::scores::{Misbehaviour, PeerScores, ScoreAction};
 
@@ -60,8 +61,8 @@ impl PeerBook {
     }
 
     /// Records a misbehaviour.
-    pub(crate) fn penalise(&mut self, peer: PeerId, what: Misbehaviour) -> Penalty {
-        if self.scores.penalise(peer, what) == ScoreAction::Keep || !self.banned.insert(peer) {
+    pub(crate) fn penalise(&mut self, peer: PeerId, what: Misbehaviour, now: Instant) -> Penalty {
+        if self.scores.penalise(peer, what, now) == ScoreAction::Keep || !self.banned.insert(peer) {
             return Penalty::Kept;
         }
         self.full.retain(|p| *p != peer);
@@ -93,14 +94,14 @@ mod tests {
         assert!(book.add_full(liar) && book.add_full(honest));
         assert!(!book.add_full(honest), "known already");
         assert_eq!(
-            book.penalise(liar, Misbehaviour::InvalidCell),
+            book.penalise(liar, Misbehaviour::InvalidCell, Instant::now()),
             Penalty::Banned { lifted: None }
         );
         assert_eq!(book.full(), &[honest]);
         assert!(!book.add_full(liar));
         assert!(!book.should_dial(liar));
         assert_eq!(
-            book.penalise(honest, Misbehaviour::Timeout),
+            book.penalise(honest, Misbehaviour::Timeout, Instant::now()),
             Penalty::Kept,
             "small faults do not ban at once"
         );
@@ -110,9 +111,13 @@ mod tests {
     fn bans_are_bounded_and_discovery_dials_are_capped() {
         let mut book = PeerBook::default();
         let first = PeerId::random();
-        book.penalise(first, Misbehaviour::InvalidHeader);
+        book.penalise(first, Misbehaviour::InvalidHeader, Instant::now());
         for _ in 0..MAX_BANS {
-            book.penalise(PeerId::random(), Misbehaviour::InvalidHeader);
+            book.penalise(
+                PeerId::random(),
+                Misbehaviour::InvalidHeader,
+                Instant::now(),
+            );
         }
         assert!(book.bans.len() <= MAX_BANS);
         assert!(!book.banned.contains(&first), "the oldest ban was lifted");
