@@ -31,15 +31,29 @@ fn load_or_create_secret(path: &Path) -> Result<[u8; 32]> {
     }
 }
 
+/// Writes a secret: the file is created readable by its owner only (never, even briefly, by
+/// anyone else), synced, renamed into place, and the directory synced, so a crash leaves either
+/// no key or the whole key.
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
     let tmp: PathBuf = path.with_extension("tmp");
-    std::fs::write(&tmp, text)?;
+    let _ = std::fs::remove_file(&tmp);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
     }
-    std::fs::rename(tmp, path)
+    let mut file = options.open(&tmp)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 /// The producer's signing key from `dir`, created if absent.
@@ -71,6 +85,16 @@ mod tests {
         assert_eq!(a.to_bytes(), b.to_bytes());
         let p = p2p_key(dir.path()).unwrap();
         assert_eq!(p.public(), p2p_key(dir.path()).unwrap().public());
+        #[cfg(unix)]
+        for file in [PRODUCER_KEY_FILE, P2P_KEY_FILE] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(file))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{file} is readable by its owner only");
+        }
+        assert!(!dir.path().join("producer.tmp").exists());
         std::fs::write(dir.path().join(PRODUCER_KEY_FILE), "zz").unwrap();
         assert!(producer_key(dir.path())
             .unwrap_err()

@@ -229,8 +229,49 @@ impl Header {
         Ok(header)
     }
 
-    /// True if `self` directly follows `parent`.
+    /// True if `self` directly follows `parent`: the next height, the parent's hash, and a
+    /// timestamp not before the parent's.
     pub fn follows(&self, parent: &Self) -> bool {
-        self.height() == parent.height() + 1 && self.unsigned.parent_hash == parent.hash()
+        self.height() == parent.height() + 1
+            && self.unsigned.parent_hash == parent.hash()
+            && self.unsigned.timestamp_ms >= parent.unsigned.timestamp_ms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(parent: Option<&Header>, timestamp_ms: u64) -> Header {
+        let key = SigningKey::from_bytes(&[3; 32]);
+        UnsignedHeader {
+            height: parent.map_or(1, |p| p.height() + 1),
+            parent_hash: parent.map_or(Digest32(GENESIS_PARENT), Header::hash),
+            timestamp_ms,
+            k: 0,
+            row_commitments: vec![],
+            blob_count: 0,
+            index_root: Digest32(index_root(&[])),
+            producer: ProducerKey::of(&key),
+        }
+        .sign(&key)
+    }
+
+    #[test]
+    fn a_child_follows_by_height_hash_and_time() {
+        let parent = header(None, 1_000);
+        assert!(header(Some(&parent), 1_000).follows(&parent));
+        assert!(header(Some(&parent), 2_000).follows(&parent));
+        assert!(
+            !header(Some(&parent), 999).follows(&parent),
+            "a child stamped before its parent does not extend it"
+        );
+        let other = header(None, 1_000 + 1);
+        assert!(
+            !header(Some(&other), 5_000).follows(&parent),
+            "wrong parent hash"
+        );
+        let decoded = Header::decode_verified(&parent.to_bytes(), &parent.unsigned.producer);
+        assert_eq!(decoded.unwrap(), parent);
     }
 }
