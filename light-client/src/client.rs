@@ -374,6 +374,9 @@ impl Client {
             tracing::error!("cannot persist the record of height {}: {e}", record.height);
         }
         self.finished.insert(record.height);
+        while self.finished.len() > crate::store::MAX_RECORDS {
+            self.finished.pop_first();
+        }
         self.report(record, grid);
     }
 }

@@ -21,4 +21,4 @@ pub use sampler::draw;
 pub use status::{Counters, SampleState, Status};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileRecords;
-pub use store::{MemoryRecords, RecordStore};
+pub use store::{MemoryRecords, RecordStore, MAX_RECORDS};
