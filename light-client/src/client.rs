@@ -275,6 +275,11 @@ impl Client {
 
     /// A verified header (from gossip, or from `peer`'s range answer).
     fn on_header(&mut self, header: Header, from: Option<PeerId>) -> bool {
+        if let Err(e) = header.check_clock(exec::unix_ms()) {
+            // Not yet: neither followed nor held against the peer.
+            tracing::debug!("{e}; ignored for now");
+            return false;
+        }
         match self.sync.insert(header) {
             Ok(linked) => {
                 let now = Instant::now();

@@ -15,6 +15,13 @@ pub fn spawn(task: impl Future<Output = ()> + 'static) {
     wasm_bindgen_futures::spawn_local(task);
 }
 
+/// Milliseconds since the Unix epoch by the local clock (the browser's natively in a page).
+pub fn unix_ms() -> u64 {
+    web_time::SystemTime::now()
+        .duration_since(web_time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 /// Sleeps for `duration` (a timer that works natively and in the browser).
 pub async fn sleep(duration: Duration) {
     futures_timer::Delay::new(duration).await;

@@ -64,6 +64,16 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
+    /// A header is stamped too far ahead of the local clock (see `MAX_CLOCK_SKEW_MS`).
+    #[error("header {height} is stamped {timestamp_ms} ms, more than the allowed skew after now ({now_ms} ms)")]
+    FromTheFuture {
+        /// Its height.
+        height: u64,
+        /// Its timestamp (ms since the Unix epoch).
+        timestamp_ms: u64,
+        /// The local clock.
+        now_ms: u64,
+    },
     /// A wire message does not decode.
     #[error("malformed {what}: {reason}")]
     Malformed {

@@ -14,6 +14,8 @@ use crate::error::{Error, Result};
 
 /// Domain tag at the start of the canonical encoding (also fixes the version).
 pub const HEADER_DOMAIN: &[u8; 14] = b"WEFT_HEADER_V1";
+/// How far ahead of the local clock a header's timestamp may be, in milliseconds.
+pub const MAX_CLOCK_SKEW_MS: u64 = 120_000;
 /// Parent hash of the first block (height 1).
 pub const GENESIS_PARENT: [u8; 32] = [0u8; 32];
 /// Bytes of a header's canonical encoding without commitments, and of the signature.
@@ -229,6 +231,23 @@ impl Header {
         Ok(header)
     }
 
+    /// Checks the timestamp against the local clock: a header stamped more than
+    /// [`MAX_CLOCK_SKEW_MS`] after `now_ms` is not accepted yet (it may be once the clock
+    /// catches up; the producer's clock, not the forwarding peer, is at fault).
+    ///
+    /// # Errors
+    /// [`Error::FromTheFuture`].
+    pub const fn check_clock(&self, now_ms: u64) -> Result<()> {
+        if self.unsigned.timestamp_ms > now_ms.saturating_add(MAX_CLOCK_SKEW_MS) {
+            return Err(Error::FromTheFuture {
+                height: self.unsigned.height,
+                timestamp_ms: self.unsigned.timestamp_ms,
+                now_ms,
+            });
+        }
+        Ok(())
+    }
+
     /// True if `self` directly follows `parent`: the next height, the parent's hash, and a
     /// timestamp not before the parent's.
     pub fn follows(&self, parent: &Self) -> bool {
@@ -273,5 +292,20 @@ mod tests {
         );
         let decoded = Header::decode_verified(&parent.to_bytes(), &parent.unsigned.producer);
         assert_eq!(decoded.unwrap(), parent);
+    }
+
+    #[test]
+    fn a_header_far_ahead_of_the_clock_is_not_accepted_yet() {
+        let h = header(None, 1_000_000);
+        assert!(h.check_clock(1_000_000).is_ok());
+        assert!(h.check_clock(1_000_000 - MAX_CLOCK_SKEW_MS).is_ok());
+        assert_eq!(
+            h.check_clock(1_000_000 - MAX_CLOCK_SKEW_MS - 1),
+            Err(Error::FromTheFuture {
+                height: 1,
+                timestamp_ms: 1_000_000,
+                now_ms: 1_000_000 - MAX_CLOCK_SKEW_MS - 1
+            })
+        );
     }
 }

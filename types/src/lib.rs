@@ -7,6 +7,9 @@ mod served;
 pub mod wire;
 
 pub use error::{Error, Result};
-pub use header::{Header, ProducerKey, Signature, UnsignedHeader, GENESIS_PARENT, HEADER_DOMAIN};
+pub use header::{
+    Header, ProducerKey, Signature, UnsignedHeader, GENESIS_PARENT, HEADER_DOMAIN,
+    MAX_CLOCK_SKEW_MS,
+};
 pub use served::{check_served, ServedCells};
 pub use weft_encoding as encoding;

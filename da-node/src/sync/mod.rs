@@ -166,6 +166,8 @@ async fn request_headers(args: &SyncArgs, from: u64, ahead: &mut BTreeMap<u64, H
         let mut got = false;
         for bytes in raw {
             match Header::decode_verified(&bytes, &args.producer) {
+                // Ahead of our clock: not yet (the rest of the range is later still).
+                Ok(h) if h.check_clock(weft_p2p::exec::unix_ms()).is_err() => break,
                 Ok(h) if h.height() >= from => {
                     got |= h.height() == from;
                     ahead.insert(h.height(), h);

@@ -390,6 +390,19 @@ impl Actor {
     fn on_gossip(&mut self, source: PeerId, id: &gossipsub::MessageId, data: &[u8]) {
         let verdict = Header::decode_verified(data, &self.producer);
         let acceptance = match &verdict {
+            // Ahead of our clock: neither forwarded nor punished (range sync fetches it later).
+            Ok(h) if h.check_clock(exec::unix_ms()).is_err() => {
+                tracing::debug!("header {} is ahead of the local clock; ignored", h.height());
+                self.swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .report_message_validation_result(
+                        id,
+                        &source,
+                        gossipsub::MessageAcceptance::Ignore,
+                    );
+                return;
+            }
             Ok(_) => gossipsub::MessageAcceptance::Accept,
             Err(_) => gossipsub::MessageAcceptance::Reject,
         };
