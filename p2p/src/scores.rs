@@ -33,9 +33,7 @@ impl Misbehaviour {
             Self::Timeout => 2,
         }
     }
-}
 
-impl Misbehaviour {
     /// The penalty for data a peer served that failed with `error` (by the error's own
     /// [`weft_types::encoding::Fault`]): a lie is [`Self::InvalidCell`], bytes that cannot
     /// even be checked are [`Self::MalformedMessage`], and too little data is no one's fault.
@@ -46,9 +44,7 @@ impl Misbehaviour {
             weft_types::encoding::Fault::Unavailable => None,
         }
     }
-}
 
-impl Misbehaviour {
     /// The penalty for a peer's answer to a cells request: the heaviest of its bad cells'
     /// ([`Self::for_served`]) and, for stray cells, [`Self::MalformedMessage`]; `None` when
     /// nothing it served was wrong (cells it lacked are no fault).
