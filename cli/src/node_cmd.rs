@@ -67,6 +67,13 @@ pub(crate) struct StartArgs {
     /// www beside the binary].
     #[arg(long)]
     pub page_dir: Option<PathBuf>,
+    /// HTTP connections open at once, all clients together [default: 1024, and at most a
+    /// quarter of the file-descriptor limit].
+    #[arg(long)]
+    pub http_max_connections: Option<usize>,
+    /// HTTP connections open at once from one IP address [default: 64].
+    #[arg(long)]
+    pub http_max_connections_per_ip: Option<usize>,
 }
 
 impl StartArgs {
@@ -97,6 +104,12 @@ impl StartArgs {
             p2p_port,
             ws_port
         );
+        if let Some(n) = self.http_max_connections {
+            c.http_limits.max_connections = n;
+        }
+        if let Some(n) = self.http_max_connections_per_ip {
+            c.http_limits.max_connections_per_ip = n;
+        }
         if self.prune_after.is_some() {
             c.prune_after = self.prune_after;
         }
@@ -167,10 +180,17 @@ async fn start(args: StartArgs) -> Result<(), CliError> {
         println!("  listening     {addr}");
     }
     println!("  stop with Ctrl-C");
-    shutdown_signal().await;
-    println!("stopping…");
+    tokio::select! {
+        () = shutdown_signal() => println!("stopping…"),
+        () = node.stopped() => {}
+    }
+    let failure = node.failure();
     node.stop().await;
-    Ok(())
+    match failure {
+        // Exit non-zero so that a process supervisor starts the node again.
+        Some(why) => Err(CliError::new(format!("the node stopped itself: {why}"))),
+        None => Ok(()),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

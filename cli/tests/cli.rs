@@ -11,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use common::{free_port, spawn_node, stderr, stdout, weft, Proc, WEFT};
+use common::{free_port, spawn_node, stderr, stdout, weft, weft_bin, Proc};
 use serde_json::Value;
 
 /// `weft blob submit` of one file, with extra flags.
@@ -221,7 +221,7 @@ fn light_client_prints_one_json_object_per_height() {
     )
     .unwrap();
     let light = Proc(
-        Command::new(WEFT)
+        Command::new(weft_bin())
             .args([
                 "light",
                 "start",
@@ -267,7 +267,7 @@ fn light_client_prints_one_json_object_per_height() {
 fn devnet_runs_and_both_nodes_serve_the_same_data() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (free_port(), free_port());
-    let out = Command::new(WEFT)
+    let out = Command::new(weft_bin())
         .args([
             "devnet",
             "--blobs",

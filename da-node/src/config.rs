@@ -23,6 +23,43 @@ pub const DEFAULT_MAX_PENDING_BYTES: usize = 64 * 1024 * 1024;
 /// Default largest k.
 pub const DEFAULT_MAX_K: usize = 64;
 
+/// Limits on the HTTP API's connections, each a named bound on what one client can hold
+/// (issue 11, fault 4). A TOML table `[http_limits]` in the config file; durations in
+/// humantime (`"10s"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpLimits {
+    /// Connections open at once, all clients together (also capped at a quarter of the
+    /// process's file-descriptor limit at start). Over it a connection is answered 503 and
+    /// closed.
+    pub max_connections: usize,
+    /// Connections open at once from one IP address.
+    pub max_connections_per_ip: usize,
+    /// Total time for a request's line and headers to arrive; an idle keep-alive connection
+    /// is closed after it too.
+    #[serde(with = "humantime_serde")]
+    pub header_timeout: Duration,
+    /// Total time for a request body to arrive (408 after it), however it trickles in.
+    #[serde(with = "humantime_serde")]
+    pub body_timeout: Duration,
+    /// Total time for a client to take a response; after it the connection is closed and
+    /// the response freed.
+    #[serde(with = "humantime_serde")]
+    pub write_timeout: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            max_connections_per_ip: 64,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
 /// Everything a node needs to start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -54,6 +91,8 @@ pub struct NodeConfig {
     pub producer_key: Option<ProducerKey>,
     /// Directory of the light-client page served at `/` (built by `scripts/build-wasm`).
     pub page_dir: Option<PathBuf>,
+    /// Limits on HTTP connections.
+    pub http_limits: HttpLimits,
 }
 
 impl Default for NodeConfig {
@@ -72,6 +111,7 @@ impl Default for NodeConfig {
             bootstrap: Vec::new(),
             producer_key: None,
             page_dir: None,
+            http_limits: HttpLimits::default(),
         }
     }
 }
@@ -109,6 +149,19 @@ impl NodeConfig {
                 "--max-pending-bytes {} must be at least --max-blob-size {}",
                 self.max_pending_bytes, self.max_blob_size
             ));
+        }
+        let l = &self.http_limits;
+        if l.max_connections == 0 || l.max_connections_per_ip == 0 {
+            return bad(
+                "--http-max-connections and --http-max-connections-per-ip must be at least 1"
+                    .into(),
+            );
+        }
+        if [l.header_timeout, l.body_timeout, l.write_timeout].contains(&Duration::ZERO) {
+            return bad(
+                "http_limits: header_timeout, body_timeout and write_timeout must be above 0"
+                    .into(),
+            );
         }
         if self.prune_after == Some(0) {
             return bad("--prune-after must be at least 1 block".into());

@@ -3,6 +3,8 @@
 mod block;
 pub mod config;
 mod error;
+mod fds;
+mod health;
 mod http;
 mod keys;
 mod mempool;

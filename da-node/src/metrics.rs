@@ -65,6 +65,10 @@ pub struct Metrics {
     pub invalid_data: Counter,
     /// HTTP requests handled.
     pub http_requests: Counter,
+    /// HTTP connections open now.
+    pub http_connections: Gauge,
+    /// HTTP connections closed at once because a connection cap was reached.
+    pub http_connections_refused: Counter,
     /// The network's counters (cells and rows served over libp2p, penalties, bans, peers).
     pub network: NetworkMetrics,
     registry: Registry,
@@ -171,6 +175,12 @@ impl Default for Metrics {
                 "Rows or cells from peers that failed verification",
             ),
             http_requests: counter(r, "weft_http_requests", "HTTP requests handled"),
+            http_connections: gauge(r, "weft_http_connections", "HTTP connections open now"),
+            http_connections_refused: counter(
+                r,
+                "weft_http_connections_refused",
+                "HTTP connections closed at once because a connection cap was reached",
+            ),
             network,
             registry,
         }

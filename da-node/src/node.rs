@@ -15,6 +15,8 @@ use weft_types::ProducerKey;
 use crate::{
     config::NodeConfig,
     error::{NodeError, Result},
+    fds::FdBudget,
+    health::Health,
     http, keys,
     mempool::Mempool,
     metrics::Metrics,
@@ -46,6 +48,7 @@ pub struct Node {
     store: Store,
     network: NetworkHandle,
     metrics: Arc<Metrics>,
+    health: Arc<Health>,
     cancel: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -75,7 +78,8 @@ impl Node {
             path: config.data_dir.clone(),
             source,
         })?;
-        let store = Store::open(&config.data_dir.join(DB_DIR))?;
+        let fds = FdBudget::raise();
+        let store = Store::open_with(&config.data_dir.join(DB_DIR), fds.rocksdb_files())?;
         // Bind before any task starts, so a taken port fails cleanly with nothing to clean up.
         let listener = tokio::net::TcpListener::bind(config.http)
             .await
@@ -86,6 +90,7 @@ impl Node {
             })?;
         let metrics = Arc::new(Metrics::default());
         metrics.head_height.set(store.head()?);
+        let health = Arc::new(Health::new(config.block_time, config.is_producer()));
         let cancel = CancellationToken::new();
         // Cancels whatever was started if a later step fails; disarmed once the node is up.
         let guard = cancel.clone().drop_guard();
@@ -148,6 +153,7 @@ impl Node {
                     max_k: config.max_k,
                     prune_after: config.prune_after,
                     cancel: cancel.clone(),
+                    health: health.clone(),
                 }));
                 Some(mempool)
             }
@@ -155,11 +161,12 @@ impl Node {
                 tasks.push(sync::spawn(SyncArgs {
                     store: store.clone(),
                     network: network.clone(),
-                    headers,
+                    headers: Arc::new(tokio::sync::Mutex::new(headers)),
                     producer: producer_key,
                     metrics: metrics.clone(),
                     prune_after: config.prune_after,
                     cancel: cancel.clone(),
+                    health: health.clone(),
                 }));
                 None
             }
@@ -178,6 +185,8 @@ impl Node {
                 );
             }
         }
+        let mut limits = config.http_limits;
+        limits.max_connections = fds.http_connections(limits.max_connections);
         let state = http::AppState {
             store: store.clone(),
             mempool,
@@ -187,15 +196,15 @@ impl Node {
             producer: producer_key,
             data,
             reads: Arc::new(tokio::sync::Semaphore::new(http::MAX_CONCURRENT_READS)),
+            health: health.clone(),
         };
-        let shutdown = cancel.clone();
-        tasks.push(tokio::spawn(async move {
-            let server = axum::serve(listener, http::router(state))
-                .with_graceful_shutdown(shutdown.cancelled_owned());
-            if let Err(e) = server.await {
-                tracing::error!("http server: {e}");
-            }
-        }));
+        tasks.push(tokio::spawn(http::serve(
+            listener,
+            http::router(state),
+            limits,
+            metrics.clone(),
+            cancel.clone(),
+        )));
         let _ = guard.disarm();
         tracing::info!(%http_addr, producer = %producer_key, "node started");
         Ok(Self {
@@ -204,9 +213,23 @@ impl Node {
             store,
             network,
             metrics,
+            health,
             cancel,
             tasks,
         })
+    }
+
+    /// Resolves when the node stops, by [`Self::stop`] or by itself; then
+    /// [`Self::failure`] says why if it stopped itself.
+    pub async fn stopped(&self) {
+        self.cancel.cancelled().await;
+    }
+
+    /// Why the node stopped itself (a task that kept dying, e.g. a store that cannot be
+    /// written), if it did: the process should exit with an error so that its supervisor
+    /// restarts it.
+    pub fn failure(&self) -> Option<String> {
+        self.health.failure()
     }
 
     /// Where the HTTP API listens.

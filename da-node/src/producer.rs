@@ -13,13 +13,18 @@ use weft_p2p::NetworkHandle;
 use crate::{
     block::build_block,
     error::Result,
+    health::{supervise, Health},
     mempool::{Mempool, Pending},
     metrics::Metrics,
     store::Store,
 };
 
+/// Block writes failing in a row after which the producer task gives up and dies (its
+/// supervisor starts it again, and stops the node if that keeps happening).
+const MAX_FAILED_BLOCKS: u32 = 3;
+
 /// Everything the producer needs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ProducerArgs {
     /// Signs headers.
     pub key: SigningKey,
@@ -41,28 +46,40 @@ pub(crate) struct ProducerArgs {
     pub prune_after: Option<u64>,
     /// Stops the producer (after the block in progress is stored).
     pub cancel: CancellationToken,
+    /// Told of every stored block.
+    pub health: Arc<Health>,
 }
 
-/// Starts the producer task.
+/// Starts the producer task under supervision (see [`crate::health::supervise`]).
 pub(crate) fn spawn(args: ProducerArgs) -> JoinHandle<()> {
-    tokio::spawn(run(args))
+    let (health, cancel) = (args.health.clone(), args.cancel.clone());
+    supervise("producer", health, cancel, move || run(args.clone()))
 }
 
-async fn run(args: ProducerArgs) {
+/// Produces a block every interval until cancelled; ends with an error after
+/// [`MAX_FAILED_BLOCKS`] failed blocks in a row (a store that cannot be written).
+async fn run(args: ProducerArgs) -> std::result::Result<(), String> {
     let mut interval = tokio::time::interval(args.block_time);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     interval.tick().await;
+    let mut failed = 0;
     loop {
         tokio::select! {
             () = args.cancel.cancelled() => break,
-            _ = interval.tick() => {
-                if let Err(e) = produce(&args).await {
-                    tracing::error!("block production failed: {e}");
+            _ = interval.tick() => match produce(&args).await {
+                Ok(()) => failed = 0,
+                Err(e) => {
+                    failed += 1;
+                    tracing::error!("block production failed ({failed} in a row): {e}");
+                    if failed >= MAX_FAILED_BLOCKS {
+                        return Err(format!("{failed} blocks in a row failed: {e}"));
+                    }
                 }
-            }
+            },
         }
     }
     tracing::debug!("producer stopped");
+    Ok(())
 }
 
 fn now_ms() -> u64 {
@@ -121,6 +138,7 @@ async fn produce(args: &ProducerArgs) -> Result<()> {
             .ingest_latency_seconds
             .observe(pending.accepted.elapsed().as_secs_f64());
     }
+    args.health.block_stored();
     args.metrics.blocks_produced.inc();
     args.metrics.head_height.set(height);
     args.metrics.head_k.set(block.header.k() as u64);

@@ -18,7 +18,7 @@ pub use config::{
 };
 pub use record::{Availability, HeightRecord};
 pub use sampler::draw;
-pub use status::{Counters, SampleState, Status};
+pub use status::{Counters, SampleState, Status, NO_FULL_NODES};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileRecords;
 pub use store::{MemoryRecords, RecordStore, MAX_RECORDS};

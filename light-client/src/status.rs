@@ -62,7 +62,14 @@ pub struct Status {
     pub banned: usize,
     /// Counters for `/metrics`.
     pub counters: Counters,
+    /// What keeps the client from sampling, in words (`"no full nodes connected: …"`), or
+    /// `null` when nothing does.
+    pub problem: Option<String>,
 }
+
+/// [`Status::problem`] while no full node is connected.
+pub const NO_FULL_NODES: &str =
+    "no full nodes connected: re-dialling bootstrap peers and known full nodes with backoff";
 
 fn string_keys<S: serde::Serializer, V: Serialize>(
     map: &BTreeMap<u64, V>,
@@ -133,6 +140,7 @@ fn fill(status: &mut Status, t: Totals) {
     status.bytes_downloaded = t.bytes;
     status.banned = t.banned;
     status.counters = t.counters;
+    status.problem = (t.peers == 0).then(|| NO_FULL_NODES.to_string());
 }
 
 #[cfg(test)]

@@ -170,3 +170,46 @@ pub struct ErrorBody {
     /// What went wrong and why.
     pub error: String,
 }
+
+/// Overall state in [`NodeHealth`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    /// Every task runs and blocks are being stored (`200`).
+    Ok,
+    /// No block stored for longer than the node allows (`503`): a producer that cannot write,
+    /// or a follower behind the network's head that cannot catch up.
+    Stalled,
+    /// A task died and could not be restarted; the node is stopping (`503`).
+    Failed,
+}
+
+/// One supervised task's state in [`NodeHealth`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskHealth {
+    /// `producer` or `sync`.
+    pub name: String,
+    /// Times the task died and was started again since the node started.
+    pub restarts: u32,
+    /// Why it last died, if it did.
+    pub last_error: Option<String>,
+}
+
+/// `GET /health`: `200` when [`HealthStatus::Ok`], `503` otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeHealth {
+    /// Overall state.
+    pub status: HealthStatus,
+    /// Height of the newest stored block.
+    pub head: u64,
+    /// Highest verified header heard of from the network (followers), or the head.
+    pub network_head: u64,
+    /// Seconds since the node last stored a block (produced or synced); since start if none.
+    pub last_block_seconds_ago: f64,
+    /// Seconds without a stored block after which the node is `stalled`.
+    pub stall_after_seconds: f64,
+    /// The supervised tasks.
+    pub tasks: Vec<TaskHealth>,
+    /// What is wrong, in words (empty when ok).
+    pub problems: Vec<String>,
+}

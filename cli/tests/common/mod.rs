@@ -7,8 +7,11 @@ use std::{
     process::{Child, Command, Output, Stdio},
 };
 
-/// The binary under test.
-pub(crate) const WEFT: &str = env!("CARGO_BIN_EXE_weft");
+/// The binary under test: this checkout's, or `$WEFT_BIN` (to show that a fault test fails on
+/// an older build).
+pub(crate) fn weft_bin() -> String {
+    std::env::var("WEFT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_weft").to_string())
+}
 
 /// Kills the child when the test ends, however it ends.
 pub(crate) struct Proc(pub Child);
@@ -31,7 +34,7 @@ pub(crate) fn free_port() -> u16 {
 
 /// Runs `weft` with these arguments to completion.
 pub(crate) fn weft(args: &[&str]) -> Output {
-    Command::new(WEFT).args(args).output().unwrap()
+    Command::new(weft_bin()).args(args).output().unwrap()
 }
 
 /// Its standard output as text.
@@ -54,7 +57,7 @@ pub(crate) fn spawn_node(
     log: Stdio,
 ) -> Proc {
     Proc(
-        Command::new(WEFT)
+        Command::new(weft_bin())
             .args(["node", "start", "--data-dir"])
             .arg(dir)
             .args([

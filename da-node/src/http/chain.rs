@@ -2,11 +2,11 @@
 
 use axum::{
     extract::{Path, State},
-    http::header,
+    http::{header, StatusCode},
     response::IntoResponse,
     Json,
 };
-use weft_types::api::{CellView, HeaderView, NodeInfo, NodeRole};
+use weft_types::api::{CellView, HeaderView, HealthStatus, NodeInfo, NodeRole};
 
 use super::{parse, stored_header, ApiError, AppState};
 
@@ -94,11 +94,16 @@ pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse 
     )
 }
 
-/// `GET /health`.
-pub(super) async fn health(
-    State(state): State<AppState>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    Ok(Json(
-        serde_json::json!({ "status": "ok", "head": state.store.head()? }),
-    ))
+/// `GET /health`: 200 when blocks are being stored and every task runs; 503 with the
+/// problems named when the producer or sync has stalled or a task died for good.
+pub(super) async fn health(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let report = state
+        .health
+        .report(state.store.head()?, std::time::Instant::now());
+    let status = if report.status == HealthStatus::Ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    Ok((status, Json(report)))
 }

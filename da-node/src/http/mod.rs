@@ -4,6 +4,9 @@
 
 mod blobs;
 mod chain;
+mod server;
+
+pub(crate) use server::serve;
 
 use std::{sync::Arc, time::Duration};
 
@@ -14,10 +17,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use tower_http::{
-    services::ServeDir,
-    timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
-};
+use tower_http::{services::ServeDir, timeout::TimeoutLayer};
 use weft_types::{api::ErrorBody, ProducerKey};
 
 use weft_p2p::NetworkHandle;
@@ -30,8 +30,6 @@ use crate::{
     store::Store,
 };
 
-/// Time allowed to receive a request body.
-pub(crate) const BODY_TIME_LIMIT: Duration = Duration::from_secs(30);
 /// Time allowed for any request but a waiting blob submission.
 pub(crate) const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(30);
 /// Extra room in a submission body beyond the base64 of the largest blob.
@@ -50,6 +48,8 @@ pub(crate) struct AppState {
     pub(crate) data: DataServer,
     /// Bounds the store reads running at once (they run on blocking threads).
     pub(crate) reads: Arc<tokio::sync::Semaphore>,
+    /// Liveness of the producer or sync task.
+    pub(crate) health: Arc<crate::health::Health>,
 }
 
 /// Store reads served at once; further requests wait their turn.
@@ -159,7 +159,10 @@ pub(crate) fn router(state: AppState) -> Router {
     let submit = Router::new()
         .route("/v1/blobs", post(blobs::submit))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyTimeoutLayer::new(BODY_TIME_LIMIT));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            read_whole_body,
+        ));
     let reads = Router::new()
         .route("/v1/blobs/status/{id}", get(blobs::status))
         .route(
@@ -201,6 +204,57 @@ async fn count_requests(
 ) -> Response {
     state.metrics.http_requests.inc();
     next.run(request).await
+}
+
+/// Reads a submission's whole body before the handler runs: 413 at once when the declared
+/// `Content-Length` is over the limit (nothing is read), 413 when a chunked body grows over
+/// it, 408 when the body has not all arrived within `http_limits.body_timeout` however it
+/// trickles in (a per-chunk timeout would let 1 byte/s go on for ever).
+async fn read_whole_body(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let limit = body_limit(state.config.max_blob_size);
+    let too_large = || {
+        state.metrics.blobs_rejected.inc();
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "request body exceeds {limit} bytes (the base64 of --max-blob-size {} bytes)",
+                state.config.max_blob_size
+            ),
+        )
+        .into_response()
+    };
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large();
+    }
+    let (parts, body) = request.into_parts();
+    let deadline = state.config.http_limits.body_timeout;
+    let read = http_body_util::BodyExt::collect(http_body_util::Limited::new(body, limit));
+    match tokio::time::timeout(deadline, read).await {
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "request body not received within {}s",
+                deadline.as_secs_f64()
+            ),
+        )
+        .into_response(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => too_large(),
+        Ok(Err(e)) => ApiError::bad_request(format!("request body: {e}")).into_response(),
+        Ok(Ok(collected)) => {
+            let body = axum::body::Body::from(collected.to_bytes());
+            next.run(axum::extract::Request::from_parts(parts, body))
+                .await
+        }
+    }
 }
 
 async fn no_page() -> axum::response::Html<&'static str> {

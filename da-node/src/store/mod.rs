@@ -70,10 +70,28 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Table files RocksDB keeps open unless told otherwise.
+pub const DEFAULT_MAX_OPEN_FILES: i32 = 256;
+
 impl Store {
-    /// Opens (or creates) the store at `path`.
+    /// Opens (or creates) the store at `path`, keeping at most [`DEFAULT_MAX_OPEN_FILES`]
+    /// table files open.
+    ///
+    /// # Errors
+    /// [`StoreError`]: the directory is locked by another process, unreadable, or of a newer
+    /// store format.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, DEFAULT_MAX_OPEN_FILES)
+    }
+
+    /// Opens (or creates) the store at `path`, keeping at most `max_open_files` table files
+    /// open (RocksDB's `max_open_files`; its WAL and manifest need a few more).
+    ///
+    /// # Errors
+    /// As [`Self::open`].
+    pub fn open_with(path: &Path, max_open_files: i32) -> Result<Self> {
         let mut options = Options::default();
+        options.set_max_open_files(max_open_files);
         options.create_if_missing(true);
         options.create_missing_column_families(true);
         options.set_compression_type(rocksdb::DBCompressionType::Lz4);

@@ -20,22 +20,30 @@ use weft_types::{
     Header, ProducerKey, GENESIS_PARENT,
 };
 
-use crate::{metrics::Metrics, store::Store};
+use crate::{
+    health::{supervise, Health},
+    metrics::Metrics,
+    store::Store,
+};
 
 /// How often to look for missed headers when gossip is quiet.
 const SYNC_INTERVAL: Duration = Duration::from_millis(500);
 /// Most verified headers kept ahead of the stored head.
 const MAX_HEADERS_AHEAD: usize = 4096;
 
+/// Store failures in a row after which the sync task gives up and dies (its supervisor starts
+/// it again, and stops the node if that keeps happening).
+const MAX_STORE_FAILURES: u32 = 3;
+
 /// Everything the syncer needs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct SyncArgs {
     /// Where blocks go.
     pub store: Store,
     /// Where data comes from.
     pub network: NetworkHandle,
-    /// Verified gossiped headers.
-    pub headers: HeaderStream,
+    /// Verified gossiped headers (shared so a restarted task takes them up).
+    pub headers: Arc<tokio::sync::Mutex<HeaderStream>>,
     /// The producer followed.
     pub producer: ProducerKey,
     /// Counters.
@@ -44,33 +52,50 @@ pub(crate) struct SyncArgs {
     pub prune_after: Option<u64>,
     /// Stops the syncer.
     pub cancel: CancellationToken,
+    /// Told of every stored block and every header heard of.
+    pub health: Arc<Health>,
 }
 
-/// Starts the syncer task.
+/// Starts the syncer task under supervision (see [`crate::health::supervise`]).
 pub(crate) fn spawn(args: SyncArgs) -> JoinHandle<()> {
-    tokio::spawn(run(args))
+    let (health, cancel) = (args.health.clone(), args.cancel.clone());
+    supervise("sync", health, cancel, move || run(args.clone()))
 }
 
-async fn run(mut args: SyncArgs) {
+/// Follows the producer until cancelled; ends with an error after [`MAX_STORE_FAILURES`]
+/// store failures in a row. Every other failure is retried with backoff.
+async fn run(args: SyncArgs) -> Result<(), String> {
+    let mut headers = args.headers.clone().lock_owned().await;
     let mut ahead: BTreeMap<u64, Header> = BTreeMap::new();
     let mut fetcher = fetch::Fetcher::new(args.network.clone(), args.metrics.clone());
     let mut backoff = Backoff::default();
     let mut tick = tokio::time::interval(SYNC_INTERVAL);
+    let mut store_failures = 0;
     loop {
         tokio::select! {
             () = args.cancel.cancelled() => break,
-            Some(header) = args.headers.next() => {
+            Some(header) = headers.next() => {
+                args.health.header_seen(header.height());
                 if ahead.len() < MAX_HEADERS_AHEAD {
                     ahead.insert(header.height(), header);
                 }
             }
             _ = tick.tick() => {}
         }
-        if let Err(e) = advance(&args, &mut ahead, &mut fetcher, &mut backoff).await {
-            tracing::warn!("sync: {e}");
+        match advance(&args, &mut ahead, &mut fetcher, &mut backoff).await {
+            Ok(()) => store_failures = 0,
+            Err(SyncError::Store(e)) => {
+                store_failures += 1;
+                tracing::error!("sync: store failed ({store_failures} in a row): {e}");
+                if store_failures >= MAX_STORE_FAILURES {
+                    return Err(format!("{store_failures} store failures in a row: {e}"));
+                }
+            }
+            Err(e) => tracing::warn!("sync: {e}"),
         }
     }
     tracing::debug!("syncer stopped");
+    Ok(())
 }
 
 /// Stores as many consecutive blocks as are available.
@@ -118,6 +143,7 @@ async fn advance(
         tokio::task::spawn_blocking(move || store.put_block(&block, &[], prune))
             .await
             .expect("store write does not panic")?;
+        args.health.block_stored();
         args.metrics.blocks_synced.inc();
         args.metrics.head_height.set(next);
         args.metrics.head_k.set(header.k() as u64);
@@ -169,6 +195,7 @@ async fn request_headers(args: &SyncArgs, from: u64, ahead: &mut BTreeMap<u64, H
                 // Ahead of our clock: not yet (the rest of the range is later still).
                 Ok(h) if h.check_clock(weft_p2p::exec::unix_ms()).is_err() => break,
                 Ok(h) if h.height() >= from => {
+                    args.health.header_seen(h.height());
                     got |= h.height() == from;
                     ahead.insert(h.height(), h);
                 }

@@ -15,8 +15,8 @@ use libp2p::{
     gossipsub, identify, kad,
     multiaddr::Protocol,
     request_response::{self, OutboundFailure, OutboundRequestId, ResponseChannel},
-    swarm::SwarmEvent,
-    Multiaddr, PeerId, Swarm,
+    swarm::{dial_opts::DialOpts, SwarmEvent},
+    PeerId, Swarm,
 };
 use web_time::Instant;
 use weft_types::{
@@ -31,6 +31,7 @@ use weft_types::{
 use super::{
     handle::{Command, NetInfo, Reply, RequestError},
     peers::{PeerBook, Penalty},
+    redial::{Dial, Redial},
     NetworkConfig,
 };
 use crate::{
@@ -44,11 +45,9 @@ use crate::{
     BANNED_SHOWN, MAX_SERVING,
 };
 
-/// How often housekeeping runs: rate-limit buckets pruned, bootstrap peers re-dialled when
-/// alone, discovery when due.
+/// How often housekeeping runs: rate-limit buckets pruned, lost full nodes and bootstrap peers
+/// re-dialled when due (see [`Redial`]), discovery when due.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(1);
-/// How often to re-dial bootstrap peers while no peer is connected.
-const REDIAL_INTERVAL: Duration = Duration::from_secs(5);
 
 /// An inbound request with the channel its answer goes back on.
 enum Inbound {
@@ -112,11 +111,10 @@ pub(super) struct Actor {
     limiter: RateLimiter,
     peers: PeerBook,
     metrics: NetworkMetrics,
-    bootstrap: Vec<Multiaddr>,
+    redial: Redial,
     discovery_interval: Duration,
     penalise_timeouts: bool,
     last_discovery: Instant,
-    last_redial: Instant,
     /// Inbound requests being answered off the loop.
     serving: usize,
     headers: Outbound<HeadersResponse>,
@@ -144,11 +142,10 @@ impl Actor {
             limiter: RateLimiter::new(PEER_REQUESTS_PER_SECOND, PEER_REQUEST_BURST),
             peers: PeerBook::default(),
             metrics: config.metrics,
-            bootstrap: config.bootstrap,
+            redial: Redial::new(config.bootstrap, now),
             discovery_interval: config.discovery_interval,
             penalise_timeouts: config.role == crate::Role::Full,
             last_discovery: now,
-            last_redial: now,
             serving: 0,
             headers: Outbound::default(),
             rows: Outbound::default(),
@@ -185,13 +182,18 @@ impl Actor {
     fn housekeeping(&mut self) {
         let now = Instant::now();
         self.limiter.prune(now);
-        if self.swarm.connected_peers().next().is_none()
-            && now.duration_since(self.last_redial) >= REDIAL_INTERVAL
-        {
-            self.last_redial = now;
-            for addr in self.bootstrap.clone() {
-                let _ = self.swarm.dial(addr);
-            }
+        let swarm = &self.swarm;
+        let due = self
+            .redial
+            .due(now, self.peers.full().len(), |p| swarm.is_connected(p));
+        for dial in due {
+            tracing::debug!("re-dialling {dial:?}");
+            let _ = match dial {
+                Dial::Address(addr) => self.swarm.dial(addr),
+                Dial::Peer(peer, addrs) => self
+                    .swarm
+                    .dial(DialOpts::peer_id(peer).addresses(addrs).build()),
+            };
         }
         if now.duration_since(self.last_discovery) >= self.discovery_interval
             && self.swarm.connected_peers().next().is_some()
@@ -243,6 +245,7 @@ impl Actor {
             return;
         };
         self.metrics.peers_banned.inc();
+        self.redial.forget(&peer);
         tracing::warn!("peer {peer} banned");
         let blocked = &mut self.swarm.behaviour_mut().blocked;
         blocked.block_peer(peer);
@@ -332,12 +335,15 @@ impl Actor {
                 info,
                 ..
             })) => {
+                let full = info.protocols.iter().any(|p| p.as_ref() == ROW_PROTOCOL);
+                if full {
+                    self.redial
+                        .full_node(peer_id, info.listen_addrs.clone(), Instant::now());
+                }
                 for addr in info.listen_addrs {
                     self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
                 }
-                if info.protocols.iter().any(|p| p.as_ref() == ROW_PROTOCOL)
-                    && self.peers.add_full(peer_id)
-                {
+                if full && self.peers.add_full(peer_id) {
                     self.publish_info();
                 }
             }
@@ -355,7 +361,10 @@ impl Actor {
             SwarmEvent::Behaviour(BehaviourEvent::Cells(e)) => {
                 self.on_protocol::<crate::codec::Cells>(e, Inbound::Cells, |a| &mut a.cells);
             }
-            SwarmEvent::ConnectionEstablished { .. } => self.publish_info(),
+            SwarmEvent::ConnectionEstablished { peer_id, .. } => {
+                self.redial.connected(&peer_id, Instant::now());
+                self.publish_info();
+            }
             SwarmEvent::ConnectionClosed {
                 peer_id,
                 num_established: 0,

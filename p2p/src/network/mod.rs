@@ -9,6 +9,7 @@ mod actor;
 mod handle;
 mod listen;
 mod peers;
+mod redial;
 
 use std::{
     sync::{Arc, RwLock},

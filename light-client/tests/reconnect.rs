@@ -1,0 +1,166 @@
+//! Issue 11, fault 3: a light client whose full nodes go away re-dials them with backoff and
+//! samples again once one is back — its only (bootstrap) node restarted on the same port, a
+//! node it found by discovery rather than bootstrap, and a node that was not up yet when the
+//! client started — and says "no full nodes" meanwhile instead of idling silently. Each fails
+//! on 66b4232, where a lost peer was never dialled again.
+
+mod common;
+
+use std::{path::Path, time::Duration};
+
+use common::*;
+use weft_light::{Availability, LightClient, NO_FULL_NODES};
+use weft_node::{Node, NodeConfig};
+
+const BLOCK: Duration = Duration::from_millis(500);
+const WAIT: Duration = Duration::from_secs(90);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A producer on `dir` with its p2p listeners on `port` (same identity on every start). The
+/// QUIC socket of a just-stopped node may linger a moment while its connections drain: a
+/// port still taken is retried for a few seconds.
+async fn producer_at(dir: &tempfile::TempDir, port: u16) -> Node {
+    init_logs();
+    for _ in 0..50 {
+        match Node::start(NodeConfig {
+            p2p_port: port,
+            ..producer_config(dir, BLOCK)
+        })
+        .await
+        {
+            Ok(node) => return node,
+            Err(weft_node::NodeError::Network(e)) => {
+                tracing::info!("port {port} not free yet: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("port {port} stayed taken");
+}
+
+/// A follower of `producer` on `dir`, bootstrapped to it, with its p2p listeners on `port`.
+async fn follower_at(dir: &Path, port: u16, producer: &Node) -> Node {
+    Node::start(NodeConfig {
+        p2p_port: port,
+        http: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.to_path_buf(),
+        bootstrap: vec![producer.tcp_addr().to_string()],
+        producer_key: Some(producer.producer_key()),
+        ..NodeConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+async fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "{what} within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The client shows no full nodes and says so.
+async fn wait_alone(client: &LightClient) {
+    wait_until("the client sees no full nodes", WAIT, || {
+        let s = client.status();
+        s.peers == 0 && s.problem.as_deref() == Some(NO_FULL_NODES)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_light_client_samples_again_after_its_only_full_node_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let node = producer_at(&dir, port).await;
+    let (client, mut events) = light(&[&node], &node, |_| {}).await;
+    let h1 = submit(&node, 1, &bytes(1, 30_000)).await.height;
+    final_records(&mut events, &[h1], WAIT).await;
+    assert_eq!(client.status().problem, None);
+    node.stop().await;
+    wait_alone(&client).await;
+    let node = producer_at(&dir, port).await;
+    let h2 = submit(&node, 2, &bytes(2, 30_000)).await.height;
+    let records = final_records(&mut events, &[h2], WAIT).await;
+    assert_eq!(records[&h2].verdict, Availability::Available);
+    assert_eq!(client.status().problem, None);
+    client.stop().await;
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_light_client_started_before_its_full_node_connects_when_it_appears() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // Started once to learn its identity and address, then stopped.
+    let node = producer_at(&dir, port).await;
+    let (addr, key) = (node.tcp_addr(), node.producer_key());
+    node.stop().await;
+    let mut config = weft_light::LightConfig::new(vec![addr], key);
+    config.from = Some(1);
+    let mut client = LightClient::start(config).await.unwrap();
+    let mut events = client.events().unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    wait_alone(&client).await;
+    let node = producer_at(&dir, port).await;
+    let h = submit(&node, 3, &bytes(3, 30_000)).await.height;
+    let records = final_records(&mut events, &[h], WAIT).await;
+    assert_eq!(records[&h].verdict, Availability::Available);
+    client.stop().await;
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_full_node_found_by_discovery_is_dialled_again_when_it_returns() {
+    let producer_dir = tempfile::tempdir().unwrap();
+    let follower_dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let producer = producer_at(&producer_dir, port).await;
+    let follower = follower_at(follower_dir.path(), free_port(), &producer).await;
+    // Bootstrapped to the follower alone: the producer is found through identify and Kademlia.
+    let (client, mut events) = light(&[&follower], &producer, |_| {}).await;
+    wait_until("the client finds both full nodes", WAIT, || client.status().peers >= 2).await;
+    let h1 = submit(&producer, 1, &bytes(1, 30_000)).await.height;
+    final_records(&mut events, &[h1], WAIT).await;
+    follower.stop().await;
+    producer.stop().await;
+    wait_alone(&client).await;
+    // Only the node that was never a bootstrap address comes back.
+    let producer = producer_at(&producer_dir, port).await;
+    let h2 = submit(&producer, 2, &bytes(2, 30_000)).await.height;
+    let records = final_records(&mut events, &[h2], WAIT).await;
+    assert_eq!(records[&h2].verdict, Availability::Available);
+    client.stop().await;
+    producer.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_follower_catches_up_after_the_producer_restarts() {
+    let producer_dir = tempfile::tempdir().unwrap();
+    let follower_dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let producer = producer_at(&producer_dir, port).await;
+    let follower = follower_at(follower_dir.path(), 0, &producer).await;
+    let h1 = submit(&producer, 1, &bytes(1, 30_000)).await.height;
+    wait_for_height(&follower, h1, WAIT).await;
+    producer.stop().await;
+    wait_until("the follower sees no peers", WAIT, || {
+        follower.net_info().full_peers.is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let producer = producer_at(&producer_dir, port).await;
+    let h2 = submit(&producer, 2, &bytes(2, 30_000)).await.height;
+    wait_for_height(&follower, h2, WAIT).await;
+    follower.stop().await;
+    producer.stop().await;
+}

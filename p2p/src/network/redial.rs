@@ -1,0 +1,228 @@
+//! Re-dialling lost full nodes (issue 11, fault 3): the bootstrap addresses and every full node
+//! seen are kept as dial targets, each with its own backoff (1 s, doubling to 60 s, back to 1 s
+//! once connected). A bootstrap address is due while no full node is connected; a known full
+//! node is due while it is not connected. Runtime-free: the actor asks what is due each second.
+
+use std::{collections::HashMap, time::Duration};
+
+use libp2p::{multiaddr::Protocol, Multiaddr, PeerId};
+use web_time::Instant;
+
+/// First pause before dialling a lost target again.
+pub(crate) const FIRST_REDIAL: Duration = Duration::from_secs(1);
+/// Longest pause between dials of one target.
+pub(crate) const MAX_REDIAL: Duration = Duration::from_secs(60);
+/// Full nodes remembered for re-dialling (the oldest is forgotten past this).
+pub(crate) const MAX_KNOWN_FULL: usize = 64;
+/// Addresses remembered per full node.
+const MAX_ADDRS: usize = 8;
+
+/// When a target may be dialled next.
+#[derive(Debug, Clone, Copy)]
+struct Backoff {
+    next: Instant,
+    wait: Duration,
+}
+
+impl Backoff {
+    const fn fresh(now: Instant) -> Self {
+        Self {
+            next: now,
+            wait: FIRST_REDIAL,
+        }
+    }
+
+    /// True if due at `now`; if so the next dial waits twice as long.
+    fn take(&mut self, now: Instant) -> bool {
+        if now < self.next {
+            return false;
+        }
+        self.next = now + self.wait;
+        self.wait = (self.wait * 2).min(MAX_REDIAL);
+        true
+    }
+}
+
+/// What to dial now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Dial {
+    /// A bootstrap address (its `/p2p/` part, if any, names the peer).
+    Address(Multiaddr),
+    /// A known full node at these addresses.
+    Peer(PeerId, Vec<Multiaddr>),
+}
+
+/// The dial targets and their backoffs.
+#[derive(Debug)]
+pub(crate) struct Redial {
+    bootstrap: Vec<(Multiaddr, Backoff)>,
+    known: HashMap<PeerId, (Vec<Multiaddr>, Backoff, u64)>,
+    seen: u64,
+}
+
+impl Redial {
+    /// Targets for `bootstrap`, just dialled at start: each is due again after the first pause.
+    pub(crate) fn new(bootstrap: Vec<Multiaddr>, now: Instant) -> Self {
+        let dialled = || {
+            let mut b = Backoff::fresh(now);
+            b.take(now);
+            b
+        };
+        Self {
+            bootstrap: bootstrap.into_iter().map(|a| (a, dialled())).collect(),
+            known: HashMap::new(),
+            seen: 0,
+        }
+    }
+
+    /// A full node was connected at these addresses: remember it, and dial it again at once
+    /// when it is lost.
+    pub(crate) fn full_node(&mut self, peer: PeerId, addrs: Vec<Multiaddr>, now: Instant) {
+        let addrs: Vec<Multiaddr> = addrs
+            .into_iter()
+            .map(|a| without_peer(&a))
+            .filter(|a| !a.is_empty())
+            .take(MAX_ADDRS)
+            .collect();
+        if addrs.is_empty() {
+            return;
+        }
+        self.seen += 1;
+        if !self.known.contains_key(&peer) && self.known.len() >= MAX_KNOWN_FULL {
+            let oldest = self.known.iter().min_by_key(|(_, e)| e.2).map(|(p, _)| *p);
+            if let Some(oldest) = oldest {
+                self.known.remove(&oldest);
+            }
+        }
+        self.known
+            .insert(peer, (addrs, Backoff::fresh(now), self.seen));
+    }
+
+    /// A peer was connected: its backoff starts over (a bootstrap address naming it too).
+    pub(crate) fn connected(&mut self, peer: &PeerId, now: Instant) {
+        if let Some(entry) = self.known.get_mut(peer) {
+            entry.1 = Backoff::fresh(now);
+        }
+        for (addr, backoff) in &mut self.bootstrap {
+            if peer_of(addr) == Some(*peer) {
+                *backoff = Backoff::fresh(now);
+            }
+        }
+    }
+
+    /// A peer was banned: never dial it again.
+    pub(crate) fn forget(&mut self, peer: &PeerId) {
+        self.known.remove(peer);
+    }
+
+    /// What to dial at `now`, given which peers are connected and how many full nodes are.
+    pub(crate) fn due(
+        &mut self,
+        now: Instant,
+        full_connected: usize,
+        is_connected: impl Fn(&PeerId) -> bool,
+    ) -> Vec<Dial> {
+        let mut out = Vec::new();
+        for (peer, (addrs, backoff, _)) in &mut self.known {
+            if !is_connected(peer) && backoff.take(now) {
+                out.push(Dial::Peer(*peer, addrs.clone()));
+            }
+        }
+        if full_connected == 0 {
+            for (addr, backoff) in &mut self.bootstrap {
+                let connected = peer_of(addr).is_some_and(|p| is_connected(&p));
+                if !connected && backoff.take(now) {
+                    out.push(Dial::Address(addr.clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The peer an address names with `/p2p/`.
+fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
+    addr.iter().find_map(|p| match p {
+        Protocol::P2p(peer) => Some(peer),
+        _ => None,
+    })
+}
+
+/// The address without its `/p2p/` part.
+fn without_peer(addr: &Multiaddr) -> Multiaddr {
+    addr.iter()
+        .filter(|p| !matches!(p, Protocol::P2p(_)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(port: u16) -> Multiaddr {
+        format!("/ip4/127.0.0.1/tcp/{port}").parse().unwrap()
+    }
+
+    #[test]
+    fn bootstrap_is_dialled_with_backoff_only_while_no_full_node_is_connected() {
+        let t0 = Instant::now();
+        let mut r = Redial::new(vec![addr(1)], t0);
+        let nobody = |_: &PeerId| false;
+        assert!(
+            r.due(t0, 0, nobody).is_empty(),
+            "dialled at start: not again at once"
+        );
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        // Due after 1 s, then 2 s later, then 4 s later: the pauses double.
+        assert_eq!(r.due(at(1), 0, nobody), vec![Dial::Address(addr(1))]);
+        assert!(r.due(at(2), 0, nobody).is_empty());
+        assert_eq!(r.due(at(3), 0, nobody).len(), 1);
+        assert!(r.due(at(6), 0, nobody).is_empty());
+        assert_eq!(r.due(at(7), 0, nobody).len(), 1);
+        assert!(
+            r.due(at(100), 1, nobody).is_empty(),
+            "a full node is connected"
+        );
+        // The pause never passes the maximum.
+        let mut dials = 0;
+        for s in (100..1000).step_by(1) {
+            dials += r.due(at(s), 0, nobody).len();
+        }
+        assert!(dials >= 900 / MAX_REDIAL.as_secs() as usize, "{dials}");
+    }
+
+    #[test]
+    fn a_lost_full_node_is_dialled_again_and_its_backoff_restarts_once_connected() {
+        let t0 = Instant::now();
+        let mut r = Redial::new(vec![], t0);
+        let peer = PeerId::random();
+        let with_id = addr(9).with(Protocol::P2p(peer));
+        r.full_node(peer, vec![with_id], t0);
+        assert!(r.due(t0, 1, |p| *p == peer).is_empty(), "connected");
+        assert_eq!(
+            r.due(t0, 1, |_| false),
+            vec![Dial::Peer(peer, vec![addr(9)])],
+            "lost while another full node is connected: dialled at once"
+        );
+        assert!(r
+            .due(t0 + Duration::from_millis(500), 0, |_| false)
+            .is_empty());
+        r.connected(&peer, t0 + Duration::from_secs(30));
+        assert_eq!(r.due(t0 + Duration::from_secs(30), 0, |_| false).len(), 1);
+        r.forget(&peer);
+        assert!(r.due(t0 + Duration::from_secs(99), 0, |_| false).is_empty());
+    }
+
+    #[test]
+    fn known_full_nodes_are_bounded() {
+        let t0 = Instant::now();
+        let mut r = Redial::new(vec![], t0);
+        let first = PeerId::random();
+        r.full_node(first, vec![addr(1)], t0);
+        for i in 0..MAX_KNOWN_FULL {
+            r.full_node(PeerId::random(), vec![addr(i as u16 + 2)], t0);
+        }
+        assert_eq!(r.known.len(), MAX_KNOWN_FULL);
+        assert!(!r.known.contains_key(&first), "the oldest was forgotten");
+    }
+}
