@@ -62,6 +62,11 @@ impl Health {
         self.network_head.fetch_max(height, Ordering::Relaxed);
     }
 
+    /// The highest verified header heard of.
+    pub(crate) fn network_head(&self) -> u64 {
+        self.network_head.load(Ordering::Relaxed)
+    }
+
     /// Why the node stopped itself, if it did.
     pub(crate) fn failure(&self) -> Option<String> {
         self.failed.lock().expect("not poisoned").clone()

@@ -112,7 +112,12 @@ impl Node {
             })
             .collect::<Result<Vec<_>>>()?;
 
-        let data = DataServer::new(store.clone(), source(store.clone()), metrics.clone());
+        let data = DataServer::new(
+            store.clone(),
+            source(store.clone()),
+            metrics.clone(),
+            config.prune_after,
+        );
         let (network, headers, net_task) = weft_p2p::start(NetworkConfig {
             key: keys::p2p_key(&config.data_dir)?,
             role: Role::Full,

@@ -11,7 +11,8 @@ use weft_encoding::{
 use weft_p2p::RequestServer;
 use weft_types::wire::{
     CellWithProof, CellsRequest, CellsResponse, HeadersRequest, HeadersResponse, Refusal,
-    RowRequest, RowResponse, MAX_CELLS_PER_REQUEST, MAX_HEADERS_PER_REQUEST,
+    RowRequest, RowResponse, StatusResponse, MAX_CELLS_PER_REQUEST, MAX_HEADERS_PER_REQUEST,
+    PEER_REQUESTS_PER_SECOND, PEER_REQUEST_BURST,
 };
 
 use crate::{
@@ -140,16 +141,29 @@ pub(crate) struct DataServer {
     store: Store,
     source: Arc<dyn CellSource>,
     metrics: Arc<Metrics>,
+    window: Option<u64>,
 }
 
 impl DataServer {
     /// Serves from `store` (headers) and `source` (cells and rows).
-    pub(crate) fn new(store: Store, source: Arc<dyn CellSource>, metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn new(
+        store: Store,
+        source: Arc<dyn CellSource>,
+        metrics: Arc<Metrics>,
+        window: Option<u64>,
+    ) -> Self {
         Self {
             store,
             source,
             metrics,
+            window,
         }
+    }
+
+    /// The availability window: cells are kept for the newest this many blocks (`--prune-after`),
+    /// or all when `None`.
+    pub(crate) const fn window(&self) -> Option<u64> {
+        self.window
     }
 
     /// The k of the stored block at `height`.
@@ -215,6 +229,15 @@ impl DataServer {
 }
 
 impl RequestServer for DataServer {
+    fn status(&self) -> StatusResponse {
+        StatusResponse {
+            head: self.store.head().unwrap_or(0),
+            window: self.window,
+            requests_per_second: PEER_REQUESTS_PER_SECOND,
+            burst: PEER_REQUEST_BURST,
+        }
+    }
+
     fn headers(&self, req: &HeadersRequest) -> HeadersResponse {
         if req.count == 0 || req.count > MAX_HEADERS_PER_REQUEST {
             return HeadersResponse::Refused(Refusal::BadRequest);

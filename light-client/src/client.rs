@@ -241,7 +241,9 @@ impl Client {
             }
         }
         self.dispatch(now);
-        for (record, grid) in self.sampler.finished(now) {
+        let head = self.sync.head();
+        let net = &self.net;
+        for (record, grid) in self.sampler.finished(now, |h| net.pruned_everywhere(h, head)) {
             self.finish(record, grid);
         }
         self.status.totals(self.totals());
@@ -289,6 +291,11 @@ impl Client {
                         || self.finished.contains(&height)
                         || self.sampler.is_sampling(height)
                     {
+                        continue;
+                    }
+                    if self.net.pruned_everywhere(height, self.sync.head()) {
+                        let record = self.sampler.skip_pruned(&header);
+                        self.finish(record, Vec::new());
                         continue;
                     }
                     match self.sampler.start(header, now) {
@@ -347,7 +354,12 @@ impl Client {
                 if let Some((record, grid)) = progress {
                     self.report(record, grid);
                 }
-                for (record, grid) in self.sampler.finished(Instant::now()) {
+                let head = self.sync.head();
+                let net = &self.net;
+                let finished = self
+                    .sampler
+                    .finished(Instant::now(), |h| net.pruned_everywhere(h, head));
+                for (record, grid) in finished {
                     self.finish(record, grid);
                 }
             }

@@ -12,10 +12,13 @@ pub enum Availability {
     Unavailable,
     /// Still in progress.
     Sampling,
+    /// Older than every connected full node's availability window (each advertises how many
+    /// recent heights it serves, PROTOCOL §8): not sampled, and not a sign of withholding.
+    Pruned,
 }
 
 impl Availability {
-    /// True for `available` and `unavailable`.
+    /// True for `available`, `unavailable` and `pruned`.
     pub const fn is_final(self) -> bool {
         !matches!(self, Self::Sampling)
     }
@@ -26,6 +29,7 @@ impl Availability {
             Self::Available => "available",
             Self::Unavailable => "unavailable",
             Self::Sampling => "sampling",
+            Self::Pruned => "pruned",
         }
     }
 }
@@ -48,7 +52,8 @@ pub struct HeightRecord {
     pub peers: usize,
     /// Confidence reached with the verified samples, in [0, 1].
     pub confidence: f64,
-    /// The outcome (`available`, `unavailable` or `sampling`).
+    /// The outcome (`available`, `unavailable`, `sampling`, or `pruned`: outside every full
+    /// node's availability window).
     pub verdict: Availability,
     /// Milliseconds from the header's arrival to the verdict (or so far).
     pub ms: u64,

@@ -253,7 +253,7 @@ impl Sampler {
 
     /// Heights that are done: every sample verified (available) or out of time (unavailable).
     /// Each is removed and its final record returned.
-    pub(crate) fn finished(&mut self, now: Instant) -> Vec<Progress> {
+    pub(crate) fn finished(&mut self, now: Instant, pruned: impl Fn(u64) -> bool) -> Vec<Progress> {
         let done: Vec<u64> = self
             .jobs
             .iter()
@@ -268,6 +268,10 @@ impl Sampler {
                 let availability = if job.verified.len() == job.cells.len() {
                     self.counters.heights_available += 1;
                     Availability::Available
+                } else if pruned(job.header.height()) {
+                    // Every full node pruned it meanwhile: nobody withheld anything.
+                    self.counters.heights_pruned += 1;
+                    Availability::Pruned
                 } else {
                     self.counters.heights_unavailable += 1;
                     Availability::Unavailable
@@ -275,6 +279,22 @@ impl Sampler {
                 (job.record(availability, now), job.grid())
             })
             .collect()
+    }
+
+    /// A height not sampled because every full node pruned it: its final record.
+    pub(crate) fn skip_pruned(&mut self, header: &Header) -> HeightRecord {
+        self.counters.heights_pruned += 1;
+        HeightRecord {
+            height: header.height(),
+            k: header.k(),
+            samples: 0,
+            verified: 0,
+            failed: 0,
+            peers: 0,
+            confidence: 0.0,
+            verdict: Availability::Pruned,
+            ms: 0,
+        }
     }
 
     /// Running totals.

@@ -92,7 +92,7 @@ fn a_peer_serving_bad_cells_is_blamed_and_its_cells_are_asked_elsewhere() {
         }
     }
     assert!(
-        sampler.finished(now).is_empty(),
+        sampler.finished(now, |_| false).is_empty(),
         "the liar's samples are still owed"
     );
 
@@ -106,7 +106,7 @@ fn a_peer_serving_bad_cells_is_blamed_and_its_cells_are_asked_elsewhere() {
     for ask in &retry {
         sampler.on_answer(ask, serve(&square, &ask.cells, false), now);
     }
-    let done = sampler.finished(now);
+    let done = sampler.finished(now, |_| false);
     let (record, grid) = &done[0];
     assert_eq!(record.verdict, Availability::Available);
     assert_eq!(record.verified, record.samples);
@@ -139,7 +139,7 @@ fn a_withholding_peer_leaves_the_height_unavailable_with_its_confidence() {
         }
     }
     assert!(served_some > 0);
-    let done = sampler.finished(start + timeout + Duration::from_millis(1));
+    let done = sampler.finished(start + timeout + Duration::from_millis(1), |_| false);
     let (record, _) = &done[0];
     assert_eq!(record.verdict, Availability::Unavailable);
     assert!(record.verified < record.samples);

@@ -40,6 +40,8 @@ pub struct Counters {
     pub heights_available: u64,
     /// Heights found unavailable.
     pub heights_unavailable: u64,
+    /// Heights not sampled because every full node had pruned them.
+    pub heights_pruned: u64,
 }
 
 /// A snapshot of the client. Field names are a public interface (the page and scripts read

@@ -16,10 +16,10 @@ use libp2p::{
 use sha2::{Digest, Sha256};
 use weft_types::wire::{
     CELLS_TIME_LIMIT, HEADERS_TIME_LIMIT, HEADER_SIZE_LIMIT, HEADER_TOPIC, KAD_PROTOCOL,
-    ROW_TIME_LIMIT,
+    ROW_TIME_LIMIT, STATUS_TIME_LIMIT,
 };
 
-use crate::codec::{Cells, Headers, LimitedCodec, Rows, Spec};
+use crate::codec::{Cells, Headers, LimitedCodec, Rows, Spec, Status};
 
 /// Identify protocol version string.
 const IDENTIFY_PROTOCOL: &str = "/weft/id/1.0.0";
@@ -65,6 +65,7 @@ pub struct Behaviour {
     pub cells: request_response::Behaviour<LimitedCodec<Cells>>,
     /// Whole rows.
     pub rows: request_response::Behaviour<LimitedCodec<Rows>>,
+    pub status: request_response::Behaviour<LimitedCodec<Status>>,
 }
 
 impl std::fmt::Debug for Behaviour {
@@ -140,6 +141,7 @@ impl Behaviour {
             headers: request_response(role, HEADERS_TIME_LIMIT),
             cells: request_response(role, CELLS_TIME_LIMIT),
             rows: request_response(role, ROW_TIME_LIMIT),
+            status: request_response(role, STATUS_TIME_LIMIT),
         })
     }
 }

@@ -55,6 +55,18 @@ impl Spec for Rows {
     const RESPONSE_LIMIT: usize = ROW_RESPONSE_SIZE_LIMIT;
 }
 
+/// A full node's availability window and rate limits.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Status;
+
+impl Spec for Status {
+    type Request = StatusRequest;
+    type Response = StatusResponse;
+    const PROTOCOL: &'static str = STATUS_PROTOCOL;
+    const REQUEST_LIMIT: usize = STATUS_REQUEST_SIZE_LIMIT;
+    const RESPONSE_LIMIT: usize = STATUS_RESPONSE_SIZE_LIMIT;
+}
+
 /// The codec of protocol `S`.
 #[derive(Debug, Clone, Default)]
 pub struct LimitedCodec<S>(PhantomData<S>);

@@ -3,6 +3,7 @@
 
 use weft_types::wire::{
     CellsRequest, CellsResponse, HeadersRequest, HeadersResponse, RowRequest, RowResponse,
+    StatusResponse,
 };
 
 /// Answers inbound requests. The network calls these on a blocking thread (they may read a
@@ -16,4 +17,7 @@ pub trait RequestServer: Send + Sync + 'static {
     fn cells(&self, request: &CellsRequest) -> CellsResponse;
     /// One whole row: 128 cells and 128 proofs.
     fn row(&self, request: &RowRequest) -> RowResponse;
+    /// The node's head, availability window and per-peer request rate (answered on the
+    /// network's own loop: it must be quick).
+    fn status(&self) -> StatusResponse;
 }

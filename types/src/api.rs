@@ -162,6 +162,18 @@ pub struct NodeInfo {
     /// Connected peers.
     #[serde(default)]
     pub peers: usize,
+    /// The availability window: cells are served for the newest this many blocks
+    /// (`--prune-after`); `null` when every block's are kept. Headers are always kept.
+    #[serde(default)]
+    pub availability_window: Option<u64>,
+    /// Oldest height whose cells this node serves (1 when nothing was pruned; above the head
+    /// when it holds none).
+    #[serde(default = "first_height")]
+    pub oldest_available: u64,
+}
+
+const fn first_height() -> u64 {
+    1
 }
 
 /// Body of every 4xx/5xx answer.

@@ -78,6 +78,8 @@ pub(super) async fn info(State(state): State<AppState>) -> Result<Json<NodeInfo>
         head: state.store.head()?,
         ws_addr: net.ws_addr.map(|a| a.to_string()),
         peers: net.peers.len(),
+        availability_window: state.data.window(),
+        oldest_available: state.store.pruned_below()?.max(1),
     }))
 }
 

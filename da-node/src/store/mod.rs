@@ -296,6 +296,32 @@ impl Store {
         }))
     }
 
+    /// Stores the header of the block after the head without its data, because every peer
+    /// had already pruned it (a node joining after the network pruned): the head advances,
+    /// and the height counts as pruned (`pruned_below` moves past it), as do all before it.
+    ///
+    /// # Errors
+    /// [`StoreError`] if the write fails.
+    pub fn put_header_only(&self, header: &Header) -> Result<()> {
+        let height = header.height();
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(CF_HEADERS), height_key(height), header.to_bytes());
+        batch.put_cf(self.cf(CF_META), META_HEAD, height.to_be_bytes());
+        let from = self.pruned_below()?;
+        let below = height + 1;
+        if below > from {
+            batch.delete_range_cf(
+                self.cf(CF_CELLS),
+                cell_key(from, 0, 0),
+                cell_key(below, 0, 0),
+            );
+            batch.put_cf(self.cf(CF_META), META_PRUNED_BELOW, below.to_be_bytes());
+        }
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        self.db.write_opt(batch, &options).map_err(|e| self.err(e))
+    }
+
     /// Writes a block, its receipts and the new head in one synced batch, and prunes.
     pub fn put_block(
         &self,

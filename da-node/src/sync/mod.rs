@@ -130,6 +130,25 @@ async fn advance(
             tracing::warn!("header {next} does not extend the stored chain; dropped");
             continue;
         }
+        // Outside the availability window of every peer (or our own): the header alone.
+        let network_head = ahead
+            .keys()
+            .next_back()
+            .copied()
+            .unwrap_or(next)
+            .max(args.health.network_head());
+        let own_pruned = args.prune_after.is_some_and(|keep| next + keep <= network_head);
+        if own_pruned || args.network.pruned_everywhere(next, network_head) {
+            let store = args.store.clone();
+            let stored = header.clone();
+            tokio::task::spawn_blocking(move || store.put_header_only(&stored))
+                .await
+                .expect("store write does not panic")?;
+            args.health.block_stored();
+            args.metrics.head_height.set(next);
+            tracing::debug!(height = next, network_head, "header stored; its data is outside the availability window");
+            continue;
+        }
         let block = match fetcher.block(&header).await {
             Ok(block) => block,
             Err(e) => {

@@ -23,7 +23,7 @@ use weft_types::{
     wire::{
         CellsRequest, CellsResponse, HeadersRequest, HeadersResponse, Refusal, RowRequest,
         RowResponse, CELLS_PROTOCOL, HEADERS_PROTOCOL, PEER_REQUESTS_PER_SECOND,
-        PEER_REQUEST_BURST, ROW_PROTOCOL,
+        PEER_REQUEST_BURST, ROW_PROTOCOL, StatusRequest, StatusResponse,
     },
     Header, ProducerKey,
 };
@@ -120,6 +120,8 @@ pub(super) struct Actor {
     headers: Outbound<HeadersResponse>,
     rows: Outbound<RowResponse>,
     cells: Outbound<CellsResponse>,
+    /// Status requests sent to full peers, by request.
+    asked_status: HashMap<OutboundRequestId, PeerId>,
 }
 
 impl Actor {
@@ -150,6 +152,7 @@ impl Actor {
             headers: Outbound::default(),
             rows: Outbound::default(),
             cells: Outbound::default(),
+            asked_status: HashMap::new(),
         }
     }
 
@@ -210,6 +213,7 @@ impl Actor {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         info.peers = self.swarm.connected_peers().copied().collect();
         info.full_peers = self.peers.full().to_vec();
+        info.statuses = self.peers.statuses().clone();
         self.metrics.connected_peers.set(info.peers.len() as u64);
     }
 
@@ -344,6 +348,12 @@ impl Actor {
                     self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
                 }
                 if full && self.peers.add_full(peer_id) {
+                    let id = self
+                        .swarm
+                        .behaviour_mut()
+                        .status
+                        .send_request(&peer_id, StatusRequest);
+                    self.asked_status.insert(id, peer_id);
                     self.publish_info();
                 }
             }
@@ -361,6 +371,7 @@ impl Actor {
             SwarmEvent::Behaviour(BehaviourEvent::Cells(e)) => {
                 self.on_protocol::<crate::codec::Cells>(e, Inbound::Cells, |a| &mut a.cells);
             }
+            SwarmEvent::Behaviour(BehaviourEvent::Status(e)) => self.on_status(e),
             SwarmEvent::ConnectionEstablished { peer_id, .. } => {
                 self.redial.connected(&peer_id, Instant::now());
                 self.publish_info();
@@ -473,6 +484,42 @@ impl Actor {
                 );
             }
             request_response::Event::ResponseSent { .. } => {}
+        }
+    }
+
+    /// Status: answered at once from the server; a peer's answer is kept with its full-peer
+    /// entry (a peer that does not answer is taken to hold every height at our own rate).
+    fn on_status(&mut self, event: request_response::Event<StatusRequest, StatusResponse>) {
+        match event {
+            request_response::Event::Message {
+                message: request_response::Message::Request { channel, .. },
+                ..
+            } => {
+                if let Some(server) = &self.server {
+                    let status = server.status();
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .status
+                        .send_response(channel, status);
+                }
+            }
+            request_response::Event::Message {
+                peer,
+                message:
+                    request_response::Message::Response {
+                        request_id,
+                        response,
+                    },
+                ..
+            } if self.asked_status.remove(&request_id).is_some() => {
+                self.peers.set_status(peer, response);
+                self.publish_info();
+            }
+            request_response::Event::OutboundFailure { request_id, .. } => {
+                self.asked_status.remove(&request_id);
+            }
+            _ => {}
         }
     }
 

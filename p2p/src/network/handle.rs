@@ -59,6 +59,8 @@ pub struct NetInfo {
     pub full_peers: Vec<PeerId>,
     /// The most recently banned peers (at most [`crate::BANNED_SHOWN`]).
     pub banned: Vec<PeerId>,
+    /// What full peers advertised on `/weft/status/1` (their availability windows and rates).
+    pub statuses: std::collections::HashMap<PeerId, weft_types::wire::StatusResponse>,
 }
 
 /// A cheap-to-clone handle on the network actor.
@@ -87,6 +89,22 @@ impl NetworkHandle {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .full_peers
             .clone()
+    }
+
+    /// True if, by what the connected full peers advertised, none of them serves the cells of
+    /// `height` once the chain's head is `head` (all pruned it). With no full peers, or a full
+    /// peer that has not advertised, false: the height is tried.
+    pub fn pruned_everywhere(&self, height: u64, head: u64) -> bool {
+        let info = self
+            .info
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        !info.full_peers.is_empty()
+            && info.full_peers.iter().all(|p| {
+                info.statuses
+                    .get(p)
+                    .is_some_and(|s| s.pruned(height, head))
+            })
     }
 
     /// The network's counters.

@@ -1,10 +1,12 @@
 //! What the network knows of its peers, without a swarm: which are full nodes, who was dialled
 //! from discovery, scores and bans (the oldest ban is lifted past [`MAX_BANS`]).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use libp2p::PeerId;
 use web_time::Instant;
+
+use weft_types::wire::StatusResponse;
 
 use crate::scores::{Misbehaviour, PeerScores, ScoreAction};
 
@@ -21,6 +23,7 @@ pub(crate) struct PeerBook {
     dialled: HashSet<PeerId>,
     banned: HashSet<PeerId>,
     bans: VecDeque<PeerId>,
+    statuses: HashMap<PeerId, StatusResponse>,
 }
 
 /// What a penalty led to.
@@ -42,8 +45,21 @@ impl PeerBook {
         true
     }
 
+    /// A full peer's advertised status (kept while it is a full peer).
+    pub(crate) fn set_status(&mut self, peer: PeerId, status: StatusResponse) {
+        if self.full.contains(&peer) {
+            self.statuses.insert(peer, status);
+        }
+    }
+
+    /// The advertised statuses of full peers that answered.
+    pub(crate) const fn statuses(&self) -> &HashMap<PeerId, StatusResponse> {
+        &self.statuses
+    }
+
     /// The peer's last connection closed.
     pub(crate) fn disconnected(&mut self, peer: &PeerId) {
+        self.statuses.remove(peer);
         self.full.retain(|p| p != peer);
         self.dialled.remove(peer);
     }
@@ -66,6 +82,7 @@ impl PeerBook {
             return Penalty::Kept;
         }
         self.full.retain(|p| *p != peer);
+        self.statuses.remove(&peer);
         self.bans.push_back(peer);
         let lifted = if self.bans.len() > MAX_BANS {
             self.bans.pop_front().inspect(|old| {

@@ -24,6 +24,14 @@ pub const CELLS_PROTOCOL: &str = "/weft/cells/1";
 pub const ROW_PROTOCOL: &str = "/weft/row/1";
 /// Kademlia protocol name.
 pub const KAD_PROTOCOL: &str = "/weft/kad/1.0.0";
+/// What a full node holds and how fast it may be asked ([`StatusRequest`] → [`StatusResponse`]).
+pub const STATUS_PROTOCOL: &str = "/weft/status/1";
+/// Largest status request frame, in bytes.
+pub const STATUS_REQUEST_SIZE_LIMIT: usize = 16;
+/// Largest status response frame, in bytes.
+pub const STATUS_RESPONSE_SIZE_LIMIT: usize = 64;
+/// Time allowed for a status answer.
+pub const STATUS_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Largest header on the wire (k = 128), and the gossip message limit.
 pub const HEADER_SIZE_LIMIT: usize = 14 + 8 + 32 + 8 + 2 + 4 + 32 + 32 + 64 + MAX_K * BYTES_PER_G1;
@@ -71,6 +79,38 @@ pub enum Refusal {
     RateLimited,
     /// The request was malformed or out of range.
     BadRequest,
+}
+
+/// Asks a full node what it holds and how fast it may be asked. No fields; postcard encodes it
+/// as zero bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusRequest;
+
+/// A full node's advertisement (docs/PROTOCOL.md §8): its availability window and the request
+/// rate it serves each peer per protocol. Every full node keeps every header; cells and rows
+/// only for the newest `window` heights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusResponse {
+    /// Newest stored height.
+    pub head: u64,
+    /// Heights whose cells are served: the newest this many (`head - window + 1 ..= head`);
+    /// `None` for every height from 1.
+    pub window: Option<u64>,
+    /// Requests per second served to one peer, per protocol (steady rate).
+    pub requests_per_second: u32,
+    /// Requests served to one peer in a burst, per protocol.
+    pub burst: u32,
+}
+
+impl StatusResponse {
+    /// True if, once the chain's head is `head`, the node no longer serves the cells of
+    /// `height`: `height + window <= head` (the rule by which it prunes).
+    pub const fn pruned(&self, height: u64, head: u64) -> bool {
+        match self.window {
+            Some(window) => height.saturating_add(window) <= head,
+            None => false,
+        }
+    }
 }
 
 /// Asks for headers `from .. from + count`.
@@ -186,6 +226,27 @@ impl CellWithProof {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_status_is_a_small_frame_and_its_window_follows_the_pruning_rule() {
+        let status = StatusResponse {
+            head: u64::MAX,
+            window: Some(u64::MAX),
+            requests_per_second: u32::MAX,
+            burst: u32::MAX,
+        };
+        assert!(encode(&status).len() <= STATUS_RESPONSE_SIZE_LIMIT);
+        assert!(encode(&StatusRequest).len() <= STATUS_REQUEST_SIZE_LIMIT);
+        let three = StatusResponse {
+            head: 0,
+            window: Some(3),
+            requests_per_second: 1,
+            burst: 1,
+        };
+        // At head 80 a node keeping 3 blocks serves 78, 79 and 80.
+        assert!(three.pruned(77, 80) && !three.pruned(78, 80) && !three.pruned(80, 80));
+        assert!(!StatusResponse { window: None, ..three }.pruned(1, 1_000_000));
+    }
+
     use super::*;
 
     #[test]
