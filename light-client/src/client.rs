@@ -243,7 +243,10 @@ impl Client {
         self.dispatch(now);
         let head = self.sync.head();
         let net = &self.net;
-        for (record, grid) in self.sampler.finished(now, |h| net.pruned_everywhere(h, head)) {
+        for (record, grid) in self
+            .sampler
+            .finished(now, |h| net.pruned_everywhere(h, head))
+        {
             self.finish(record, grid);
         }
         self.status.totals(self.totals());

@@ -61,7 +61,11 @@ async fn a_new_full_node_joins_after_its_peers_pruned() {
         .send()
         .await
         .unwrap();
-    assert_eq!(old.status(), 410, "a height it never held is pruned, not missing");
+    assert_eq!(
+        old.status(),
+        410,
+        "a height it never held is pruned, not missing"
+    );
     follower.node.stop().await;
     producer.node.stop().await;
 }
@@ -78,7 +82,11 @@ async fn a_light_client_reports_pruned_heights_as_pruned_never_unavailable() {
     let records = final_records(&mut events, &[new], WAIT).await;
     assert_eq!(records[&new].verdict, Availability::Available);
     let status = client.status();
-    assert_eq!(status.counters.heights_unavailable, 0, "{:?}", status.counters);
+    assert_eq!(
+        status.counters.heights_unavailable, 0,
+        "{:?}",
+        status.counters
+    );
     assert!(status.counters.heights_pruned >= old.len() as u64);
     client.stop().await;
     producer.node.stop().await;

@@ -63,7 +63,10 @@ async fn follower_at(dir: &Path, port: u16, producer: &Node) -> Node {
 async fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + limit;
     while !done() {
-        assert!(tokio::time::Instant::now() < deadline, "{what} within {limit:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} within {limit:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -128,7 +131,10 @@ async fn a_full_node_found_by_discovery_is_dialled_again_when_it_returns() {
     let follower = follower_at(follower_dir.path(), free_port(), &producer).await;
     // Bootstrapped to the follower alone: the producer is found through identify and Kademlia.
     let (client, mut events) = light(&[&follower], &producer, |_| {}).await;
-    wait_until("the client finds both full nodes", WAIT, || client.status().peers >= 2).await;
+    wait_until("the client finds both full nodes", WAIT, || {
+        client.status().peers >= 2
+    })
+    .await;
     let h1 = submit(&producer, 1, &bytes(1, 30_000)).await.height;
     final_records(&mut events, &[h1], WAIT).await;
     follower.stop().await;

@@ -137,7 +137,9 @@ async fn advance(
             .copied()
             .unwrap_or(next)
             .max(args.health.network_head());
-        let own_pruned = args.prune_after.is_some_and(|keep| next + keep <= network_head);
+        let own_pruned = args
+            .prune_after
+            .is_some_and(|keep| next + keep <= network_head);
         if own_pruned || args.network.pruned_everywhere(next, network_head) {
             let store = args.store.clone();
             let stored = header.clone();
@@ -146,7 +148,11 @@ async fn advance(
                 .expect("store write does not panic")?;
             args.health.block_stored();
             args.metrics.head_height.set(next);
-            tracing::debug!(height = next, network_head, "header stored; its data is outside the availability window");
+            tracing::debug!(
+                height = next,
+                network_head,
+                "header stored; its data is outside the availability window"
+            );
             continue;
         }
         let block = match fetcher.block(&header).await {

@@ -22,8 +22,8 @@ use web_time::Instant;
 use weft_types::{
     wire::{
         CellsRequest, CellsResponse, HeadersRequest, HeadersResponse, Refusal, RowRequest,
-        RowResponse, CELLS_PROTOCOL, HEADERS_PROTOCOL, PEER_REQUESTS_PER_SECOND,
-        PEER_REQUEST_BURST, ROW_PROTOCOL, StatusRequest, StatusResponse,
+        RowResponse, StatusRequest, StatusResponse, CELLS_PROTOCOL, HEADERS_PROTOCOL,
+        PEER_REQUESTS_PER_SECOND, PEER_REQUEST_BURST, ROW_PROTOCOL,
     },
     Header, ProducerKey,
 };

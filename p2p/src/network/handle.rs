@@ -100,11 +100,10 @@ impl NetworkHandle {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         !info.full_peers.is_empty()
-            && info.full_peers.iter().all(|p| {
-                info.statuses
-                    .get(p)
-                    .is_some_and(|s| s.pruned(height, head))
-            })
+            && info
+                .full_peers
+                .iter()
+                .all(|p| info.statuses.get(p).is_some_and(|s| s.pruned(height, head)))
     }
 
     /// The network's counters.

@@ -244,7 +244,11 @@ mod tests {
         };
         // At head 80 a node keeping 3 blocks serves 78, 79 and 80.
         assert!(three.pruned(77, 80) && !three.pruned(78, 80) && !three.pruned(80, 80));
-        assert!(!StatusResponse { window: None, ..three }.pruned(1, 1_000_000));
+        assert!(!StatusResponse {
+            window: None,
+            ..three
+        }
+        .pruned(1, 1_000_000));
     }
 
     use super::*;
