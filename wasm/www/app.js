@@ -32,7 +32,7 @@ function render() {
   document.getElementById('head').textContent = s.head || '–';
   document.getElementById('peers').textContent = `${s.peers}${s.banned ? ` (${s.banned} banned)` : ''}`;
   document.getElementById('bytes').textContent = formatBytes(s.bytes_downloaded || 0);
-  document.getElementById('state').textContent = state.error ? `error: ${state.error}` : 'sampling';
+  document.getElementById('state').textContent = state.error ? `error: ${state.error}` : (s.problem || 'sampling');
   const rows = document.getElementById('rows');
   rows.replaceChildren(...s.heights.slice(0, 16).map((r) => {
     const tr = document.createElement('tr');
