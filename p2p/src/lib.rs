@@ -9,6 +9,7 @@ mod metrics;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
 mod network;
+mod pacing;
 mod rate_limit;
 mod scores;
 mod serve;

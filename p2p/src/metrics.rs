@@ -24,6 +24,8 @@ pub struct NetworkMetrics {
     pub requests_rate_limited: Counter,
     /// Connected peers.
     pub connected_peers: Gauge,
+    /// Our requests held back to stay under a peer's advertised rate.
+    pub requests_paced: Counter,
 }
 
 impl NetworkMetrics {
@@ -58,6 +60,11 @@ impl NetworkMetrics {
             "weft_requests_rate_limited",
             "Inbound p2p requests refused by the rate limit",
             self.requests_rate_limited.clone(),
+        );
+        registry.register(
+            "weft_requests_paced",
+            "Outbound p2p requests held back to stay under the peer's advertised rate",
+            self.requests_paced.clone(),
         );
         registry.register(
             "weft_connected_peers",

@@ -9,7 +9,11 @@ use futures::{
 };
 use libp2p::{Multiaddr, PeerId};
 use weft_types::{
-    wire::{CellsRequest, CellsResponse, HeadersRequest, HeadersResponse, RowRequest, RowResponse},
+    wire::{
+        CellsRequest, CellsResponse, HeadersRequest, HeadersResponse, RowRequest, RowResponse,
+        CELLS_PROTOCOL, HEADERS_PROTOCOL, PEER_REQUESTS_PER_SECOND, PEER_REQUEST_BURST,
+        ROW_PROTOCOL,
+    },
     Header,
 };
 
@@ -30,6 +34,10 @@ pub enum RequestError {
     /// The network actor has stopped.
     #[error("network stopped")]
     Stopped,
+    /// Sending now would exceed the peer's advertised rate by more than the pacing wait allows
+    /// (nobody's fault: ask another peer, or later).
+    #[error("paced: the peer's advertised rate is used up for the next {}s", crate::pacing::MAX_PACING_WAIT.as_secs())]
+    Paced,
 }
 
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, RequestError>>;
@@ -71,6 +79,10 @@ pub struct NetworkHandle {
     pub(crate) cmd: Arc<futures::lock::Mutex<mpsc::Sender<Command>>>,
     pub(crate) info: Arc<RwLock<NetInfo>>,
     pub(crate) metrics: NetworkMetrics,
+    /// Our requests' pace per peer and protocol, shared by every clone.
+    pub(crate) pacer: Arc<std::sync::Mutex<crate::pacing::Pacer>>,
+    /// Our open requests per peer and protocol, shared by every clone.
+    pub(crate) in_flight: Arc<crate::pacing::InFlight>,
 }
 
 impl NetworkHandle {
@@ -130,6 +142,36 @@ impl NetworkHandle {
         let _ = self.send(Command::Penalise(peer, what)).await;
     }
 
+    /// Waits for an open-request slot to `peer` on `protocol` and then for a turn under the
+    /// peer's advertised rate (see [`crate::pacing`]); the slot is held until the answer.
+    async fn pace(
+        &self,
+        peer: PeerId,
+        protocol: &'static str,
+    ) -> Result<crate::pacing::Slot, RequestError> {
+        let slot = self.in_flight.acquire(peer, protocol).await;
+        let (per_second, burst) = self
+            .info
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .statuses
+            .get(&peer)
+            .map_or((PEER_REQUESTS_PER_SECOND, PEER_REQUEST_BURST), |s| {
+                (s.requests_per_second, s.burst)
+            });
+        let wait = self
+            .pacer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .reserve(peer, protocol, per_second, burst, web_time::Instant::now())
+            .ok_or(RequestError::Paced)?;
+        if !wait.is_zero() {
+            self.metrics.requests_paced.inc();
+            crate::exec::sleep(wait).await;
+        }
+        Ok(slot)
+    }
+
     async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, RequestError> {
         let (tx, rx) = oneshot::channel();
         self.send(make(tx)).await?;
@@ -146,6 +188,7 @@ impl NetworkHandle {
         peer: PeerId,
         request: HeadersRequest,
     ) -> Result<HeadersResponse, RequestError> {
+        let _slot = self.pace(peer, HEADERS_PROTOCOL).await?;
         self.ask(|tx| Command::Headers(peer, request, tx)).await
     }
 
@@ -158,6 +201,7 @@ impl NetworkHandle {
         peer: PeerId,
         request: RowRequest,
     ) -> Result<RowResponse, RequestError> {
+        let _slot = self.pace(peer, ROW_PROTOCOL).await?;
         self.ask(|tx| Command::Row(peer, request, tx)).await
     }
 
@@ -170,6 +214,7 @@ impl NetworkHandle {
         peer: PeerId,
         request: CellsRequest,
     ) -> Result<CellsResponse, RequestError> {
+        let _slot = self.pace(peer, CELLS_PROTOCOL).await?;
         self.ask(|tx| Command::Cells(peer, request, tx)).await
     }
 }

@@ -135,6 +135,8 @@ fn launch(
         cmd: Arc::new(futures::lock::Mutex::new(cmd_tx)),
         info: info.clone(),
         metrics: config.metrics.clone(),
+        pacer: Arc::default(),
+        in_flight: Arc::default(),
     };
     let actor = actor::Actor::new(config, swarm, info, header_tx);
     crate::exec::spawn(async move {
