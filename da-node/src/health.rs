@@ -37,6 +37,7 @@ pub(crate) struct Health {
     network_head: AtomicU64,
     tasks: Mutex<Vec<TaskHealth>>,
     failed: Mutex<Option<String>>,
+    equivocation: Mutex<Option<u64>>,
 }
 
 impl Health {
@@ -49,6 +50,7 @@ impl Health {
             network_head: AtomicU64::new(0),
             tasks: Mutex::new(Vec::new()),
             failed: Mutex::new(None),
+            equivocation: Mutex::new(None),
         }
     }
 
@@ -60,6 +62,16 @@ impl Health {
     /// A verified header at `height` was heard of.
     pub(crate) fn header_seen(&self, height: u64) {
         self.network_head.fetch_max(height, Ordering::Relaxed);
+    }
+
+    /// The producer equivocated at `height`: the node stops following or producing.
+    pub(crate) fn equivocated(&self, height: u64) {
+        *self.equivocation.lock().expect("not poisoned") = Some(height);
+    }
+
+    /// The height at which the producer equivocated, if it did.
+    pub(crate) fn equivocation(&self) -> Option<u64> {
+        *self.equivocation.lock().expect("not poisoned")
     }
 
     /// The highest verified header heard of.
@@ -109,8 +121,20 @@ impl Health {
         if let Some(why) = &failed {
             problems.push(format!("stopping: {why}"));
         }
+        let equivocation = self.equivocation();
+        if let Some(height) = equivocation {
+            problems.push(format!(
+                "the producer signed two different headers at height {height} (equivocation): \
+                 stopped {}; the proof is kept and gossiped",
+                if self.producer {
+                    "producing"
+                } else {
+                    "following"
+                }
+            ));
+        }
         let behind = network_head > head;
-        if since > self.stall_after && (self.producer || behind) {
+        if equivocation.is_none() && since > self.stall_after && (self.producer || behind) {
             problems.push(if self.producer {
                 format!("no block produced for {}s", since.as_secs())
             } else {
@@ -122,6 +146,8 @@ impl Health {
         }
         let status = if failed.is_some() {
             HealthStatus::Failed
+        } else if equivocation.is_some() {
+            HealthStatus::Equivocation
         } else if problems.is_empty() {
             HealthStatus::Ok
         } else {
@@ -135,6 +161,7 @@ impl Health {
             stall_after_seconds: self.stall_after.as_secs_f64(),
             tasks: self.tasks.lock().expect("not poisoned").clone(),
             problems,
+            equivocation_height: equivocation,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod block;
 pub mod config;
+mod equivocation;
 mod error;
 mod fds;
 mod health;

@@ -65,6 +65,8 @@ pub struct Metrics {
     pub invalid_data: Counter,
     /// HTTP requests handled.
     pub http_requests: Counter,
+    /// 1 once the followed producer was caught signing two headers for one height.
+    pub equivocations: Gauge,
     /// HTTP connections open now.
     pub http_connections: Gauge,
     /// HTTP connections closed at once because a connection cap was reached.
@@ -175,6 +177,11 @@ impl Default for Metrics {
                 "Rows or cells from peers that failed verification",
             ),
             http_requests: counter(r, "weft_http_requests", "HTTP requests handled"),
+            equivocations: gauge(
+                r,
+                "weft_equivocations",
+                "1 once the producer was caught signing two headers for one height",
+            ),
             http_connections: gauge(r, "weft_http_connections", "HTTP connections open now"),
             http_connections_refused: counter(
                 r,

@@ -14,6 +14,7 @@ use weft_types::ProducerKey;
 
 use crate::{
     config::NodeConfig,
+    equivocation::{watch_gossip, Watch},
     error::{NodeError, Result},
     fds::FdBudget,
     health::Health,
@@ -137,6 +138,13 @@ impl Node {
             net_task.stop().await;
         })];
 
+        let watch = Watch {
+            store: store.clone(),
+            network: network.clone(),
+            health: health.clone(),
+            metrics: metrics.clone(),
+            producer: producer_key,
+        };
         let mempool = match signing {
             Some(key) => {
                 let prover = tokio::task::spawn_blocking(shared_prover)
@@ -160,6 +168,14 @@ impl Node {
                     cancel: cancel.clone(),
                     health: health.clone(),
                 }));
+                // Headers signed with our key that we did not store: someone else has it.
+                let stop = cancel.clone();
+                tasks.push(tokio::spawn(async move {
+                    tokio::select! {
+                        () = stop.cancelled() => {}
+                        () = watch_gossip(watch, headers) => {}
+                    }
+                }));
                 Some(mempool)
             }
             None => {
@@ -172,6 +188,7 @@ impl Node {
                     prune_after: config.prune_after,
                     cancel: cancel.clone(),
                     health: health.clone(),
+                    watch,
                 }));
                 None
             }

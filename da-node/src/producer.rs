@@ -65,18 +65,25 @@ async fn run(args: ProducerArgs) -> std::result::Result<(), String> {
     let mut failed = 0;
     loop {
         tokio::select! {
-            () = args.cancel.cancelled() => break,
-            _ = interval.tick() => match produce(&args).await {
-                Ok(()) => failed = 0,
-                Err(e) => {
-                    failed += 1;
-                    tracing::error!("block production failed ({failed} in a row): {e}");
-                    if failed >= MAX_FAILED_BLOCKS {
-                        return Err(format!("{failed} blocks in a row failed: {e}"));
+                    () = args.cancel.cancelled() => break,
+        _ = interval.tick() => {
+                        // Once our key is known to have signed someone else's blocks too, no more
+                        // blocks from this node.
+                        if args.health.equivocation().is_some() {
+                            continue;
+                        }
+                        match produce(&args).await {
+                        Ok(()) => failed = 0,
+                        Err(e) => {
+                            failed += 1;
+                            tracing::error!("block production failed ({failed} in a row): {e}");
+                            if failed >= MAX_FAILED_BLOCKS {
+                                return Err(format!("{failed} blocks in a row failed: {e}"));
+                            }
+                        }
+                    }
                     }
                 }
-            },
-        }
     }
     tracing::debug!("producer stopped");
     Ok(())

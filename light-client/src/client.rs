@@ -20,7 +20,7 @@ use weft_p2p::{
 };
 use weft_types::{
     wire::{CellsRequest, CellsResponse, HeadersRequest, HeadersResponse},
-    Header,
+    EquivocationProof, Header,
 };
 
 use crate::{
@@ -134,6 +134,7 @@ impl LightClient {
             events: events_tx,
             requests: FuturesUnordered::new(),
             asking_headers: false,
+            equivocation_reported: false,
         };
         exec::spawn(async move {
             client.run(headers, stop_rx).await;
@@ -203,6 +204,8 @@ struct Client {
     events: mpsc::UnboundedSender<LightEvent>,
     requests: FuturesUnordered<Request>,
     asking_headers: bool,
+    /// True once a proof found here was handed to the network to gossip.
+    equivocation_reported: bool,
 }
 
 impl Client {
@@ -234,6 +237,7 @@ impl Client {
     }
 
     fn on_tick(&mut self) {
+        self.check_equivocation();
         let now = Instant::now();
         if !self.asking_headers {
             if let (Some(request), Some(peer)) = (self.sync.missing(), self.pick_peer()) {
@@ -381,6 +385,22 @@ impl Client {
             bytes: self.sampler.bytes(),
             banned: self.net.metrics().peers_banned.get() as usize,
             counters: self.sampler.counters(),
+            equivocation: self.sync.equivocation().map(EquivocationProof::height),
+        }
+    }
+
+    /// Takes up a proof a peer gossiped, and gossips one found here.
+    fn check_equivocation(&mut self) {
+        if self.sync.equivocation().is_none() {
+            if let Some(proof) = self.net.info().equivocation {
+                self.sync.adopt(proof);
+            }
+        } else if !self.equivocation_reported {
+            self.equivocation_reported = true;
+            if let Some(proof) = self.sync.equivocation().cloned() {
+                let net = self.net.clone();
+                exec::spawn(async move { net.report_equivocation(proof).await });
+            }
         }
     }
 

@@ -2,13 +2,14 @@
 //! anchors it (at `from`, or `window` heights behind the head); every later header must carry
 //! the producer's signature and link to its parent by hash. Headers that arrive ahead of the
 //! tip wait (floating) until the gap is filled by a range request; a header that does not link
-//! (a fork, or a lie) is dropped.
+//! is dropped. Two validly signed headers for one height prove that the producer equivocated:
+//! the proof is kept and nothing links after it.
 
 use std::collections::BTreeMap;
 
 use weft_types::{
     wire::{HeadersRequest, MAX_HEADERS_PER_REQUEST},
-    Header, ProducerKey,
+    EquivocationProof, Header, ProducerKey,
 };
 
 /// Linked headers kept; only the tail is needed to link new ones.
@@ -27,6 +28,8 @@ pub(crate) struct HeaderSync {
     linked: BTreeMap<u64, Header>,
     /// Headers with a good signature, waiting for their parent.
     floating: BTreeMap<u64, Header>,
+    /// Proof that the producer signed two headers for one height: nothing links after it.
+    equivocation: Option<EquivocationProof>,
 }
 
 impl HeaderSync {
@@ -38,6 +41,34 @@ impl HeaderSync {
             window,
             linked: BTreeMap::new(),
             floating: BTreeMap::new(),
+            equivocation: None,
+        }
+    }
+
+    /// The proof that the producer equivocated, once one is known: no header links after it.
+    pub(crate) const fn equivocation(&self) -> Option<&EquivocationProof> {
+        self.equivocation.as_ref()
+    }
+
+    /// Takes a proof found elsewhere (gossiped, already verified): stops following.
+    pub(crate) fn adopt(&mut self, proof: EquivocationProof) {
+        if self.equivocation.is_none() {
+            tracing::error!(
+                height = proof.height(),
+                "the producer equivocated; stopped following"
+            );
+            self.equivocation = Some(proof);
+        }
+    }
+
+    /// True (and the proof kept) if `header` and `other` are two headers for one height.
+    fn conflicts(&mut self, header: &Header, other: Option<&Header>) -> bool {
+        match other.and_then(|o| EquivocationProof::of(header, o)) {
+            Some(proof) => {
+                self.adopt(proof);
+                true
+            }
+            None => false,
         }
     }
 
@@ -51,6 +82,14 @@ impl HeaderSync {
         header.verify(&self.producer)?;
         let height = header.height();
         let mut linked = Vec::new();
+        let known = self
+            .linked
+            .get(&height)
+            .or(self.floating.get(&height))
+            .cloned();
+        if self.equivocation.is_some() || self.conflicts(&header, known.as_ref()) {
+            return Ok(linked);
+        }
         match self.linked.last_key_value() {
             None => {
                 let anchor = self
@@ -68,16 +107,9 @@ impl HeaderSync {
                 }
             }
             Some((&tip, _)) if height > tip => self.hold(header),
-            // At or below the tip: already linked, or a fork of the linked chain.
-            Some(_) => {
-                if self
-                    .linked
-                    .get(&height)
-                    .is_some_and(|h| h.hash() != header.hash())
-                {
-                    tracing::warn!("a second header at height {height} (a fork) was ignored");
-                }
-            }
+            // At or below the tip: already linked (a second one was caught above), or below
+            // the headers kept.
+            Some(_) => {}
         }
         self.link_floating(&mut linked);
         Ok(linked)
@@ -218,26 +250,31 @@ mod tests {
     }
 
     #[test]
-    fn a_fork_does_not_link_and_the_chain_goes_on() {
-        let chain = chain(4);
+    fn a_second_header_for_a_height_proves_equivocation_and_stops_following() {
+        let chain = chain(6);
         let mut sync = HeaderSync::new(ProducerKey::of(&key(1)), Some(1), 16);
         for h in &chain[..3] {
             sync.insert(h.clone()).unwrap();
         }
-        // The producer signs a second header 3 (another timestamp) and a child of it.
+        // The producer signs a second header 3 (another timestamp).
         let fork3 = header(Some(&chain[1]), 3, 99, &key(1));
-        let fork4 = header(Some(&fork3), 4, 100, &key(1));
-        assert!(sync.insert(fork3).unwrap().is_empty(), "height 3 is taken");
+        assert!(sync.insert(fork3.clone()).unwrap().is_empty());
+        let proof = sync.equivocation().expect("a proof");
+        assert_eq!(proof.height(), 3);
+        proof.verify(&ProducerKey::of(&key(1))).unwrap();
         assert!(
-            sync.insert(fork4).unwrap().is_empty(),
-            "its child does not link"
+            sync.insert(chain[3].clone()).unwrap().is_empty(),
+            "nothing links after an equivocation"
         );
-        assert_eq!(
-            sync.missing(),
-            None,
-            "the fork's child was dropped, not kept"
-        );
-        assert_eq!(heights(&sync.insert(chain[3].clone()).unwrap()), [4]);
+        // Two headers for one height still waiting for their parent prove it too.
+        let mut ahead = HeaderSync::new(ProducerKey::of(&key(1)), Some(1), 16);
+        ahead.insert(chain[0].clone()).unwrap();
+        ahead.insert(chain[4].clone()).unwrap();
+        assert!(ahead.equivocation().is_none());
+        ahead
+            .insert(header(Some(&chain[3]), 5, 77, &key(1)))
+            .unwrap();
+        assert_eq!(ahead.equivocation().map(EquivocationProof::height), Some(5));
     }
 
     #[test]

@@ -64,9 +64,12 @@ pub struct Status {
     pub banned: usize,
     /// Counters for `/metrics`.
     pub counters: Counters,
-    /// What keeps the client from sampling, in words (`"no full nodes connected: …"`), or
-    /// `null` when nothing does.
+    /// What keeps the client from sampling, in words (`"no full nodes connected: …"`, or the
+    /// producer's equivocation), or `null` when nothing does.
     pub problem: Option<String>,
+    /// The height at which the producer signed two different headers, once one is known: the
+    /// client has stopped following it (the proof is kept and gossiped).
+    pub equivocation_height: Option<u64>,
 }
 
 /// [`Status::problem`] while no full node is connected.
@@ -88,6 +91,7 @@ pub(crate) struct Totals {
     pub(crate) bytes: u64,
     pub(crate) banned: usize,
     pub(crate) counters: Counters,
+    pub(crate) equivocation: Option<u64>,
 }
 
 /// The shared, always-consistent status.
@@ -142,7 +146,14 @@ fn fill(status: &mut Status, t: Totals) {
     status.bytes_downloaded = t.bytes;
     status.banned = t.banned;
     status.counters = t.counters;
-    status.problem = (t.peers == 0).then(|| NO_FULL_NODES.to_string());
+    status.equivocation_height = t.equivocation;
+    status.problem = match t.equivocation {
+        Some(height) => Some(format!(
+            "the producer signed two different headers at height {height} (equivocation): \
+             stopped following it"
+        )),
+        None => (t.peers == 0).then(|| NO_FULL_NODES.to_string()),
+    };
 }
 
 #[cfg(test)]

@@ -44,6 +44,11 @@ pub fn header_topic() -> gossipsub::IdentTopic {
     gossipsub::IdentTopic::new(HEADER_TOPIC)
 }
 
+/// The topic of equivocation proofs (`weft_types::EQUIVOCATION_TOPIC`).
+pub(crate) fn equivocation_topic() -> gossipsub::IdentTopic {
+    gossipsub::IdentTopic::new(weft_types::EQUIVOCATION_TOPIC)
+}
+
 /// Everything a Weft peer speaks.
 #[derive(NetworkBehaviour)]
 pub struct Behaviour {
@@ -98,7 +103,7 @@ impl Behaviour {
             .heartbeat_interval(Duration::from_millis(700))
             .validation_mode(gossipsub::ValidationMode::Strict)
             .validate_messages()
-            .max_transmit_size(HEADER_SIZE_LIMIT + 1024)
+            .max_transmit_size(weft_types::EQUIVOCATION_SIZE_LIMIT.max(HEADER_SIZE_LIMIT) + 1024)
             // Content-addressed ids: the same header from two peers is one message.
             .message_id_fn(|m: &gossipsub::Message| {
                 gossipsub::MessageId::from(Sha256::digest(&m.data)[..20].to_vec())
@@ -110,9 +115,11 @@ impl Behaviour {
             gossip_config,
         )
         .map_err(|e| crate::Error::Behaviour(e.to_string()))?;
-        gossipsub
-            .subscribe(&header_topic())
-            .map_err(|e| crate::Error::Behaviour(e.to_string()))?;
+        for topic in [header_topic(), equivocation_topic()] {
+            gossipsub
+                .subscribe(&topic)
+                .map_err(|e| crate::Error::Behaviour(e.to_string()))?;
+        }
 
         let mut kad = kad::Behaviour::with_config(
             peer_id,

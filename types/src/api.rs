@@ -194,6 +194,9 @@ pub enum HealthStatus {
     Stalled,
     /// A task died and could not be restarted; the node is stopping (`503`).
     Failed,
+    /// The producer signed two different headers for one height; the node keeps the proof and
+    /// has stopped following (or producing) (`503`).
+    Equivocation,
 }
 
 /// One supervised task's state in [`NodeHealth`].
@@ -224,4 +227,7 @@ pub struct NodeHealth {
     pub tasks: Vec<TaskHealth>,
     /// What is wrong, in words (empty when ok).
     pub problems: Vec<String>,
+    /// The height at which the producer equivocated, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equivocation_height: Option<u64>,
 }

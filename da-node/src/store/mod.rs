@@ -203,6 +203,26 @@ impl Store {
         Ok(self.meta_u64(META_HEAD)?.unwrap_or(0))
     }
 
+    /// The equivocation proof kept (its wire form, `EquivocationProof::to_bytes`), if any.
+    ///
+    /// # Errors
+    /// [`StoreError`] if the read fails.
+    pub fn equivocation(&self) -> Result<Option<Vec<u8>>> {
+        self.get(CF_META, META_EQUIVOCATION)
+    }
+
+    /// Keeps an equivocation proof (synced), replacing any before it.
+    ///
+    /// # Errors
+    /// [`StoreError`] if the write fails.
+    pub fn put_equivocation(&self, proof: &[u8]) -> Result<()> {
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        self.db
+            .put_cf_opt(self.cf(CF_META), META_EQUIVOCATION, proof, &options)
+            .map_err(|e| self.err(e))
+    }
+
     /// Squares below this height are pruned.
     pub fn pruned_below(&self) -> Result<u64> {
         Ok(self.meta_u64(META_PRUNED_BELOW)?.unwrap_or(0))

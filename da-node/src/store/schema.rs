@@ -35,6 +35,8 @@ pub const META_HEAD: &[u8] = b"head";
 pub const META_FORMAT: &[u8] = b"format";
 /// The format this build writes and reads.
 pub const FORMAT: u64 = 2;
+/// Meta key: the proof that the followed producer equivocated (two headers, PROTOCOL §7).
+pub const META_EQUIVOCATION: &[u8] = b"equivocation";
 /// Meta key: squares below this height have been pruned.
 pub const META_PRUNED_BELOW: &[u8] = b"pruned_below";
 

@@ -21,6 +21,7 @@ use weft_types::{
 };
 
 use crate::{
+    equivocation::Watch,
     health::{supervise, Health},
     metrics::Metrics,
     store::Store,
@@ -54,6 +55,8 @@ pub(crate) struct SyncArgs {
     pub cancel: CancellationToken,
     /// Told of every stored block and every header heard of.
     pub health: Arc<Health>,
+    /// Compares headers for equivocation.
+    pub watch: Watch,
 }
 
 /// Starts the syncer task under supervision (see [`crate::health::supervise`]).
@@ -71,16 +74,22 @@ async fn run(args: SyncArgs) -> Result<(), String> {
     let mut backoff = Backoff::default();
     let mut tick = tokio::time::interval(SYNC_INTERVAL);
     let mut store_failures = 0;
+    args.watch.resume().await;
     loop {
         tokio::select! {
             () = args.cancel.cancelled() => break,
             Some(header) = headers.next() => {
                 args.health.header_seen(header.height());
-                if ahead.len() < MAX_HEADERS_AHEAD {
+                if !args.watch.check(&header, &ahead).await && ahead.len() < MAX_HEADERS_AHEAD {
                     ahead.insert(header.height(), header);
                 }
             }
             _ = tick.tick() => {}
+        }
+        args.watch.take_gossiped().await;
+        if args.watch.stopped() {
+            // The producer signed two chains: following either would be a guess.
+            continue;
         }
         match advance(&args, &mut ahead, &mut fetcher, &mut backoff).await {
             Ok(()) => store_failures = 0,
@@ -127,8 +136,13 @@ async fn advance(
             None => next == 1 && header.unsigned.parent_hash == Digest32(GENESIS_PARENT),
         };
         if !linked {
+            // Either a peer's chain forked below us — its header at our head differs from
+            // ours, which the range request from our head shows (an equivocation) — or a stray
+            // header: retried with backoff, not at once.
             tracing::warn!("header {next} does not extend the stored chain; dropped");
-            continue;
+            backoff.failed(next);
+            request_headers(args, head, ahead).await;
+            return Ok(());
         }
         // Outside the availability window of every peer (or our own): the header alone.
         let network_head = ahead
@@ -219,6 +233,7 @@ async fn request_headers(args: &SyncArgs, from: u64, ahead: &mut BTreeMap<u64, H
             match Header::decode_verified(&bytes, &args.producer) {
                 // Ahead of our clock: not yet (the rest of the range is later still).
                 Ok(h) if h.check_clock(weft_p2p::exec::unix_ms()).is_err() => break,
+                Ok(h) if args.watch.check(&h, ahead).await => return,
                 Ok(h) if h.height() >= from => {
                     args.health.header_seen(h.height());
                     got |= h.height() == from;

@@ -25,7 +25,7 @@ use weft_types::{
         RowResponse, StatusRequest, StatusResponse, CELLS_PROTOCOL, HEADERS_PROTOCOL,
         PEER_REQUESTS_PER_SECOND, PEER_REQUEST_BURST, ROW_PROTOCOL,
     },
-    Header, ProducerKey,
+    EquivocationProof, Header, ProducerKey,
 };
 
 use super::{
@@ -35,7 +35,7 @@ use super::{
     NetworkConfig,
 };
 use crate::{
-    behaviour::{header_topic, Behaviour, BehaviourEvent},
+    behaviour::{equivocation_topic, header_topic, Behaviour, BehaviourEvent},
     codec::Spec,
     exec,
     metrics::NetworkMetrics,
@@ -48,6 +48,9 @@ use crate::{
 /// How often housekeeping runs: rate-limit buckets pruned, lost full nodes and bootstrap peers
 /// re-dialled when due (see [`Redial`]), discovery when due.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How often a kept equivocation proof is gossiped again, for peers that joined since.
+const PROOF_REGOSSIP_INTERVAL: Duration = Duration::from_secs(5);
 
 /// An inbound request with the channel its answer goes back on.
 enum Inbound {
@@ -115,6 +118,7 @@ pub(super) struct Actor {
     discovery_interval: Duration,
     penalise_timeouts: bool,
     last_discovery: Instant,
+    last_proof_gossip: Instant,
     /// Inbound requests being answered off the loop.
     serving: usize,
     headers: Outbound<HeadersResponse>,
@@ -148,6 +152,7 @@ impl Actor {
             discovery_interval: config.discovery_interval,
             penalise_timeouts: config.role == crate::Role::Full,
             last_discovery: now,
+            last_proof_gossip: now,
             serving: 0,
             headers: Outbound::default(),
             rows: Outbound::default(),
@@ -185,6 +190,10 @@ impl Actor {
     fn housekeeping(&mut self) {
         let now = Instant::now();
         self.limiter.prune(now);
+        if now.duration_since(self.last_proof_gossip) >= PROOF_REGOSSIP_INTERVAL {
+            self.last_proof_gossip = now;
+            self.gossip_equivocation();
+        }
         let swarm = &self.swarm;
         let due = self
             .redial
@@ -239,6 +248,7 @@ impl Actor {
                 self.cells.0.insert(id, reply);
             }
             Command::Penalise(peer, what) => self.penalise(peer, what),
+            Command::Equivocation(proof) => self.keep_equivocation(*proof),
         }
     }
 
@@ -333,6 +343,13 @@ impl Actor {
                 propagation_source,
                 message_id,
                 message,
+            })) if message.topic == equivocation_topic().hash() => {
+                self.on_equivocation_gossip(propagation_source, &message_id, &message.data);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
             })) => self.on_gossip(propagation_source, &message_id, &message.data),
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
                 peer_id,
@@ -404,6 +421,68 @@ impl Actor {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A gossiped equivocation proof: forwarded and kept if it verifies against our producer's
+    /// key, else rejected and its sender penalised.
+    fn on_equivocation_gossip(&mut self, source: PeerId, id: &gossipsub::MessageId, data: &[u8]) {
+        let verdict = EquivocationProof::decode_verified(data, &self.producer);
+        let acceptance = if verdict.is_ok() {
+            gossipsub::MessageAcceptance::Accept
+        } else {
+            gossipsub::MessageAcceptance::Reject
+        };
+        self.swarm
+            .behaviour_mut()
+            .gossipsub
+            .report_message_validation_result(id, &source, acceptance);
+        match verdict {
+            Ok(proof) => self.keep_equivocation(proof),
+            Err(e) => {
+                tracing::warn!("rejected equivocation proof from {source}: {e}");
+                self.penalise(source, Misbehaviour::InvalidHeader);
+            }
+        }
+    }
+
+    /// Keeps the first proof of equivocation and gossips it.
+    fn keep_equivocation(&mut self, proof: EquivocationProof) {
+        {
+            let mut info = self
+                .info
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if info.equivocation.is_some() {
+                return;
+            }
+            tracing::error!(
+                height = proof.height(),
+                "the producer signed two different headers for one height (equivocation)"
+            );
+            info.equivocation = Some(proof);
+        }
+        self.gossip_equivocation();
+    }
+
+    /// Gossips the kept proof (again: peers that joined since have not seen it).
+    fn gossip_equivocation(&mut self) {
+        let bytes = self
+            .info
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .equivocation
+            .as_ref()
+            .map(EquivocationProof::to_bytes);
+        if let Some(bytes) = bytes {
+            if let Err(e) = self
+                .swarm
+                .behaviour_mut()
+                .gossipsub
+                .publish(equivocation_topic(), bytes)
+            {
+                tracing::debug!("equivocation proof not gossiped now: {e}");
+            }
         }
     }
 

@@ -46,6 +46,7 @@ pub(crate) type Reply<T> = oneshot::Sender<Result<T, RequestError>>;
 #[derive(Debug)]
 pub(crate) enum Command {
     Publish(Header),
+    Equivocation(Box<weft_types::EquivocationProof>),
     Headers(PeerId, HeadersRequest, Reply<HeadersResponse>),
     Row(PeerId, RowRequest, Reply<RowResponse>),
     Cells(PeerId, CellsRequest, Reply<CellsResponse>),
@@ -67,6 +68,9 @@ pub struct NetInfo {
     pub full_peers: Vec<PeerId>,
     /// The most recently banned peers (at most [`crate::BANNED_SHOWN`]).
     pub banned: Vec<PeerId>,
+    /// Proof that the producer signed two headers for one height, from gossip or reported by
+    /// the owner (the first one seen; it is gossiped again every minute for peers that join).
+    pub equivocation: Option<weft_types::EquivocationProof>,
     /// What full peers advertised on `/weft/status/1` (their availability windows and rates).
     pub statuses: std::collections::HashMap<PeerId, weft_types::wire::StatusResponse>,
 }
@@ -135,6 +139,11 @@ impl NetworkHandle {
     /// Gossips a header (dropped quietly when nobody listens yet: peers catch up by range).
     pub async fn publish(&self, header: Header) {
         let _ = self.send(Command::Publish(header)).await;
+    }
+
+    /// Keeps and gossips a proof that the producer equivocated (checked by the caller).
+    pub async fn report_equivocation(&self, proof: weft_types::EquivocationProof) {
+        let _ = self.send(Command::Equivocation(Box::new(proof))).await;
     }
 
     /// Records a peer's misbehaviour; past the ban threshold it is disconnected and refused.
