@@ -93,6 +93,11 @@ pub struct NodeConfig {
     pub page_dir: Option<PathBuf>,
     /// Limits on HTTP connections.
     pub http_limits: HttpLimits,
+    /// How long `POST /v1/blobs` (without `?wait=false`) waits for the blob's block; by default
+    /// 30 block times and at least 60 s. Submissions the producer cannot include in four fifths
+    /// of it, at its measured pace, are refused at once with 503 and `Retry-After`.
+    #[serde(with = "humantime_serde", default)]
+    pub submit_timeout: Option<Duration>,
 }
 
 impl Default for NodeConfig {
@@ -112,6 +117,7 @@ impl Default for NodeConfig {
             producer_key: None,
             page_dir: None,
             http_limits: HttpLimits::default(),
+            submit_timeout: None,
         }
     }
 }

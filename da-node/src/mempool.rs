@@ -4,15 +4,17 @@
 use std::{
     collections::{HashMap, VecDeque},
     sync::Mutex,
+    time::Duration,
 };
 
 use tokio::sync::oneshot;
 use weft_encoding::{
-    constants::FIELD_ELEMENTS_PER_ROW,
+    constants::{DATA_BYTES_PER_ELEMENT, FIELD_ELEMENTS_PER_ROW},
     layout::{elements_for, Blob, ELEMENTS_PER_INDEX_ENTRY},
 };
 
 use crate::{
+    admission::{retry_after, Pace},
     error::NodeError,
     store::{Inclusion, Store, StoreError},
 };
@@ -32,16 +34,33 @@ pub(crate) enum SubmitError {
     #[error("blob data is empty")]
     Empty,
     /// The pool is full; the client should retry later.
-    #[error("pending pool is full ({pending} bytes waiting, limit {limit} bytes); retry after the next block")]
+    #[error("pending pool is full ({pending} bytes waiting, limit {limit} bytes); retry in {retry_after} s")]
     Full {
         /// Bytes waiting.
         pending: usize,
         /// The limit.
         limit: usize,
+        /// Seconds until enough has drained, by the measured pace.
+        retry_after: u64,
+    },
+    /// The blobs queued ahead take longer to include than the caller waits: it would time out.
+    #[error("the producer cannot include this blob within {deadline} s (about {estimate} s of blobs are queued ahead at the measured encoding pace); retry in {retry_after} s, or submit with ?wait=false and poll its status")]
+    TooSlow {
+        /// Seconds until it would be included.
+        estimate: u64,
+        /// Seconds the caller waits.
+        deadline: u64,
+        /// Seconds until it would fit the deadline.
+        retry_after: u64,
     },
     /// Persisting failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Field elements a blob of `len` bytes takes in a square: its data and its index entry.
+fn footprint(len: usize) -> usize {
+    ELEMENTS_PER_INDEX_ENTRY + elements_for(len)
 }
 
 /// A queued blob.
@@ -55,11 +74,15 @@ pub(crate) struct Pending {
     pub accepted: std::time::Instant,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Inner {
     queue: VecDeque<Pending>,
     /// Bytes queued or reserved by submissions being persisted.
     bytes: usize,
+    /// Field elements the queued and reserved blobs take in a square (index entries included).
+    elements: usize,
+    /// The producer's measured pace.
+    pace: Pace,
     waiters: HashMap<u64, Vec<oneshot::Sender<Inclusion>>>,
 }
 
@@ -96,15 +119,24 @@ pub(crate) struct Mempool {
 
 impl Mempool {
     /// A pool holding up to `max_bytes` of blobs of at most `max_blob_size` each, reloaded from
-    /// the store's pending blobs (all of them, even past today's limits: they were acknowledged).
+    /// the store's pending blobs (all of them, even past today's limits: they were acknowledged),
+    /// for a producer of blocks every `block_time` of up to `max_k` original rows.
     pub(crate) fn new(
         store: Store,
         max_blob_size: usize,
         max_bytes: usize,
+        pace: Pace,
     ) -> Result<Self, NodeError> {
-        let mut inner = Inner::default();
+        let mut inner = Inner {
+            queue: VecDeque::new(),
+            bytes: 0,
+            elements: 0,
+            pace,
+            waiters: HashMap::new(),
+        };
         for (id, blob) in store.pending()? {
             inner.bytes += blob.data.len();
+            inner.elements += footprint(blob.data.len());
             inner.queue.push_back(Pending {
                 id,
                 blob,
@@ -130,7 +162,7 @@ impl Mempool {
     pub(crate) fn submit(
         &self,
         blob: Blob,
-        wait: bool,
+        wait: Option<Duration>,
     ) -> Result<(u64, Option<oneshot::Receiver<Inclusion>>), SubmitError> {
         let size = blob.data.len();
         if size == 0 {
@@ -142,22 +174,46 @@ impl Mempool {
                 limit: self.max_blob_size,
             });
         }
+        let elements = footprint(size);
         {
             // Reserve the bytes first, so concurrent submissions cannot overshoot the bound.
             let mut inner = self.lock();
+            let pace = inner.pace;
             if inner.bytes + size > self.max_bytes {
+                let excess = inner.bytes + size - self.max_bytes;
+                let blocks = excess
+                    .div_ceil(pace.elements_per_block() * DATA_BYTES_PER_ELEMENT)
+                    .max(1);
                 return Err(SubmitError::Full {
                     pending: inner.bytes,
                     limit: self.max_bytes,
+                    retry_after: retry_after(
+                        pace.block_seconds() * u32::try_from(blocks).unwrap_or(u32::MAX),
+                    ),
                 });
             }
+            // With nothing queued ahead it goes into the next block whatever that takes: refusing
+            // it could never help.
+            if let Some(deadline) = wait.filter(|_| inner.elements > 0) {
+                let estimate = pace.inclusion_time(inner.elements + elements);
+                if estimate > deadline {
+                    return Err(SubmitError::TooSlow {
+                        estimate: retry_after(estimate),
+                        deadline: deadline.as_secs(),
+                        retry_after: retry_after(estimate - deadline),
+                    });
+                }
+            }
             inner.bytes += size;
+            inner.elements += elements;
         }
         // Persist before acknowledging anything: a crash after this keeps the blob.
         let id = match self.store.put_pending(&blob) {
             Ok(id) => id,
             Err(e) => {
-                self.lock().bytes -= size;
+                let mut inner = self.lock();
+                inner.bytes -= size;
+                inner.elements -= elements;
                 return Err(e.into());
             }
         };
@@ -167,7 +223,7 @@ impl Mempool {
             blob,
             accepted: std::time::Instant::now(),
         });
-        let receiver = wait.then(|| {
+        let receiver = wait.is_some().then(|| {
             let (tx, rx) = oneshot::channel();
             inner.waiters.entry(id).or_default().push(tx);
             rx
@@ -193,6 +249,7 @@ impl Mempool {
             elements += more;
             let p = inner.queue.pop_front().expect("front exists");
             inner.bytes -= p.blob.data.len();
+            inner.elements -= footprint(p.blob.data.len());
             taken.push(p);
             if elements > capacity {
                 break;
@@ -206,8 +263,14 @@ impl Mempool {
         let mut inner = self.lock();
         for p in blobs.into_iter().rev() {
             inner.bytes += p.blob.data.len();
+            inner.elements += footprint(p.blob.data.len());
             inner.queue.push_front(p);
         }
+    }
+
+    /// A block of `k` original rows took `encode` to encode: the admission pace follows.
+    pub(crate) fn observe(&self, k: usize, encode: Duration) {
+        self.lock().pace.observe(k, encode);
     }
 
     /// Tells every waiter of these ids where its blob went.
@@ -244,11 +307,49 @@ mod tests {
 
     use super::*;
 
+    fn test_pace() -> Pace {
+        Pace::new(Duration::from_millis(100), 8)
+    }
+
+    #[test]
+    fn a_waiting_submission_is_refused_with_a_retry_time_when_it_cannot_be_included_in_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // k ≤ 1: one block holds ~126 KB; before any measurement a block takes 0.5 s.
+        let pool = Mempool::new(
+            store,
+            100_000,
+            1 << 30,
+            Pace::new(Duration::from_millis(100), 1),
+        )
+        .unwrap();
+        let blob = || Blob::new(Namespace([3; 16]), vec![7; 100_000]);
+        let deadline = Some(Duration::from_secs(2));
+        // Each blob takes a block of its own: 0.1 s + n × 0.5 s ≤ 2 s for three of them.
+        for _ in 0..3 {
+            pool.submit(blob(), deadline).unwrap();
+        }
+        let refused = pool.submit(blob(), deadline).unwrap_err();
+        let SubmitError::TooSlow { retry_after, .. } = refused else {
+            panic!("{refused}")
+        };
+        assert_eq!(retry_after, 1);
+        assert!(refused.to_string().contains("?wait=false"));
+        // Not waiting, it is taken: it will be included, later.
+        pool.submit(blob(), None).unwrap();
+        // Encoding measured faster: more fits the deadline again.
+        for _ in 0..20 {
+            pool.observe(1, Duration::from_millis(10));
+        }
+        pool.take(1);
+        pool.submit(blob(), deadline).unwrap();
+    }
+
     fn pool(dir: &tempfile::TempDir, blobs: &[usize]) -> (Store, Mempool) {
         let store = Store::open(dir.path()).unwrap();
-        let pool = Mempool::new(store.clone(), 1 << 20, 1 << 30).unwrap();
+        let pool = Mempool::new(store.clone(), 1 << 20, 1 << 30, test_pace()).unwrap();
         for &len in blobs {
-            pool.submit(Blob::new(Namespace([1; 16]), vec![1; len]), false)
+            pool.submit(Blob::new(Namespace([1; 16]), vec![1; len]), None)
                 .unwrap();
         }
         (store, pool)
@@ -282,14 +383,14 @@ mod tests {
     fn concurrent_submissions_never_exceed_the_bound() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let pool = Mempool::new(store.clone(), 1000, 10_000).unwrap();
+        let pool = Mempool::new(store.clone(), 1000, 10_000, test_pace()).unwrap();
         let accepted: usize = std::thread::scope(|s| {
             let handles: Vec<_> = (0..8)
                 .map(|_| {
                     s.spawn(|| {
                         (0..10)
                             .filter(|_| {
-                                pool.submit(Blob::new(Namespace([2; 16]), vec![0; 1000]), false)
+                                pool.submit(Blob::new(Namespace([2; 16]), vec![0; 1000]), None)
                                     .is_ok()
                             })
                             .count()

@@ -13,6 +13,7 @@ use weft_p2p::{Listen, Multiaddr, NetInfo, NetworkConfig, NetworkHandle, Protoco
 use weft_types::ProducerKey;
 
 use crate::{
+    admission::Pace,
     config::NodeConfig,
     equivocation::{watch_gossip, Watch},
     error::{NodeError, Result},
@@ -154,6 +155,7 @@ impl Node {
                     store.clone(),
                     config.max_blob_size,
                     config.max_pending_bytes,
+                    Pace::new(config.block_time, config.max_k),
                 )?);
                 tasks.push(producer::spawn(ProducerArgs {
                     key,

@@ -114,12 +114,14 @@ async fn produce(args: &ProducerArgs) -> Result<()> {
     let ids: Vec<u64> = taken.iter().map(|p| p.id).collect();
     let started = std::time::Instant::now();
     let encode_seconds = args.metrics.block_encode_seconds.clone();
+    let mempool = args.mempool.clone();
     let outcome = tokio::task::spawn_blocking(move || -> Result<_> {
         let parent = store.header(store.head()?)?;
         let encoding = std::time::Instant::now();
         let (block, receipts) =
             build_block(&encoder, &key, parent.as_ref(), &blobs, max_k, now_ms())?;
         encode_seconds.observe(encoding.elapsed().as_secs_f64());
+        mempool.observe(block.header.k(), encoding.elapsed());
         let included: Vec<_> = ids.into_iter().zip(receipts).collect();
         store.put_block(&block, &included, prune)?;
         Ok((block, included))

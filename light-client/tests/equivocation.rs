@@ -23,7 +23,11 @@ async fn twins() -> (TestNode, TestNode) {
     init_logs();
     let a = producer(BLOCK, Faults::none()).await;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(a.dir.path().join("producer.key"), dir.path().join("producer.key")).unwrap();
+    std::fs::copy(
+        a.dir.path().join("producer.key"),
+        dir.path().join("producer.key"),
+    )
+    .unwrap();
     let node = Node::start(producer_config(&dir, BLOCK)).await.unwrap();
     assert_eq!(node.producer_key(), a.node.producer_key());
     (a, TestNode { node, dir })
@@ -46,7 +50,10 @@ async fn wait_equivocation(node: &Node) -> Value {
             assert_eq!(status, 503);
             return body;
         }
-        assert!(tokio::time::Instant::now() < deadline, "no equivocation seen: {body}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no equivocation seen: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -57,13 +64,20 @@ async fn wait_light(client: &LightClient) -> u64 {
         let status = client.status();
         if let Some(height) = status.equivocation_height {
             assert!(
-                status.problem.as_deref().unwrap_or("").contains("equivocation"),
+                status
+                    .problem
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("equivocation"),
                 "{:?}",
                 status.problem
             );
             return height;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the light client saw nothing");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the light client saw nothing"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -82,7 +96,13 @@ async fn equivocation_is_detected_kept_alarmed_and_gossiped() {
 
     let body = wait_equivocation(&follower).await;
     let height = body["equivocation_height"].as_u64().unwrap();
-    assert!(body["problems"][0].as_str().unwrap().contains("stopped following"), "{body}");
+    assert!(
+        body["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("stopped following"),
+        "{body}"
+    );
     let metrics = http()
         .get(format!("{}/metrics", follower.url()))
         .send()
@@ -96,7 +116,13 @@ async fn equivocation_is_detected_kept_alarmed_and_gossiped() {
     // The producers learn it too (each sees the other's headers) and stop producing.
     for twin in [&a, &b] {
         let body = wait_equivocation(&twin.node).await;
-        assert!(body["problems"][0].as_str().unwrap().contains("stopped producing"), "{body}");
+        assert!(
+            body["problems"][0]
+                .as_str()
+                .unwrap()
+                .contains("stopped producing"),
+            "{body}"
+        );
     }
     // Stopped following: the head no longer moves while both producers still run.
     let head = follower.store().head().unwrap();

@@ -81,7 +81,9 @@ pub(super) async fn submit(
     let size = data.len();
     let blob = Blob::new(namespace, data);
     let commitment = blob.commitment();
-    let wait = query.wait;
+    let limit = wait_limit(&state);
+    // Admitted only if the measured pace includes it well within the limit (a fifth to spare).
+    let wait = query.wait.then_some(limit * 4 / 5);
     let submitted = tokio::task::spawn_blocking(move || mempool.submit(blob, wait))
         .await
         .map_err(ApiError::internal)?;
@@ -92,7 +94,13 @@ pub(super) async fn submit(
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
             }
             SubmitError::Empty => ApiError::bad_request(format!("data: {e}")),
-            SubmitError::Full { .. } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, e.to_string()),
+            SubmitError::Full { retry_after, .. } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, e.to_string()).retry_after(retry_after)
+            }
+            SubmitError::TooSlow { retry_after, .. } => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+                    .retry_after(retry_after)
+            }
             SubmitError::Store(e) => ApiError::internal(e),
         }
     })?;
@@ -108,7 +116,6 @@ pub(super) async fn submit(
         )
             .into_response());
     };
-    let limit = wait_limit(&state);
     match tokio::time::timeout(limit, receiver).await {
         Ok(Ok(inclusion)) => Ok(Json(BlobReceipt::from(inclusion)).into_response()),
         Ok(Err(_)) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the node is shutting down; the blob stays pending")),
@@ -119,9 +126,13 @@ pub(super) async fn submit(
     }
 }
 
-/// How long a waiting submission may wait for its block.
+/// How long a waiting submission may wait for its block: `submit_timeout` in the config, by
+/// default 30 block times and at least 60 s.
 fn wait_limit(state: &AppState) -> std::time::Duration {
-    (state.config.block_time * 30).max(std::time::Duration::from_secs(60))
+    state
+        .config
+        .submit_timeout
+        .unwrap_or_else(|| (state.config.block_time * 30).max(std::time::Duration::from_secs(60)))
 }
 
 /// `GET /v1/blobs/status/{id}`.

@@ -79,6 +79,8 @@ impl AppState {
 pub(crate) struct ApiError {
     status: StatusCode,
     message: String,
+    /// Seconds to send in `Retry-After`, for refusals that pass.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -86,7 +88,13 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            retry_after: None,
         }
+    }
+    /// Adds `Retry-After: secs`.
+    pub(crate) const fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
@@ -111,13 +119,19 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             Json(ErrorBody {
                 error: self.message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
