@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Subcommand};
 use futures::StreamExt;
-use weft_light::{FileRecords, LightClient, LightEvent, LightSettings};
+use weft_light::{FileRecords, LightClient, LightConfig, LightEvent, LightSettings};
 
 use crate::{node_cmd::shutdown_signal, CliError};
 
@@ -57,7 +57,9 @@ impl LightArgs {
     /// The file's settings (or the defaults) with the flags on top.
     fn settings(&self) -> Result<LightSettings, CliError> {
         let mut s = match &self.config {
-            Some(path) => LightSettings::load(path).map_err(|e| CliError::new(e.to_string()))?,
+            Some(path) => {
+                weft_light::load_settings(path).map_err(|e| CliError::new(e.to_string()))?
+            }
             None => LightSettings::default(),
         };
         if !self.bootstrap.is_empty() {
@@ -82,9 +84,8 @@ impl LightArgs {
 pub(crate) async fn run(cmd: LightCommand) -> Result<(), CliError> {
     let LightCommand::Start(args) = cmd;
     let settings = args.settings()?;
-    let mut config = settings
-        .config()
-        .map_err(|e| CliError::new(e.to_string()))?;
+    let mut config =
+        LightConfig::from_settings(&settings).map_err(|e| CliError::new(e.to_string()))?;
     let records = FileRecords::open(&settings.data_dir, &config.producer)
         .map_err(|e| CliError::new(format!("--data-dir {}: {e}", settings.data_dir.display())))?;
     config.records = Box::new(records);

@@ -87,7 +87,7 @@ impl StartArgs {
             .config
             .clone()
             .unwrap_or_else(|| data_dir.join("weft.toml"));
-        let mut c = NodeConfig::load_or_create(&path)?;
+        let mut c = weft_node::config::load_or_create(&path)?;
         if self.data_dir.is_some() || self.config.is_none() {
             c.data_dir = data_dir;
         }
@@ -130,7 +130,7 @@ impl StartArgs {
         {
             c.page_dir = Some(dir);
         }
-        c.validate()?;
+        c.validate().map_err(weft_node::NodeError::from)?;
         Ok(c)
     }
 }

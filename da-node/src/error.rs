@@ -53,3 +53,9 @@ pub enum NodeError {
         source: std::io::Error,
     },
 }
+
+impl From<weft_types::config::ConfigError> for NodeError {
+    fn from(e: weft_types::config::ConfigError) -> Self {
+        Self::Config(e.0)
+    }
+}

@@ -86,13 +86,22 @@ async fn a_burst_gets_receipts_in_time_or_a_retry_time_never_a_timeout() {
                     .parse()
                     .unwrap();
                 assert!(secs >= 1);
-                assert!(*elapsed < Duration::from_secs(2), "refused at once, not after {elapsed:?}");
+                assert!(
+                    *elapsed < Duration::from_secs(2),
+                    "refused at once, not after {elapsed:?}"
+                );
             }
             other => panic!("answer {other} after {elapsed:?}: {answers:?}"),
         }
     }
-    assert!(ok > 0, "some waiting submissions were admitted: {answers:?}");
-    assert!(ok < answers.len(), "the burst was more than fits the deadline: {answers:?}");
+    assert!(
+        ok > 0,
+        "some waiting submissions were admitted: {answers:?}"
+    );
+    assert!(
+        ok < answers.len(),
+        "the burst was more than fits the deadline: {answers:?}"
+    );
     // A 202 means "will be included".
     for id in ids {
         let deadline = Instant::now() + Duration::from_secs(120);

@@ -4,20 +4,13 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use serde::{Deserialize, Serialize};
 use weft_p2p::Multiaddr;
+pub use weft_types::config::light::{
+    LightSettings, DEFAULT_CONFIDENCE, DEFAULT_DATA_DIR, DEFAULT_SAMPLE_TIMEOUT, DEFAULT_WINDOW,
+};
 use weft_types::ProducerKey;
 
 use crate::store::{MemoryRecords, RecordStore};
-
-/// Default target confidence per height.
-pub const DEFAULT_CONFIDENCE: f64 = 0.9999;
-/// Default number of heights behind the first head seen to start sampling at.
-pub const DEFAULT_WINDOW: u64 = 16;
-/// Default time to verify every sample of a height before declaring it unavailable.
-pub const DEFAULT_SAMPLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default directory for finished-height records.
-pub const DEFAULT_DATA_DIR: &str = "./weft-light";
 
 /// Why the light client could not start. Each message names the flag (or file field) to fix.
 #[derive(Debug, thiserror::Error)]
@@ -52,66 +45,29 @@ pub enum LightError {
     Network(#[from] weft_p2p::Error),
 }
 
-/// The settings a file or flags give (TOML field names; every field optional in the file).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LightSettings {
-    /// Full nodes to start from (multiaddrs with `/p2p/<id>`).
-    pub bootstrap: Vec<String>,
-    /// Only headers signed by this producer are followed.
-    pub producer_key: Option<ProducerKey>,
-    /// Target confidence per height, in (0, 1).
-    pub confidence: f64,
-    /// First height to sample; default: the first head seen minus `window`.
-    pub from: Option<u64>,
-    /// How far behind the head to start when `from` is not given.
-    pub window: u64,
-    /// Time allowed to verify every sample of a height.
-    #[serde(with = "humantime_serde")]
-    pub sample_timeout: Duration,
-    /// Where finished heights are kept (native).
-    pub data_dir: PathBuf,
-    /// Serve `/v1/status` and `/metrics` here (native; none by default).
-    pub http: Option<std::net::SocketAddr>,
+/// Reads a settings file (TOML); fields it leaves out keep their defaults.
+///
+/// # Errors
+/// [`LightError::File`] naming the file when it cannot be read or parsed.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn load_settings(path: &std::path::Path) -> Result<LightSettings, LightError> {
+    let file = |reason: String| LightError::File {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| file(e.to_string()))?;
+    weft_types::config::parse(&text).map_err(|e| file(e.to_string()))
 }
 
-impl Default for LightSettings {
-    fn default() -> Self {
-        Self {
-            bootstrap: Vec::new(),
-            producer_key: None,
-            confidence: DEFAULT_CONFIDENCE,
-            from: None,
-            window: DEFAULT_WINDOW,
-            sample_timeout: DEFAULT_SAMPLE_TIMEOUT,
-            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
-            http: None,
-        }
-    }
-}
-
-impl LightSettings {
-    /// Reads a settings file (TOML); fields it leaves out keep their defaults.
-    ///
-    /// # Errors
-    /// [`LightError::File`] naming the file when it cannot be read or parsed.
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn load(path: &std::path::Path) -> Result<Self, LightError> {
-        let file = |reason: String| LightError::File {
-            path: path.to_path_buf(),
-            reason,
-        };
-        let text = std::fs::read_to_string(path).map_err(|e| file(e.to_string()))?;
-        toml::from_str(&text).map_err(|e| file(e.to_string()))
-    }
-
-    /// The configuration to run with, records kept in memory (swap in others after).
+impl LightConfig {
+    /// The configuration to run with from `settings`, records kept in memory (swap in others
+    /// after).
     ///
     /// # Errors
     /// A [`LightError`] naming the setting that is missing or out of range.
-    pub fn config(&self) -> Result<LightConfig, LightError> {
-        let producer = self.producer_key.ok_or(LightError::NoProducer)?;
-        let bootstrap = self
+    pub fn from_settings(settings: &LightSettings) -> Result<Self, LightError> {
+        let producer = settings.producer_key.ok_or(LightError::NoProducer)?;
+        let bootstrap = settings
             .bootstrap
             .iter()
             .map(|a| {
@@ -123,11 +79,11 @@ impl LightSettings {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let config = LightConfig {
-            confidence: self.confidence,
-            from: self.from,
-            window: self.window,
-            sample_timeout: self.sample_timeout,
-            ..LightConfig::new(bootstrap, producer)
+            confidence: settings.confidence,
+            from: settings.from,
+            window: settings.window,
+            sample_timeout: settings.sample_timeout,
+            ..Self::new(bootstrap, producer)
         };
         config.check()?;
         Ok(config)
@@ -203,26 +159,23 @@ mod tests {
             "producer_key = \"{}\"\nbootstrap = [\"/ip4/127.0.0.1/tcp/1\"]\nwindow = 4\nsample_timeout = \"5s\"\n",
             key.to_hex()
         );
-        let settings: LightSettings = toml::from_str(&text).unwrap();
+        let settings: LightSettings = weft_types::config::parse(&text).unwrap();
         assert_eq!(settings.window, 4);
         assert_eq!(settings.confidence, DEFAULT_CONFIDENCE);
-        let config = settings.config().unwrap();
+        let config = LightConfig::from_settings(&settings).unwrap();
         assert_eq!(config.sample_timeout, Duration::from_secs(5));
         assert_eq!(config.producer, key);
 
-        let bad = toml::from_str::<LightSettings>("windw = 3").unwrap_err();
-        assert!(bad.to_string().contains("windw"), "{bad}");
         let out_of_range = LightSettings {
             confidence: 1.0,
             ..settings
         };
-        assert!(out_of_range
-            .config()
+        assert!(LightConfig::from_settings(&out_of_range)
             .unwrap_err()
             .to_string()
             .contains("--confidence"));
         assert!(matches!(
-            LightSettings::default().config(),
+            LightConfig::from_settings(&LightSettings::default()),
             Err(LightError::NoProducer)
         ));
     }

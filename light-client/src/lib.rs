@@ -12,6 +12,8 @@ mod status;
 mod store;
 
 pub use client::{LightClient, LightEvent};
+#[cfg(not(target_arch = "wasm32"))]
+pub use config::load_settings;
 pub use config::{
     LightConfig, LightError, LightSettings, DEFAULT_CONFIDENCE, DEFAULT_DATA_DIR,
     DEFAULT_SAMPLE_TIMEOUT, DEFAULT_WINDOW,
