@@ -62,6 +62,8 @@ pub struct Store {
     path: std::path::PathBuf,
     /// Next pending-blob id: above every id ever stored, pending or included.
     next_pending: Arc<AtomicU64>,
+    /// True while a compaction of pruned cells runs.
+    compacting: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Store {
@@ -69,6 +71,12 @@ impl std::fmt::Debug for Store {
         f.debug_struct("Store").field("path", &self.path).finish()
     }
 }
+
+/// Bytes of write-ahead log kept before the column families holding the oldest are flushed.
+pub const MAX_TOTAL_WAL_BYTES: u64 = 128 << 20;
+
+/// Pruning passes a multiple of this many heights → the pruned cells are compacted away.
+pub const COMPACT_EVERY: u64 = 16;
 
 /// Table files RocksDB keeps open unless told otherwise.
 pub const DEFAULT_MAX_OPEN_FILES: i32 = 256;
@@ -92,6 +100,10 @@ impl Store {
     pub fn open_with(path: &Path, max_open_files: i32) -> Result<Self> {
         let mut options = Options::default();
         options.set_max_open_files(max_open_files);
+        // With several column families a WAL file is deleted only once every family has
+        // flushed what it holds; the quiet ones (headers, meta) would pin every WAL file for
+        // ever (a 10-minute soak left 19 of 78 MB). Past this total the oldest are flushed.
+        options.set_max_total_wal_size(MAX_TOTAL_WAL_BYTES);
         options.create_if_missing(true);
         options.create_missing_column_families(true);
         options.set_compression_type(rocksdb::DBCompressionType::Lz4);
@@ -121,6 +133,7 @@ impl Store {
             db: Arc::new(db),
             path: path.to_path_buf(),
             next_pending: Arc::new(AtomicU64::new(next)),
+            compacting: Arc::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -327,19 +340,58 @@ impl Store {
         let mut batch = WriteBatch::default();
         batch.put_cf(self.cf(CF_HEADERS), height_key(height), header.to_bytes());
         batch.put_cf(self.cf(CF_META), META_HEAD, height.to_be_bytes());
-        let from = self.pruned_below()?;
-        let below = height + 1;
-        if below > from {
-            batch.delete_range_cf(
-                self.cf(CF_CELLS),
-                cell_key(from, 0, 0),
-                cell_key(below, 0, 0),
-            );
-            batch.put_cf(self.cf(CF_META), META_PRUNED_BELOW, below.to_be_bytes());
-        }
+        let pruned = self.prune_below(&mut batch, height + 1)?;
         let mut options = WriteOptions::default();
         options.set_sync(true);
-        self.db.write_opt(batch, &options).map_err(|e| self.err(e))
+        self.db
+            .write_opt(batch, &options)
+            .map_err(|e| self.err(e))?;
+        self.reclaim(pruned);
+        Ok(())
+    }
+
+    /// Adds to `batch` the deletion of every cell below `below` not deleted yet, and the new
+    /// `pruned_below`; returns the range pruned.
+    fn prune_below(&self, batch: &mut WriteBatch, below: u64) -> Result<Option<(u64, u64)>> {
+        let from = self.pruned_below()?;
+        if below <= from {
+            return Ok(None);
+        }
+        batch.delete_range_cf(
+            self.cf(CF_CELLS),
+            cell_key(from, 0, 0),
+            cell_key(below, 0, 0),
+        );
+        batch.put_cf(self.cf(CF_META), META_PRUNED_BELOW, below.to_be_bytes());
+        Ok(Some((from, below)))
+    }
+
+    /// Deleted ranges free their disk space only when compacted: each time pruning passes a
+    /// multiple of [`COMPACT_EVERY`] heights, the pruned cells are compacted away on a
+    /// background thread (one at a time), so the store's size follows the availability window
+    /// rather than RocksDB's own compaction schedule.
+    fn reclaim(&self, pruned: Option<(u64, u64)>) {
+        let Some((from, below)) = pruned else { return };
+        if from / COMPACT_EVERY == below / COMPACT_EVERY
+            || self
+                .compacting
+                .swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            return;
+        }
+        let (db, compacting) = (self.db.clone(), self.compacting.clone());
+        let spawned = std::thread::Builder::new()
+            .name("weft-compact".into())
+            .spawn(move || {
+                if let Some(cf) = db.cf_handle(CF_CELLS) {
+                    db.compact_range_cf(cf, None::<&[u8]>, Some(&cell_key(below, 0, 0)[..]));
+                }
+                compacting.store(false, std::sync::atomic::Ordering::Release);
+            });
+        if spawned.is_err() {
+            self.compacting
+                .store(false, std::sync::atomic::Ordering::Release);
+        }
     }
 
     /// Writes a block, its receipts and the new head in one synced batch, and prunes.
@@ -379,21 +431,17 @@ impl Store {
             batch.put_cf(self.cf(CF_RECEIPTS), id.to_be_bytes(), inclusion.to_bytes());
         }
         batch.put_cf(self.cf(CF_META), META_HEAD, height.to_be_bytes());
-        if let Some(keep) = prune_after.filter(|&keep| height > keep) {
-            let below = height - keep + 1;
-            let from = self.pruned_below()?;
-            if below > from {
-                batch.delete_range_cf(
-                    self.cf(CF_CELLS),
-                    cell_key(from, 0, 0),
-                    cell_key(below, 0, 0),
-                );
-                batch.put_cf(self.cf(CF_META), META_PRUNED_BELOW, below.to_be_bytes());
-            }
-        }
+        let pruned = match prune_after.filter(|&keep| height > keep) {
+            Some(keep) => self.prune_below(&mut batch, height - keep + 1)?,
+            None => None,
+        };
         let mut options = WriteOptions::default();
         options.set_sync(true);
-        self.db.write_opt(batch, &options).map_err(|e| self.err(e))
+        self.db
+            .write_opt(batch, &options)
+            .map_err(|e| self.err(e))?;
+        self.reclaim(pruned);
+        Ok(())
     }
 
     /// Persists a pending blob (synced) and returns its id, unique even under concurrent calls.
