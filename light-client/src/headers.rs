@@ -131,13 +131,13 @@ impl HeaderSync {
 
     fn link_floating(&mut self, out: &mut Vec<Header>) {
         while let Some((&tip, parent)) = self.linked.last_key_value() {
-            let Some(next) = self.floating.remove(&(tip + 1)) else {
+            let Some(next) = tip.checked_add(1).and_then(|h| self.floating.remove(&h)) else {
                 break;
             };
             if next.follows(parent) {
                 self.link(next, out);
             } else {
-                tracing::warn!("header {} does not link to {tip}; dropped", tip + 1);
+                tracing::warn!("header {} does not link to {tip}; dropped", next.height());
             }
         }
         if let Some((&tip, _)) = self.linked.last_key_value() {

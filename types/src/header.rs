@@ -251,7 +251,7 @@ impl Header {
     /// True if `self` directly follows `parent`: the next height, the parent's hash, and a
     /// timestamp not before the parent's.
     pub fn follows(&self, parent: &Self) -> bool {
-        self.height() == parent.height() + 1
+        parent.height().checked_add(1) == Some(self.height())
             && self.unsigned.parent_hash == parent.hash()
             && self.unsigned.timestamp_ms >= parent.unsigned.timestamp_ms
     }
@@ -292,6 +292,18 @@ mod tests {
         );
         let decoded = Header::decode_verified(&parent.to_bytes(), &parent.unsigned.producer);
         assert_eq!(decoded.unwrap(), parent);
+    }
+
+    #[test]
+    fn nothing_follows_the_last_possible_height() {
+        // Found by the `header` fuzz target: `parent.height() + 1` overflowed.
+        let mut parent = header(None, 1_000);
+        parent.unsigned.height = u64::MAX;
+        let mut child = header(None, 2_000);
+        child.unsigned.height = 0;
+        child.unsigned.parent_hash = parent.hash();
+        assert!(!child.follows(&parent));
+        assert!(!parent.follows(&parent));
     }
 
     #[test]

@@ -340,7 +340,7 @@ impl Store {
         let mut batch = WriteBatch::default();
         batch.put_cf(self.cf(CF_HEADERS), height_key(height), header.to_bytes());
         batch.put_cf(self.cf(CF_META), META_HEAD, height.to_be_bytes());
-        let pruned = self.prune_below(&mut batch, height + 1)?;
+        let pruned = self.prune_below(&mut batch, height.saturating_add(1))?;
         let mut options = WriteOptions::default();
         options.set_sync(true);
         self.db
