@@ -78,6 +78,9 @@ pub const MAX_TOTAL_WAL_BYTES: u64 = 128 << 20;
 /// Pruning passes a multiple of this many heights → the pruned cells are compacted away.
 pub const COMPACT_EVERY: u64 = 16;
 
+/// Every this many heights the small column families are compacted whole.
+pub const COMPACT_SMALL_EVERY: u64 = 128;
+
 /// Table files RocksDB keeps open unless told otherwise.
 pub const DEFAULT_MAX_OPEN_FILES: i32 = 256;
 
@@ -346,7 +349,7 @@ impl Store {
         self.db
             .write_opt(batch, &options)
             .map_err(|e| self.err(e))?;
-        self.reclaim(pruned);
+        self.reclaim(height, pruned);
         Ok(())
     }
 
@@ -366,13 +369,18 @@ impl Store {
         Ok(Some((from, below)))
     }
 
-    /// Deleted ranges free their disk space only when compacted: each time pruning passes a
-    /// multiple of [`COMPACT_EVERY`] heights, the pruned cells are compacted away on a
-    /// background thread (one at a time), so the store's size follows the availability window
-    /// rather than RocksDB's own compaction schedule.
-    fn reclaim(&self, pruned: Option<(u64, u64)>) {
-        let Some((from, below)) = pruned else { return };
-        if from / COMPACT_EVERY == below / COMPACT_EVERY
+    /// Keeps the store's size and file count bounded (a soak showed both growing): deleted
+    /// ranges free their disk space only when compacted, so each time pruning passes a multiple
+    /// of [`COMPACT_EVERY`] heights the pruned cells are compacted away; and the small column
+    /// families, whose keys only grow, would pile up one tiny table file per flush (moved down
+    /// the levels as they are, never merged), so every [`COMPACT_SMALL_EVERY`] heights each is
+    /// compacted whole. Both on a background thread, one at a time.
+    fn reclaim(&self, height: u64, pruned: Option<(u64, u64)>) {
+        let cells_below = pruned
+            .filter(|(from, below)| from / COMPACT_EVERY != below / COMPACT_EVERY)
+            .map(|(_, below)| below);
+        let small = height % COMPACT_SMALL_EVERY == 0;
+        if (cells_below.is_none() && !small)
             || self
                 .compacting
                 .swap(true, std::sync::atomic::Ordering::AcqRel)
@@ -383,8 +391,15 @@ impl Store {
         let spawned = std::thread::Builder::new()
             .name("weft-compact".into())
             .spawn(move || {
-                if let Some(cf) = db.cf_handle(CF_CELLS) {
+                if let (Some(below), Some(cf)) = (cells_below, db.cf_handle(CF_CELLS)) {
                     db.compact_range_cf(cf, None::<&[u8]>, Some(&cell_key(below, 0, 0)[..]));
+                }
+                if small {
+                    for name in ALL_CFS.iter().filter(|n| **n != CF_CELLS) {
+                        if let Some(cf) = db.cf_handle(name) {
+                            db.compact_range_cf(cf, None::<&[u8]>, None::<&[u8]>);
+                        }
+                    }
                 }
                 compacting.store(false, std::sync::atomic::Ordering::Release);
             });
@@ -440,7 +455,7 @@ impl Store {
         self.db
             .write_opt(batch, &options)
             .map_err(|e| self.err(e))?;
-        self.reclaim(pruned);
+        self.reclaim(height, pruned);
         Ok(())
     }
 
