@@ -64,6 +64,8 @@ pub struct Store {
     next_pending: Arc<AtomicU64>,
     /// True while a compaction of pruned cells runs.
     compacting: Arc<std::sync::atomic::AtomicBool>,
+    /// True when the small column families are due a whole compaction.
+    small_due: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Store {
@@ -137,6 +139,7 @@ impl Store {
             path: path.to_path_buf(),
             next_pending: Arc::new(AtomicU64::new(next)),
             compacting: Arc::default(),
+            small_due: Arc::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -379,25 +382,35 @@ impl Store {
         let cells_below = pruned
             .filter(|(from, below)| from / COMPACT_EVERY != below / COMPACT_EVERY)
             .map(|(_, below)| below);
-        let small = height % COMPACT_SMALL_EVERY == 0;
-        if (cells_below.is_none() && !small)
-            || self
-                .compacting
-                .swap(true, std::sync::atomic::Ordering::AcqRel)
+        use std::sync::atomic::Ordering;
+        if height % COMPACT_SMALL_EVERY == 0 {
+            // Kept due until a compaction thread takes it (one may be running now).
+            self.small_due.store(true, Ordering::Release);
+        }
+        if (cells_below.is_none() && !self.small_due.load(Ordering::Acquire))
+            || self.compacting.swap(true, Ordering::AcqRel)
         {
             return;
         }
+        let small = self.small_due.swap(false, Ordering::AcqRel);
         let (db, compacting) = (self.db.clone(), self.compacting.clone());
         let spawned = std::thread::Builder::new()
             .name("weft-compact".into())
             .spawn(move || {
+                // Files already on the bottom level are rewritten too (RocksDB skips them by
+                // default), so tiny files merge and deleted cells go.
+                let mut whole = rocksdb::CompactOptions::default();
+                whole.set_bottommost_level_compaction(
+                    rocksdb::BottommostLevelCompaction::ForceOptimized,
+                );
                 if let (Some(below), Some(cf)) = (cells_below, db.cf_handle(CF_CELLS)) {
-                    db.compact_range_cf(cf, None::<&[u8]>, Some(&cell_key(below, 0, 0)[..]));
+                    let end = cell_key(below, 0, 0);
+                    db.compact_range_cf_opt(cf, None::<&[u8]>, Some(&end[..]), &whole);
                 }
                 if small {
                     for name in ALL_CFS.iter().filter(|n| **n != CF_CELLS) {
                         if let Some(cf) = db.cf_handle(name) {
-                            db.compact_range_cf(cf, None::<&[u8]>, None::<&[u8]>);
+                            db.compact_range_cf_opt(cf, None::<&[u8]>, None::<&[u8]>, &whole);
                         }
                     }
                 }
