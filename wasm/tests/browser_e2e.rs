@@ -179,3 +179,95 @@ async fn the_browser_leaves_no_process_behind() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// A TCP port free on loopback now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Issue 11, fault 3, in the browser: the page's light client loses its only node, says "no
+/// full nodes", and samples again once the node is back on the same ports and data dir.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn page_samples_again_after_its_node_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (http, ws, p2p) = (free_port(), free_port(), free_port());
+    let config = NodeConfig {
+        http: format!("127.0.0.1:{http}").parse().unwrap(),
+        ws_port: ws,
+        p2p_port: p2p,
+        page_dir: Some(page_dir()),
+        ..weft_testkit::producer_config(&dir, Duration::from_millis(500))
+    };
+    // A just-stopped node's sockets may linger a moment: a taken port is retried.
+    let start = |config: NodeConfig| async move {
+        for _ in 0..50 {
+            match Node::start(config.clone()).await {
+                Ok(node) => return node,
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+        panic!("the node's ports stayed taken");
+    };
+    let node = start(config.clone()).await;
+    let url = node.url();
+    let browser = Browser::start().await;
+    browser.goto(&format!("{url}/?from=1&timeout=30s")).await;
+    let available = |status: &Value| -> Vec<u64> {
+        heights(status)
+            .iter()
+            .filter(|h| h["verdict"] == "available" && h["k"].as_u64() > Some(0))
+            .filter_map(|h| h["height"].as_u64())
+            .collect()
+    };
+    let wait_for = |what: &'static str, done: Box<dyn Fn(&Value) -> bool + Send>| {
+        let browser = &browser;
+        async move {
+            let deadline = tokio::time::Instant::now() + WAIT;
+            loop {
+                let status = page_status(browser).await;
+                if done(&status) {
+                    return status;
+                }
+                assert!(tokio::time::Instant::now() < deadline, "{what}: {status}");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        }
+    };
+    submit(&url, 1, 20_000).await;
+    let before = wait_for(
+        "a height available before the restart",
+        Box::new(move |s| !available(s).is_empty()),
+    )
+    .await;
+    let last = available(&before).into_iter().max().unwrap();
+    node.stop().await;
+    wait_for(
+        "the page says it has no full nodes",
+        Box::new(|s| {
+            s["peers"] == 0
+                && s["problem"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("no full nodes")
+        }),
+    )
+    .await;
+    let node = start(config).await;
+    let feeder = tokio::spawn(async move {
+        for i in 2.. {
+            submit(&url, i, 20_000).await;
+            tokio::time::sleep(Duration::from_millis(700)).await;
+        }
+    });
+    wait_for(
+        "a new height available after the restart",
+        Box::new(move |s| available(s).iter().any(|h| *h > last) && s["problem"].is_null()),
+    )
+    .await;
+    feeder.abort();
+    node.stop().await;
+}
