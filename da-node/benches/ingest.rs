@@ -2,21 +2,23 @@
 //! - sustained ingest: batches of blobs (4 KiB, 128 KiB, 2 MiB) submitted concurrently over HTTP
 //!   until every one is acknowledged in a stored block (criterion reports bytes per second);
 //! - cells served per second over HTTP (`GET /v1/cells/…`, 32 in flight) and over libp2p
-//!   (`/weft/cells/1`, 128 cells per request, 8 client peers).
+//!   (`/weft/cells/1`, 128 cells per request, 8 client peers through `weft-p2p`'s handle, which
+//!   paces each to the node's advertised rate: after the burst this measures the rate policy,
+//!   not the serving path).
 //!
 //! `cargo bench -p weft-node --bench ingest`; results in docs/BENCHMARKS.md.
 // criterion_group! generates undocumented functions.
 #![allow(missing_docs)]
 
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures::{stream, StreamExt};
-use libp2p::{request_response, swarm::SwarmEvent, Multiaddr};
-use tokio::sync::{mpsc, oneshot};
-use weft_node::{Node, NodeConfig};
-use weft_p2p::{BehaviourEvent, Role};
+use weft_node::{config::HttpLimits, Node, NodeConfig};
+use weft_p2p::{
+    Keypair, Multiaddr, NetworkConfig, NetworkHandle, NetworkMetrics, NetworkTask, Role,
+};
 use weft_types::wire::{CellsRequest, CellsResponse, Position};
 
 /// Bytes of blobs per ingest iteration: fills a k = 32 square (the largest below 4 MiB).
@@ -38,6 +40,11 @@ async fn start(dir: &tempfile::TempDir) -> Node {
         http: "127.0.0.1:0".parse().unwrap(),
         block_time: Duration::from_millis(500),
         max_pending_bytes: 256 * 1024 * 1024,
+        // 128 submissions at once from this one address.
+        http_limits: HttpLimits {
+            max_connections_per_ip: 2 * SUBMIT_CONCURRENCY,
+            ..HttpLimits::default()
+        },
         ..NodeConfig::default()
     })
     .await
@@ -51,8 +58,29 @@ async fn submit_all(http: &reqwest::Client, url: &str, size: usize, count: usize
                 "namespace": format!("{:032x}", i % 16 + 1),
                 "data": STANDARD.encode(vec![(i as u64 ^ salt) as u8; size]),
             });
-            let request = http.post(format!("{url}/v1/blobs")).json(&body).send();
-            async move { assert_eq!(request.await.unwrap().status(), 200) }
+            async move {
+                // A refusal with Retry-After (the producer's pace is behind) is retried then.
+                loop {
+                    let answer = http
+                        .post(format!("{url}/v1/blobs"))
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap();
+                    match answer.status().as_u16() {
+                        200 => return,
+                        429 | 503 => {
+                            let secs: u64 = answer
+                                .headers()
+                                .get("retry-after")
+                                .and_then(|v| v.to_str().ok()?.parse().ok())
+                                .unwrap_or(1);
+                            tokio::time::sleep(Duration::from_secs(secs)).await;
+                        }
+                        other => panic!("submission answered {other}"),
+                    }
+                }
+            }
         })
         .buffer_unordered(SUBMIT_CONCURRENCY)
         .collect::<Vec<()>>()
@@ -94,53 +122,37 @@ fn ingest(c: &mut Criterion) {
     rt.block_on(node.stop());
 }
 
-/// A libp2p client asking a node for cells.
+/// A light-role network asking a node for cells (paced to its advertised rate).
 struct P2pClient {
-    tx: mpsc::Sender<(CellsRequest, oneshot::Sender<CellsResponse>)>,
+    net: NetworkHandle,
+    _task: NetworkTask,
 }
 
 impl P2pClient {
-    async fn connect(addr: Multiaddr) -> Self {
-        let key = libp2p::identity::Keypair::generate_ed25519();
-        let mut swarm = weft_p2p::build_swarm(key, Role::Light, "bench", Duration::from_secs(120))
-            .await
-            .unwrap();
-        let peer = match addr.iter().last() {
-            Some(libp2p::multiaddr::Protocol::P2p(p)) => p,
-            _ => panic!("address without /p2p"),
-        };
-        swarm.dial(addr).unwrap();
-        let (tx, mut rx) = mpsc::channel::<(CellsRequest, oneshot::Sender<CellsResponse>)>(64);
-        tokio::spawn(async move {
-            let mut pending: HashMap<
-                request_response::OutboundRequestId,
-                oneshot::Sender<CellsResponse>,
-            > = HashMap::new();
-            loop {
-                tokio::select! {
-                    Some((req, reply)) = rx.recv() => {
-                        let id = swarm.behaviour_mut().cells.send_request(&peer, req);
-                        pending.insert(id, reply);
-                    }
-                    event = swarm.select_next_some() => {
-                        if let SwarmEvent::Behaviour(BehaviourEvent::Cells(request_response::Event::Message {
-                            message: request_response::Message::Response { request_id, response }, ..
-                        })) = event {
-                            if let Some(reply) = pending.remove(&request_id) {
-                                let _ = reply.send(response);
-                            }
-                        }
-                    }
-                }
-            }
-        });
-        Self { tx }
+    async fn connect(addr: Multiaddr, node: &Node) -> Self {
+        let (net, _headers, task) = weft_p2p::start(NetworkConfig {
+            key: Keypair::generate_ed25519(),
+            role: Role::Light,
+            agent: "bench".into(),
+            listen: Vec::new(),
+            bootstrap: vec![addr],
+            producer: node.producer_key(),
+            server: None,
+            idle_timeout: Duration::from_secs(120),
+            discovery_interval: Duration::from_secs(60),
+            metrics: NetworkMetrics::default(),
+        })
+        .await
+        .unwrap();
+        while net.full_peers().is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Self { net, _task: task }
     }
 
     async fn cells(&self, req: CellsRequest) -> CellsResponse {
-        let (tx, rx) = oneshot::channel();
-        self.tx.send((req, tx)).await.unwrap();
-        rx.await.unwrap()
+        let peer = self.net.full_peers()[0];
+        self.net.cells(peer, req).await.unwrap()
     }
 }
 
@@ -178,7 +190,7 @@ fn serving(c: &mut Criterion) {
     let clients: Vec<P2pClient> = rt.block_on(async {
         let mut clients = Vec::new();
         for _ in 0..PEERS {
-            clients.push(P2pClient::connect(node.tcp_addr()).await);
+            clients.push(P2pClient::connect(node.tcp_addr(), &node).await);
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
         clients
