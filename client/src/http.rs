@@ -1,0 +1,245 @@
+//! The typed HTTP client: one method per path of docs/openapi.yaml, answers decoded into the
+//! API's JSON types, errors mapped to [`ClientError`] by status. Nothing here verifies what the
+//! node says: [`crate::VerifiedClient`] does.
+
+use std::time::Duration;
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use serde::de::DeserializeOwned;
+use weft_encoding::layout::{BlobCommitment, Namespace};
+use weft_types::api::{
+    BlobReceipt, BlobStatus, BlobView, CellView, ErrorBody, HeaderView, NamespaceBlobs, NodeHealth,
+    NodeInfo, SubmitAccepted, SubmitBlob,
+};
+
+use crate::ClientError;
+
+/// Time allowed for one HTTP exchange by default (a waiting submission can take a few blocks).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The answer to a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    /// In a stored block (`200`, waited for).
+    Included(BlobReceipt),
+    /// Persisted in the pending pool (`202`, `wait = false`); it will be included.
+    Queued(SubmitAccepted),
+}
+
+/// Talks to one node over HTTP.
+#[derive(Debug, Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    /// A client for the node at `url` (`http://host:port`), each exchange within
+    /// [`DEFAULT_TIMEOUT`].
+    ///
+    /// # Errors
+    /// [`ClientError::Input`] for a URL that is not `http(s)://…`.
+    pub fn new(url: &str) -> Result<Self, ClientError> {
+        Self::with_timeout(url, DEFAULT_TIMEOUT)
+    }
+
+    /// As [`Self::new`], each exchange within `timeout`.
+    ///
+    /// # Errors
+    /// As [`Self::new`].
+    pub fn with_timeout(url: &str, timeout: Duration) -> Result<Self, ClientError> {
+        let base = url.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::Input(format!(
+                "node URL {url:?}: expected http://host:port"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        Ok(Self { base, http })
+    }
+
+    /// The node's URL.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    pub(crate) fn misbehaving(&self, what: impl Into<String>) -> ClientError {
+        ClientError::Misbehaving {
+            node: self.base.clone(),
+            what: what.into(),
+        }
+    }
+
+    async fn answer(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(u16, Vec<u8>), ClientError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(format!("{}: {e}", self.base)))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .map(Duration::from_secs);
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Transport(format!("{}: {e}", self.base)))?
+            .to_vec();
+        if (200..300).contains(&status) {
+            return Ok((status, bytes));
+        }
+        let message = serde_json::from_slice::<ErrorBody>(&bytes).map_or_else(
+            |_| String::from_utf8_lossy(&bytes).into_owned(),
+            |b| b.error,
+        );
+        Err(match status {
+            400 | 405 | 413 => ClientError::Input(message),
+            404 | 410 => ClientError::NotFound(message),
+            408 | 429 | 503 | 504 => ClientError::Unavailable {
+                message,
+                retry_after,
+            },
+            _ => ClientError::Transport(format!("{} answered {status}: {message}", self.base)),
+        })
+    }
+
+    fn json<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, ClientError> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| self.misbehaving(format!("unreadable answer: {e}")))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let (_, bytes) = self
+            .answer(self.http.get(format!("{}{path}", self.base)))
+            .await?;
+        self.json(&bytes)
+    }
+
+    /// `POST /v1/blobs` once: with `wait`, answers when the blob is in a stored block.
+    ///
+    /// # Errors
+    /// [`ClientError::Input`] (empty, too large), [`ClientError::Unavailable`] (pool full, the
+    /// producer cannot include it in time, a follower), transport errors.
+    pub async fn submit(
+        &self,
+        namespace: Namespace,
+        data: &[u8],
+        wait: bool,
+    ) -> Result<Submitted, ClientError> {
+        let body = SubmitBlob {
+            namespace,
+            data: STANDARD.encode(data),
+        };
+        let url = format!(
+            "{}/v1/blobs{}",
+            self.base,
+            if wait { "" } else { "?wait=false" }
+        );
+        let (status, bytes) = self.answer(self.http.post(url).json(&body)).await?;
+        Ok(if status == 202 {
+            Submitted::Queued(self.json(&bytes)?)
+        } else {
+            Submitted::Included(self.json(&bytes)?)
+        })
+    }
+
+    /// `GET /v1/blobs/status/{id}`.
+    ///
+    /// # Errors
+    /// [`ClientError::NotFound`] for an unknown id; transport errors.
+    pub async fn status(&self, id: &str) -> Result<BlobStatus, ClientError> {
+        self.get(&format!("/v1/blobs/status/{id}")).await
+    }
+
+    /// `GET /v1/blobs/{height}/{namespace}`, unverified.
+    ///
+    /// # Errors
+    /// [`ClientError::NotFound`] (no such block, or pruned); transport errors.
+    pub async fn blobs(
+        &self,
+        height: u64,
+        namespace: &Namespace,
+    ) -> Result<NamespaceBlobs, ClientError> {
+        self.get(&format!("/v1/blobs/{height}/{namespace}")).await
+    }
+
+    /// `GET /v1/blobs/by-commitment/{commitment}`, unverified.
+    ///
+    /// # Errors
+    /// [`ClientError::NotFound`]; transport errors.
+    pub async fn blob_by_commitment(
+        &self,
+        commitment: &BlobCommitment,
+    ) -> Result<BlobView, ClientError> {
+        self.get(&format!("/v1/blobs/by-commitment/{}", commitment.to_hex()))
+            .await
+    }
+
+    /// `GET /v1/headers/{height}`, unverified.
+    ///
+    /// # Errors
+    /// [`ClientError::NotFound`]; transport errors.
+    pub async fn header(&self, height: u64) -> Result<HeaderView, ClientError> {
+        self.get(&format!("/v1/headers/{height}")).await
+    }
+
+    /// `GET /v1/headers/head`, unverified.
+    ///
+    /// # Errors
+    /// [`ClientError::NotFound`] before the first block; transport errors.
+    pub async fn head(&self) -> Result<HeaderView, ClientError> {
+        self.get("/v1/headers/head").await
+    }
+
+    /// `GET /v1/cells/{height}/{row}/{col}`, unverified.
+    ///
+    /// # Errors
+    /// [`ClientError::Input`] out of range, [`ClientError::NotFound`]; transport errors.
+    pub async fn cell(&self, height: u64, row: u16, col: u16) -> Result<CellView, ClientError> {
+        self.get(&format!("/v1/cells/{height}/{row}/{col}")).await
+    }
+
+    /// `GET /v1/node/info`.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub async fn node_info(&self) -> Result<NodeInfo, ClientError> {
+        self.get("/v1/node/info").await
+    }
+
+    /// `GET /health` (a stalled node answers 503 with the same body, returned here as is).
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub async fn health(&self) -> Result<NodeHealth, ClientError> {
+        let response = self
+            .http
+            .get(format!("{}/health", self.base))
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(format!("{}: {e}", self.base)))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Transport(format!("{}: {e}", self.base)))?;
+        self.json(&bytes)
+    }
+
+    /// `GET /metrics` (OpenMetrics text).
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub async fn metrics(&self) -> Result<String, ClientError> {
+        let (_, bytes) = self
+            .answer(self.http.get(format!("{}/metrics", self.base)))
+            .await?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
