@@ -11,7 +11,7 @@ use futures::stream;
 use indicatif::{ProgressBar, ProgressStyle};
 use weft_encoding::layout::{blob_commitment, Namespace};
 use weft_types::{
-    api::{BlobReceipt, HeaderView, NamespaceBlobs, SubmitAccepted},
+    api::{BlobReceipt, SubmitAccepted},
     ProducerKey,
 };
 
@@ -56,9 +56,15 @@ pub(crate) enum BlobCommand {
         /// Output file (several blobs go to FILE.0, FILE.1, …); standard output if omitted.
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// The producer's key; the header must be signed by it [default: the key in the header].
-        #[arg(long)]
+        /// The trusted producer's key (64 hex chars): the header must be signed by it. Also read
+        /// from $WEFT_PRODUCER_KEY, or `producer_key` in --config FILE; required (get it from a
+        /// node you trust: `weft node info`).
+        #[arg(long, env = "WEFT_PRODUCER_KEY")]
         producer_key: Option<String>,
+        /// A settings file (TOML) whose `producer_key` is the trusted key (a node's
+        /// `weft.toml` or a light client's settings).
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Print what was verified as JSON on standard error.
         #[arg(long)]
         json: bool,
@@ -121,17 +127,11 @@ pub(crate) async fn run(cmd: BlobCommand) -> Result<(), CliError> {
             namespace,
             output,
             producer_key,
+            config,
             json,
         } => {
-            get(
-                &node,
-                height,
-                &namespace,
-                output,
-                producer_key.as_deref(),
-                json,
-            )
-            .await
+            let key = trusted_key(producer_key.as_deref(), config.as_deref())?;
+            get(&node, height, &namespace, output, key, json).await
         }
         BlobCommand::Commit { namespace, file } => {
             let namespace = parse_namespace(&namespace)?;
@@ -223,58 +223,66 @@ struct Verified {
     files: Vec<String>,
 }
 
+/// The trusted producer key: `--producer-key` (or `$WEFT_PRODUCER_KEY`), else `producer_key`
+/// in `--config FILE`; never the key a header carries.
+fn trusted_key(
+    flag: Option<&str>,
+    config: Option<&std::path::Path>,
+) -> Result<ProducerKey, CliError> {
+    if let Some(raw) = flag {
+        return raw
+            .parse()
+            .map_err(|e| CliError::new(format!("--producer-key: {e}")));
+    }
+    if let Some(path) = config {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::new(format!("--config {}: {e}", path.display())))?;
+        /// The one field read; the file's others are its owner's.
+        #[derive(serde::Deserialize)]
+        struct KeyOnly {
+            producer_key: Option<ProducerKey>,
+        }
+        let settings: KeyOnly = weft_types::config::parse(&text)
+            .map_err(|e| CliError::new(format!("--config {}: {e}", path.display())))?;
+        if let Some(key) = settings.producer_key {
+            return Ok(key);
+        }
+        return Err(CliError::new(format!(
+            "--config {}: no producer_key in it",
+            path.display()
+        )));
+    }
+    Err(CliError::new(
+        "--producer-key: no trusted producer key given (nor $WEFT_PRODUCER_KEY, nor producer_key \
+         in --config FILE), so nothing can be verified; get the key from a node you trust with \
+         `weft node info --node URL` and pass it with --producer-key",
+    ))
+}
+
 async fn get(
     node: &str,
     height: u64,
     namespace: &str,
     output: Option<PathBuf>,
-    producer: Option<&str>,
+    producer: ProducerKey,
     json: bool,
 ) -> Result<(), CliError> {
     let ns = parse_namespace(namespace)?;
-    let client = Client::new(node)?;
-    let header: HeaderView = client.get(&format!("/v1/headers/{height}")).await?;
-    let header = header.header;
-    let expected = match producer {
-        Some(raw) => raw
-            .parse::<ProducerKey>()
-            .map_err(|e| CliError::new(format!("--producer-key: {e}")))?,
-        None => header.unsigned.producer,
-    };
-    header
-        .verify(&expected)
-        .map_err(|e| CliError::new(format!("header {height} fails verification: {e}")))?;
-    let answer: NamespaceBlobs = client.get(&format!("/v1/blobs/{height}/{ns}")).await?;
-    let proven = answer
-        .proof
-        .verify(
-            &header.unsigned.index_root.0,
-            header.unsigned.blob_count,
-            &ns,
-        )
-        .map_err(|e| CliError::new(format!("the node's namespace proof is wrong: {e}")))?;
-    if proven.len() != answer.blobs.len() {
-        return Err(CliError::new(format!(
-            "the node sent {} blobs but the index has {} for this namespace",
-            answer.blobs.len(),
-            proven.len()
-        )));
-    }
-    let mut blobs = Vec::with_capacity(proven.len());
-    for ((position, entry), blob) in proven.iter().zip(&answer.blobs) {
-        let data = STANDARD.decode(&blob.data).map_err(|e| {
-            CliError::new(format!("blob {position}: bad base64 from the node: {e}"))
-        })?;
-        if blob.index != *position
-            || data.len() != entry.len as usize
-            || blob_commitment(&ns, &data) != entry.commitment
-        {
-            return Err(CliError::new(format!(
-                "blob {position} does not match its commitment in the signed index"
-            )));
-        }
-        blobs.push(data);
-    }
+    let client =
+        weft_client::Client::new(node).map_err(|e| CliError::new(format!("--node {node}: {e}")))?;
+    let verified = weft_client::VerifiedClient::new(client, producer);
+    let blobs: Vec<Vec<u8>> = verified
+        .get_blobs(height, &ns)
+        .await
+        .map_err(|e| match e {
+            weft_client::ClientError::Misbehaving { what, .. } => {
+                CliError::new(format!("refused: {what} (trusted producer key {producer})"))
+            }
+            other => CliError::new(format!("--node {node}: {other}")),
+        })?
+        .into_iter()
+        .map(|b| b.data)
+        .collect();
     let files = write_out(&blobs, output)?;
     let bytes = blobs.iter().map(Vec::len).sum();
     let verified = Verified {
@@ -282,14 +290,14 @@ async fn get(
         namespace: ns,
         blobs: blobs.len(),
         bytes,
-        producer: expected,
+        producer,
         files,
     };
     if json {
         eprintln!("{}", serde_json::to_string(&verified).expect("json"));
     } else {
         eprintln!(
-            "verified {} blob(s), {} bytes, against header {height} signed by {expected}",
+            "verified {} blob(s), {} bytes, against header {height} signed by {producer}",
             verified.blobs, bytes
         );
     }

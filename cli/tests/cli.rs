@@ -38,6 +38,17 @@ fn blob_get(url: &str, height: &str, ns: &str, extra: &[&str]) -> Output {
     weft(&args)
 }
 
+/// The producer key a node reports (`weft node info`).
+fn producer_key(url: &str) -> String {
+    let info: Value =
+        serde_json::from_str(&stdout(&weft(&["node", "info", "--node", url]))).unwrap();
+    info["producer_key"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("0x")
+        .to_string()
+}
+
 /// A producer in its own process on a free port, once its HTTP API answers; and its URL.
 fn start_node(dir: &Path) -> (Proc, String) {
     let port = free_port();
@@ -76,7 +87,13 @@ fn blob_round_trip_through_the_cli() {
     let height = receipt["height"].as_u64().unwrap().to_string();
 
     let out = dir.path().join("out.bin");
-    let got = blob_get(&url, &height, ns, &["-o", out.to_str().unwrap()]);
+    let key = producer_key(&url);
+    let got = blob_get(
+        &url,
+        &height,
+        ns,
+        &["-o", out.to_str().unwrap(), "--producer-key", &key],
+    );
     assert!(got.status.success(), "{}", stderr(&got));
     assert!(
         stderr(&got).contains("verified 1 blob(s)"),
@@ -297,4 +314,80 @@ fn devnet_runs_and_both_nodes_serve_the_same_data() {
             .all(|l| l.contains("blob ✓") && l.contains('✓') && !l.contains('✗')),
         "{text}"
     );
+}
+
+/// Issue 12: `weft blob get` verifies only against a key the caller trusts — a flag,
+/// `$WEFT_PRODUCER_KEY` or `producer_key` in `--config FILE` — never the key a header names
+/// itself: after the node's producer key changed, the old key refuses its new headers, and with
+/// no key nothing is verified. Fails on 66b4232, where `blob get` without a key verified a
+/// header against its own key.
+#[test]
+fn blob_get_trusts_only_the_key_it_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("node");
+    let ns = "000000000000000000000000000000bb";
+    let file = dir.path().join("blob.bin");
+    std::fs::write(&file, b"under a new key").unwrap();
+    let (node, url) = start_node(&data_dir);
+    let old_key = producer_key(&url);
+    drop(node);
+    // The node's producer key changes (its key file is gone; a new one is made at start).
+    std::fs::remove_file(data_dir.join("producer.key")).unwrap();
+    let (_node, url) = start_node(&data_dir);
+    let new_key = producer_key(&url);
+    assert_ne!(old_key, new_key);
+    let submitted = blob_submit(&url, ns, &file, &["--json"]);
+    assert!(submitted.status.success(), "{}", stderr(&submitted));
+    let receipt: Value = serde_json::from_str(&stdout(&submitted)).unwrap();
+    let height = receipt["height"].as_u64().unwrap().to_string();
+
+    let unkeyed = blob_get(&url, &height, ns, &[]);
+    assert!(!unkeyed.status.success(), "verified without a trusted key");
+    assert!(
+        stderr(&unkeyed).contains("--producer-key"),
+        "{}",
+        stderr(&unkeyed)
+    );
+    assert!(
+        stderr(&unkeyed).contains("weft node info"),
+        "{}",
+        stderr(&unkeyed)
+    );
+
+    let stale = blob_get(&url, &height, ns, &["--producer-key", &old_key]);
+    assert!(
+        !stale.status.success(),
+        "a header signed by another key was accepted"
+    );
+    assert!(stderr(&stale).contains("refused"), "{}", stderr(&stale));
+
+    let out = dir.path().join("out.bin");
+    let out = out.to_str().unwrap();
+    let keyed = blob_get(&url, &height, ns, &["--producer-key", &new_key, "-o", out]);
+    assert!(keyed.status.success(), "{}", stderr(&keyed));
+    assert_eq!(std::fs::read(out).unwrap(), b"under a new key");
+
+    let from_env = Command::new(weft_bin())
+        .args([
+            "blob",
+            "get",
+            "--node",
+            &url,
+            "--height",
+            &height,
+            "--namespace",
+            ns,
+        ])
+        .env("WEFT_PRODUCER_KEY", &new_key)
+        .output()
+        .unwrap();
+    assert!(from_env.status.success(), "{}", stderr(&from_env));
+    let config = dir.path().join("weft.toml");
+    std::fs::write(
+        &config,
+        format!("producer_key = \"{new_key}\"\nblock_time = \"1s\"\n"),
+    )
+    .unwrap();
+    let from_file = blob_get(&url, &height, ns, &["--config", config.to_str().unwrap()]);
+    assert!(from_file.status.success(), "{}", stderr(&from_file));
 }
