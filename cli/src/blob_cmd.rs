@@ -5,22 +5,17 @@ use std::{
     path::PathBuf,
 };
 
-use base64::{engine::general_purpose::STANDARD, Engine};
 use clap::Subcommand;
-use futures::stream;
 use indicatif::{ProgressBar, ProgressStyle};
 use weft_encoding::layout::{blob_commitment, Namespace};
-use weft_types::{
-    api::{BlobReceipt, SubmitAccepted},
-    ProducerKey,
-};
+use weft_types::ProducerKey;
 
-use crate::{client::Client, CliError};
+use weft_client::Submitted;
+
+use crate::CliError;
 
 /// Inputs at least this large get a progress bar.
 const PROGRESS_THRESHOLD: usize = 256 * 1024;
-/// Upload chunk size.
-const CHUNK: usize = 64 * 1024;
 
 /// Blob subcommands.
 #[derive(Debug, Subcommand)]
@@ -141,6 +136,25 @@ pub(crate) async fn run(cmd: BlobCommand) -> Result<(), CliError> {
     }
 }
 
+/// A `--node URL` error as the CLI reports it: unreachable nodes and refusals name the flag.
+pub(crate) fn node_error(node: &str, e: weft_client::ClientError) -> CliError {
+    match e {
+        weft_client::ClientError::Transport(e) => {
+            CliError::new(format!("cannot reach --node {node}: {e}"))
+        }
+        other => CliError::new(format!("--node {node}: {other}")),
+    }
+}
+
+/// A client for `--node URL`.
+pub(crate) fn client(node: &str) -> Result<weft_client::Client, CliError> {
+    weft_client::Client::new(node).map_err(|e| {
+        CliError::new(format!(
+            "--node {node}: expected a URL like http://127.0.0.1:7580 ({e})"
+        ))
+    })
+}
+
 async fn submit(
     node: &str,
     namespace: &str,
@@ -149,65 +163,53 @@ async fn submit(
     file: &str,
 ) -> Result<(), CliError> {
     let ns = parse_namespace(namespace)?;
-    let client = Client::new(node)?;
+    let client = client(node)?;
     let data = read_input(file)?;
     if data.is_empty() {
         return Err(CliError::new(format!(
             "FILE {file}: is empty; a blob needs at least one byte"
         )));
     }
-    let body = serde_json::to_vec(&weft_types::api::SubmitBlob {
-        namespace: ns,
-        data: STANDARD.encode(&data),
-    })
-    .expect("json");
     let bar = (data.len() >= PROGRESS_THRESHOLD).then(|| {
-        let bar = ProgressBar::new(body.len() as u64);
+        let bar = ProgressBar::new(weft_client::body_len(data.len()));
         bar.set_style(
             ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes}")
                 .expect("template"),
         );
-        bar.set_message("uploading");
+        bar.set_message(if no_wait {
+            "uploading"
+        } else {
+            "uploading, then waiting for a block"
+        });
         bar
     });
-    let chunks: Vec<Vec<u8>> = body.chunks(CHUNK).map(<[u8]>::to_vec).collect();
     let progress = bar.clone();
-    let stream = stream::iter(chunks.into_iter().map(move |c| {
-        if let Some(bar) = &progress {
-            bar.inc(c.len() as u64);
-        }
-        Ok::<_, std::io::Error>(c)
-    }));
-    let body = reqwest::Body::wrap_stream(stream);
-    if no_wait {
-        let accepted: SubmitAccepted = client.post_body("/v1/blobs?wait=false", body).await?;
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
-        }
-        if json {
-            println!("{}", serde_json::to_string(&accepted).expect("json"));
-        } else {
-            println!(
-                "pending id {}  commitment {}",
-                accepted.id, accepted.commitment
-            );
-        }
-        return Ok(());
-    }
-    if let Some(bar) = &bar {
-        bar.set_message("waiting for a block");
-    }
-    let receipt: BlobReceipt = client.post_body("/v1/blobs", body).await?;
+    let submitted = client
+        .submit_with_progress(ns, &data, !no_wait, move |n| {
+            if let Some(bar) = &progress {
+                bar.inc(n);
+            }
+        })
+        .await
+        .map_err(|e| node_error(node, e))?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    if json {
-        println!("{}", serde_json::to_string(&receipt).expect("json"));
-    } else {
-        println!(
+    match submitted {
+        Submitted::Queued(accepted) if json => {
+            println!("{}", serde_json::to_string(&accepted).expect("json"));
+        }
+        Submitted::Queued(accepted) => println!(
+            "pending id {}  commitment {}",
+            accepted.id, accepted.commitment
+        ),
+        Submitted::Included(receipt) if json => {
+            println!("{}", serde_json::to_string(&receipt).expect("json"));
+        }
+        Submitted::Included(receipt) => println!(
             "height {}  commitment {}  index {}",
             receipt.height, receipt.commitment, receipt.index
-        );
+        ),
     }
     Ok(())
 }
@@ -338,11 +340,12 @@ fn write_out(blobs: &[Vec<u8>], output: Option<PathBuf>) -> Result<Vec<String>, 
 
 pub(crate) async fn run_header(cmd: HeaderCommand) -> Result<(), CliError> {
     let HeaderCommand::Get { node, height } = cmd;
-    let path = height.map_or_else(
-        || "/v1/headers/head".to_string(),
-        |h| format!("/v1/headers/{h}"),
-    );
-    let header: serde_json::Value = Client::new(&node)?.get(&path).await?;
+    let client = client(&node)?;
+    let header = match height {
+        Some(h) => client.header(h).await,
+        None => client.head().await,
+    }
+    .map_err(|e| node_error(&node, e))?;
     println!("{}", serde_json::to_string_pretty(&header).expect("json"));
     Ok(())
 }

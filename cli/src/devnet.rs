@@ -6,10 +6,14 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use clap::Args;
 use rand::Rng;
+use weft_client::{submit_with_retry, BlobReceipt, Client, Retry};
 use weft_node::{Node, NodeConfig};
-use weft_types::api::{BlobReceipt, BlobView, CellView, HeaderView, SubmitBlob};
 
-use crate::{client::Client, node_cmd::shutdown_signal, CliError};
+use crate::{
+    blob_cmd::{client, node_error},
+    node_cmd::shutdown_signal,
+    CliError,
+};
 
 /// How long to wait for the full node to store a block.
 const FOLLOW_TIMEOUT: Duration = Duration::from_secs(30);
@@ -86,7 +90,7 @@ pub(crate) async fn run(args: DevnetArgs) -> Result<(), CliError> {
 }
 
 async fn demo(producer: &Node, full: &Node, args: &DevnetArgs) -> Result<(), CliError> {
-    let (p, f) = (Client::new(&producer.url())?, Client::new(&full.url())?);
+    let (p, f) = (client(&producer.url())?, client(&full.url())?);
     let mut tick = tokio::time::interval(args.blob_every);
     let mut sent = 0usize;
     loop {
@@ -98,12 +102,9 @@ async fn demo(producer: &Node, full: &Node, args: &DevnetArgs) -> Result<(), Cli
             let data: Vec<u8> = (0..args.blob_size).map(|_| rng.gen()).collect();
             (weft_encoding::layout::Namespace(ns), data)
         };
-        let body = serde_json::to_vec(&SubmitBlob {
-            namespace,
-            data: STANDARD.encode(&data),
-        })
-        .expect("json");
-        let receipt: BlobReceipt = p.post_body("/v1/blobs", body.into()).await?;
+        let receipt = submit_with_retry(&p, namespace, &data, Retry::default())
+            .await
+            .map_err(|e| node_error(p.url(), e))?;
         let line = match check_full(&f, &p, &receipt, &data).await {
             Ok(check) => check,
             Err(e) => format!("full node: {e}"),
@@ -131,10 +132,7 @@ async fn check_full(
 ) -> Result<String, CliError> {
     let deadline = tokio::time::Instant::now() + FOLLOW_TIMEOUT;
     let header = loop {
-        if let Ok(h) = full
-            .get::<HeaderView>(&format!("/v1/headers/{}", receipt.height))
-            .await
-        {
+        if let Ok(h) = full.header(receipt.height).await {
             break h;
         }
         if tokio::time::Instant::now() > deadline {
@@ -145,9 +143,10 @@ async fn check_full(
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    let blob: BlobView = full
-        .get(&format!("/v1/blobs/by-commitment/{}", receipt.commitment))
-        .await?;
+    let blob = full
+        .blob_by_commitment(&receipt.commitment)
+        .await
+        .map_err(|e| node_error(full.url(), e))?;
     let same_blob = STANDARD
         .decode(&blob.data)
         .map_err(|e| CliError::new(e.to_string()))?
@@ -157,8 +156,16 @@ async fn check_full(
         let mut rng = rand::thread_rng();
         (rng.gen_range(0..2 * k), rng.gen_range(0..128u16))
     };
-    let path = format!("/v1/cells/{}/{row}/{col}", receipt.height);
-    let (a, b): (CellView, CellView) = (producer.get(&path).await?, full.get(&path).await?);
+    let cell = |c: &Client| {
+        let c = c.clone();
+        let height = receipt.height;
+        async move {
+            c.cell(height, row, col)
+                .await
+                .map_err(|e| node_error(c.url(), e))
+        }
+    };
+    let (a, b) = (cell(producer).await?, cell(full).await?);
     let mark = |ok: bool| if ok { "✓" } else { "✗" };
     Ok(format!(
         "k={k}  full node: blob {}  cell ({row},{col}) {}",

@@ -2,7 +2,6 @@
 //! to one, `weft devnet` runs a producer and a full node in one process with demo traffic.
 
 mod blob_cmd;
-mod client;
 mod devnet;
 mod light_cmd;
 mod node_cmd;

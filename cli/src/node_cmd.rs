@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use weft_node::{Node, NodeConfig};
 use weft_types::ProducerKey;
 
-use crate::{client::Client, CliError};
+use crate::CliError;
 
 /// Node subcommands.
 #[derive(Debug, Subcommand)]
@@ -153,7 +153,10 @@ pub(crate) async fn run(cmd: NodeCommand) -> Result<(), CliError> {
     match cmd {
         NodeCommand::Start(args) => start(*args).await,
         NodeCommand::Info { node } => {
-            let info: serde_json::Value = Client::new(&node)?.get("/v1/node/info").await?;
+            let info = crate::blob_cmd::client(&node)?
+                .node_info()
+                .await
+                .map_err(|e| crate::blob_cmd::node_error(&node, e))?;
             println!("{}", serde_json::to_string_pretty(&info).expect("json"));
             Ok(())
         }

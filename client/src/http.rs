@@ -14,6 +14,15 @@ use weft_types::api::{
 
 use crate::ClientError;
 
+/// Bytes of a submission body handed over at a time by [`Client::submit_with_progress`].
+const UPLOAD_CHUNK: usize = 64 * 1024;
+
+/// Bytes of the JSON body a submission of `len` bytes sends (for a progress bar's total):
+/// the base64 of the data and the framing.
+pub const fn body_len(len: usize) -> u64 {
+    (len.div_ceil(3) * 4 + 64) as u64
+}
+
 /// Time allowed for one HTTP exchange by default (a waiting submission can take a few blocks).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -143,6 +152,46 @@ impl Client {
             if wait { "" } else { "?wait=false" }
         );
         let (status, bytes) = self.answer(self.http.post(url).json(&body)).await?;
+        Ok(if status == 202 {
+            Submitted::Queued(self.json(&bytes)?)
+        } else {
+            Submitted::Included(self.json(&bytes)?)
+        })
+    }
+
+    /// As [`Self::submit`], telling `progress` how many body bytes have been handed to the
+    /// connection after each 64 KiB chunk (for an upload bar), out of `body_len(data.len())`.
+    ///
+    /// # Errors
+    /// As [`Self::submit`].
+    pub async fn submit_with_progress(
+        &self,
+        namespace: Namespace,
+        data: &[u8],
+        wait: bool,
+        progress: impl Fn(u64) + Send + Sync + 'static,
+    ) -> Result<Submitted, ClientError> {
+        let body = serde_json::to_vec(&SubmitBlob {
+            namespace,
+            data: STANDARD.encode(data),
+        })
+        .map_err(|e| ClientError::Input(e.to_string()))?;
+        let chunks: Vec<Vec<u8>> = body.chunks(UPLOAD_CHUNK).map(<[u8]>::to_vec).collect();
+        let stream = futures::stream::iter(chunks.into_iter().map(move |c| {
+            progress(c.len() as u64);
+            Ok::<_, std::io::Error>(c)
+        }));
+        let url = format!(
+            "{}/v1/blobs{}",
+            self.base,
+            if wait { "" } else { "?wait=false" }
+        );
+        let request = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .body(reqwest::Body::wrap_stream(stream));
+        let (status, bytes) = self.answer(request).await?;
         Ok(if status == 202 {
             Submitted::Queued(self.json(&bytes)?)
         } else {
