@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use base64::{engine::general_purpose::STANDARD, Engine};
 pub use faults::{Faults, FaultySource, WithholdAt, WITHHELD_COLUMNS};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -13,7 +12,7 @@ use weft_encoding::constants::BYTES_PER_ROW;
 use weft_node::{Node, NodeConfig};
 
 mod faults;
-use weft_types::api::{BlobReceipt, SubmitBlob};
+use weft_types::api::BlobReceipt;
 
 /// Largest k of the test networks.
 pub const TEST_MAX_K: usize = 8;
@@ -90,40 +89,24 @@ pub fn http() -> reqwest::Client {
         .expect("client")
 }
 
-/// `POST /v1/blobs` (waiting for the block); panics unless 200.
+/// Submits through `weft-client` and waits for the block (retrying after `Retry-After` as a
+/// client must); panics if it is not included.
 pub async fn submit(node: &Node, namespace: u8, data: &[u8]) -> BlobReceipt {
-    let body = SubmitBlob {
-        namespace: ns(namespace).parse().expect("a namespace"),
-        data: STANDARD.encode(data),
-    };
-    let response = http()
-        .post(format!("{}/v1/blobs", node.url()))
-        .json(&body)
-        .send()
+    let client = weft_client::Client::new(&node.url()).expect("a node URL");
+    let namespace = ns(namespace).parse().expect("a namespace");
+    weft_client::submit_with_retry(&client, namespace, data, weft_client::Retry::default())
         .await
-        .expect("node reachable");
-    assert_eq!(
-        response.status(),
-        200,
-        "{}",
-        response.text().await.unwrap_or_default()
-    );
-    response.json().await.expect("receipt")
+        .expect("the blob is included")
 }
 
-/// `POST /v1/blobs?wait=false`; panics unless 202.
+/// Submits through `weft-client` with `wait = false`; panics unless queued (202).
 pub async fn submit_queued(url: &str, namespace: u8, data: &[u8]) {
-    let body = SubmitBlob {
-        namespace: ns(namespace).parse().expect("a namespace"),
-        data: STANDARD.encode(data),
-    };
-    let response = http()
-        .post(format!("{url}/v1/blobs?wait=false"))
-        .json(&body)
-        .send()
-        .await
-        .expect("node reachable");
-    assert_eq!(response.status(), 202);
+    let client = weft_client::Client::new(url).expect("a node URL");
+    let namespace = ns(namespace).parse().expect("a namespace");
+    match client.submit(namespace, data, false).await {
+        Ok(weft_client::Submitted::Queued(_)) => {}
+        other => panic!("expected the blob queued, got {other:?}"),
+    }
 }
 
 /// `GET url` as JSON; panics unless 2xx.
