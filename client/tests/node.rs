@@ -150,6 +150,8 @@ enum Lie {
     BlobBytes,
     /// Leaves the last blob out of the list.
     OmitBlob,
+    /// Leaves the last blob out of the list and its entry out of the namespace proof.
+    OmitFromProof,
 }
 
 /// A proxy in front of `upstream` that lies about `GET /v1/blobs/{height}/{namespace}`.
@@ -178,6 +180,13 @@ async fn lying_proxy(upstream: String, lie: Lie) -> SocketAddr {
             Lie::OmitBlob => {
                 blobs.pop();
             }
+            Lie::OmitFromProof => {
+                blobs.pop();
+                let namespace = json["namespace"].clone();
+                let entries = json["proof"]["entries"].as_array_mut().unwrap();
+                let last = entries.iter().rposition(|e| e["namespace"] == namespace);
+                entries.remove(last.unwrap());
+            }
         }
         (
             axum::http::StatusCode::OK,
@@ -196,7 +205,7 @@ async fn lying_proxy(upstream: String, lie: Lie) -> SocketAddr {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changed_or_omitted_blobs_are_caught() {
     let (node, height) = node_with_blobs().await;
-    for lie in [Lie::BlobBytes, Lie::OmitBlob] {
+    for lie in [Lie::BlobBytes, Lie::OmitBlob, Lie::OmitFromProof] {
         let proxy = lying_proxy(node.node.url(), lie).await;
         let client = Client::new(&format!("http://{proxy}")).unwrap();
         let verified = VerifiedClient::new(client.clone(), node.node.producer_key());
