@@ -12,9 +12,10 @@
 
 use std::time::Duration;
 
-use base64::{engine::general_purpose::STANDARD, Engine};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures::{stream, StreamExt};
+use weft_client::{submit_with_retry, Client, Retry};
+use weft_encoding::layout::Namespace;
 use weft_node::{config::HttpLimits, Node, NodeConfig};
 use weft_p2p::{
     Keypair, Multiaddr, NetworkConfig, NetworkHandle, NetworkMetrics, NetworkTask, Role,
@@ -51,36 +52,20 @@ async fn start(dir: &tempfile::TempDir) -> Node {
     .unwrap()
 }
 
-async fn submit_all(http: &reqwest::Client, url: &str, size: usize, count: usize, salt: u64) {
+/// Submits `count` blobs of `size` bytes, `SUBMIT_CONCURRENCY` at a time, each through
+/// `weft-client` (waiting for its block, retrying after `Retry-After`).
+async fn submit_all(client: &Client, size: usize, count: usize, salt: u64) {
     stream::iter(0..count)
-        .map(|i| {
-            let body = serde_json::json!({
-                "namespace": format!("{:032x}", i % 16 + 1),
-                "data": STANDARD.encode(vec![(i as u64 ^ salt) as u8; size]),
-            });
-            async move {
-                // A refusal with Retry-After (the producer's pace is behind) is retried then.
-                loop {
-                    let answer = http
-                        .post(format!("{url}/v1/blobs"))
-                        .json(&body)
-                        .send()
-                        .await
-                        .unwrap();
-                    match answer.status().as_u16() {
-                        200 => return,
-                        429 | 503 => {
-                            let secs: u64 = answer
-                                .headers()
-                                .get("retry-after")
-                                .and_then(|v| v.to_str().ok()?.parse().ok())
-                                .unwrap_or(1);
-                            tokio::time::sleep(Duration::from_secs(secs)).await;
-                        }
-                        other => panic!("submission answered {other}"),
-                    }
-                }
-            }
+        .map(|i| async move {
+            let namespace = Namespace([(i % 16 + 1) as u8; 16]);
+            let data = vec![(i as u64 ^ salt) as u8; size];
+            let retry = Retry {
+                attempts: 20,
+                ..Retry::default()
+            };
+            submit_with_retry(client, namespace, &data, retry)
+                .await
+                .expect("included");
         })
         .buffer_unordered(SUBMIT_CONCURRENCY)
         .collect::<Vec<()>>()
@@ -91,12 +76,7 @@ fn ingest(c: &mut Criterion) {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
     let node = rt.block_on(start(&dir));
-    let url = node.url();
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(SUBMIT_CONCURRENCY)
-        .timeout(Duration::from_secs(300))
-        .build()
-        .unwrap();
+    let client = Client::with_timeout(&node.url(), Duration::from_secs(300)).unwrap();
     let mut g = c.benchmark_group("ingest");
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
@@ -111,7 +91,7 @@ fn ingest(c: &mut Criterion) {
                     let start = tokio::time::Instant::now();
                     for _ in 0..iters {
                         salt += 1;
-                        submit_all(&http, &url, size, count, salt).await;
+                        submit_all(&client, size, count, salt).await;
                     }
                     start.elapsed()
                 })
@@ -160,10 +140,9 @@ fn serving(c: &mut Criterion) {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
     let node = rt.block_on(start(&dir));
-    let url = node.url();
-    let http = reqwest::Client::new();
+    let client = Client::new(&node.url()).unwrap();
     // One block of k = 8 to serve.
-    rt.block_on(submit_all(&http, &url, 900_000, 1, 7));
+    rt.block_on(submit_all(&client, 900_000, 1, 7));
     let height = node.store().head().unwrap();
     let k = node.store().header(height).unwrap().unwrap().k() as u64;
     let mut g = c.benchmark_group("cells_served");
@@ -173,12 +152,11 @@ fn serving(c: &mut Criterion) {
     g.throughput(Throughput::Elements(HTTP_REQUESTS));
     g.bench_function("http_32_in_flight", |b| {
         b.to_async(&rt).iter(|| {
-            let (http, url) = (&http, &url);
+            let client = &client;
             stream::iter(0..HTTP_REQUESTS)
                 .map(move |i| async move {
-                    let path =
-                        format!("{url}/v1/cells/{height}/{}/{}", i % (2 * k), (i * 37) % 128);
-                    assert_eq!(http.get(path).send().await.unwrap().status(), 200);
+                    let (row, col) = ((i % (2 * k)) as u16, ((i * 37) % 128) as u16);
+                    client.cell(height, row, col).await.expect("a cell");
                 })
                 .buffer_unordered(32)
                 .collect::<Vec<()>>()

@@ -8,7 +8,6 @@
 
 use std::{sync::Arc, time::Duration};
 
-use base64::{engine::general_purpose::STANDARD, Engine};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures::StreamExt;
 use rand::{seq::index::sample, SeedableRng};
@@ -78,34 +77,42 @@ fn header_to_confidence(c: &mut Criterion) {
         let events = client.events().unwrap();
         (producer, nodes, client, events)
     });
-    let http = reqwest::Client::new();
     let mut g = c.benchmark_group("header_to_target_confidence");
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(10));
     for size in [4096usize, 400_000] {
-        g.bench_with_input(BenchmarkId::new("loopback_3_full_nodes", size), &size, |b, &size| {
-            b.iter_custom(|iters| {
-                rt.block_on(async {
-                    let mut total = Duration::ZERO;
-                    for i in 0..iters {
-                        let body = serde_json::json!({ "namespace": format!("{:032x}", i % 7 + 1), "data": STANDARD.encode(vec![i as u8; size]) });
-                        let receipt: serde_json::Value =
-                            http.post(format!("{}/v1/blobs", producer.url())).json(&body).send().await.unwrap().json().await.unwrap();
-                        let height = receipt["height"].as_u64().unwrap();
-                        loop {
-                            let Some(LightEvent::Height(r)) = events.next().await else { panic!("light client stopped") };
-                            if r.height == height && r.verdict.is_final() {
-                                assert_eq!(r.verdict, weft_light::Availability::Available);
-                                total += Duration::from_millis(r.ms);
-                                break;
+        g.bench_with_input(
+            BenchmarkId::new("loopback_3_full_nodes", size),
+            &size,
+            |b, &size| {
+                b.iter_custom(|iters| {
+                    rt.block_on(async {
+                        let mut total = Duration::ZERO;
+                        for i in 0..iters {
+                            let height = weft_testkit::submit(
+                                &producer,
+                                (i % 7 + 1) as u8,
+                                &vec![i as u8; size],
+                            )
+                            .await
+                            .height;
+                            loop {
+                                let Some(LightEvent::Height(r)) = events.next().await else {
+                                    panic!("light client stopped")
+                                };
+                                if r.height == height && r.verdict.is_final() {
+                                    assert_eq!(r.verdict, weft_light::Availability::Available);
+                                    total += Duration::from_millis(r.ms);
+                                    break;
+                                }
                             }
                         }
-                    }
-                    total
-                })
-            });
-        });
+                        total
+                    })
+                });
+            },
+        );
     }
     g.finish();
     rt.block_on(async move {
