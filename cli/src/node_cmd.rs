@@ -63,8 +63,8 @@ pub(crate) struct StartArgs {
     /// Follow this producer instead of producing blocks (its Ed25519 key, 64 hex chars).
     #[arg(long)]
     pub producer_key: Option<String>,
-    /// Directory of the light-client page served at / [default: $WEFT_PAGE_DIR, ./wasm/www, or
-    /// www beside the binary].
+    /// Directory of the light-client page served at / [default: $WEFT_PAGE_DIR, else the page
+    /// embedded in the binary].
     #[arg(long)]
     pub page_dir: Option<PathBuf>,
     /// HTTP connections open at once, all clients together [default: 1024, and at most a
@@ -135,18 +135,10 @@ impl StartArgs {
     }
 }
 
-/// Where the light-client page is when not given: `$WEFT_PAGE_DIR`, `./wasm/www` (a checkout),
-/// or `www` beside the binary.
+/// A page directory to serve instead of the page embedded in the binary: `$WEFT_PAGE_DIR`
+/// (for a page rebuilt without rebuilding the node).
 pub(crate) fn default_page_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("WEFT_PAGE_DIR") {
-        return Some(dir.into());
-    }
-    let checkout = PathBuf::from("wasm/www");
-    if checkout.join("index.html").exists() {
-        return Some(checkout);
-    }
-    let beside = std::env::current_exe().ok()?.parent()?.join("www");
-    beside.join("index.html").exists().then_some(beside)
+    std::env::var_os("WEFT_PAGE_DIR").map(PathBuf::from)
 }
 
 pub(crate) async fn run(cmd: NodeCommand) -> Result<(), CliError> {

@@ -391,3 +391,63 @@ fn blob_get_trusts_only_the_key_it_is_given() {
     let from_file = blob_get(&url, &height, ns, &["--config", config.to_str().unwrap()]);
     assert!(from_file.status.success(), "{}", stderr(&from_file));
 }
+
+/// Issue 12: the light-client page is embedded in the binary, so a `weft` run anywhere (here
+/// from an empty directory, no `--page-dir`) serves a page whose light client can start: the
+/// page, its script and its wasm. Fails on 66b4232, which read `wasm/www` beside the checkout.
+#[test]
+fn the_page_is_served_from_the_binary_wherever_it_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _node = Proc(
+        Command::new(weft_bin())
+            .current_dir(dir.path())
+            .env_remove("WEFT_PAGE_DIR")
+            .args(["node", "start", "--data-dir", "data", "--http"])
+            .arg(format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let get = |path: &str| {
+        let out = Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code} %{content_type} %{size_download}",
+            ])
+            .arg(format!("{url}{path}"))
+            .output()
+            .unwrap();
+        stdout(&out)
+    };
+    let mut index = String::new();
+    for _ in 0..600 {
+        index = get("/");
+        if index.starts_with("200") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(index.starts_with("200 text/html"), "{index}");
+    let page = Command::new("curl")
+        .arg("-s")
+        .arg(format!("{url}/"))
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&page).contains("app.js"),
+        "not the light-client page: {}",
+        stdout(&page)
+    );
+    assert!(get("/app.js").starts_with("200 text/javascript"));
+    let wasm = get("/pkg/weft_wasm_bg.wasm");
+    assert!(wasm.starts_with("200 application/wasm"), "{wasm}");
+    let size: u64 = wasm.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(size > 100_000, "the wasm is {size} bytes");
+    assert!(get("/no/such/file").starts_with("404"));
+}

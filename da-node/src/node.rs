@@ -201,6 +201,12 @@ impl Node {
             reason: e.to_string(),
             flag: "--http",
         })?;
+        if config.page_dir.is_none() && !http::page_embedded() {
+            tracing::warn!(
+                "this node was built without the light-client page (run scripts/build-wasm and \
+                 rebuild): / says how to build it"
+            );
+        }
         if let Some(dir) = &config.page_dir {
             if !dir.join("pkg").join("weft_wasm.js").exists() {
                 tracing::warn!(

@@ -4,8 +4,10 @@
 
 mod blobs;
 mod chain;
+mod page;
 mod server;
 
+pub(crate) use page::embedded as page_embedded;
 pub(crate) use server::serve;
 
 use std::{sync::Arc, time::Duration};
@@ -201,7 +203,8 @@ pub(crate) fn router(state: AppState) -> Router {
         // The light-client page: static files, with the API's JSON 404 for anything missing.
         Some(dir) => router
             .fallback_service(ServeDir::new(dir).not_found_service(axum::routing::any(not_found))),
-        None => router.route("/", get(no_page)).fallback(not_found),
+        // The page embedded at build time (or one saying how to build it).
+        None => router.fallback(page::serve),
     };
     router
         .layer(axum::middleware::from_fn_with_state(
@@ -269,13 +272,6 @@ async fn read_whole_body(
                 .await
         }
     }
-}
-
-async fn no_page() -> axum::response::Html<&'static str> {
-    axum::response::Html(
-        "<!doctype html><title>Weft</title><p>This node serves no light-client page: build it with \
-         <code>scripts/build-wasm</code> and start the node with <code>--page-dir wasm/www</code>.",
-    )
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {
