@@ -11,8 +11,7 @@ use weft_client::{
     submit_with_retry, wait_included, Client, ClientError, Retry, Submitted, VerifiedClient,
 };
 use weft_encoding::layout::Namespace;
-use weft_node::{Node, NodeConfig};
-use weft_testkit::{bytes, producer, producer_config, Faults, TestNode};
+use weft_testkit::{bytes, producer, Faults, TestNode};
 use weft_types::ProducerKey;
 
 const BLOCK: Duration = Duration::from_millis(300);
@@ -115,31 +114,21 @@ async fn a_header_signed_by_another_key_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_header_from_another_chain_under_the_same_key_does_not_link() {
     let a = producer(BLOCK, Faults::none()).await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        a.dir.path().join("producer.key"),
-        dir.path().join("producer.key"),
-    )
-    .unwrap();
-    let b = Node::start(NodeConfig {
-        ..producer_config(&dir, BLOCK)
-    })
-    .await
-    .unwrap();
+    let b = weft_testkit::twin_producer(&a, BLOCK).await;
     weft_testkit::wait_for_height(&a.node, 2, Duration::from_secs(30)).await;
-    weft_testkit::wait_for_height(&b, 2, Duration::from_secs(30)).await;
+    weft_testkit::wait_for_height(&b.node, 2, Duration::from_secs(30)).await;
     let key = a.node.producer_key();
     let trusted = VerifiedClient::new(Client::new(&a.node.url()).unwrap(), key)
         .header(1)
         .await
         .unwrap();
-    let other = VerifiedClient::new(Client::new(&b.url()).unwrap(), key);
+    let other = VerifiedClient::new(Client::new(&b.node.url()).unwrap(), key);
     other.header(2).await.expect("validly signed on its own");
     assert!(matches!(
         other.header_linked(&trusted, 2).await,
         Err(ClientError::Misbehaving { .. })
     ));
-    b.stop().await;
+    b.node.stop().await;
     a.node.stop().await;
 }
 

@@ -15,14 +15,6 @@ use weft_node::{Node, NodeConfig};
 const BLOCK: Duration = Duration::from_millis(500);
 const WAIT: Duration = Duration::from_secs(90);
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A producer on `dir` with its p2p listeners on `port` (same identity on every start). The
 /// QUIC socket of a just-stopped node may linger a moment while its connections drain: a
 /// port still taken is retried for a few seconds.

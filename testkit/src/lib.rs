@@ -81,6 +81,31 @@ pub async fn full_node(bootstrap: &[&Node], producer: &Node, faults: Faults) -> 
     TestNode { node, dir }
 }
 
+/// A TCP port free on loopback now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("bound")
+        .port()
+}
+
+/// A second producer signing with `first`'s key on a store of its own (a data dir restored
+/// from a backup): it produces a different chain under the same key.
+pub async fn twin_producer(first: &TestNode, block_time: Duration) -> TestNode {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(
+        first.dir.path().join("producer.key"),
+        dir.path().join("producer.key"),
+    )
+    .expect("the producer key copied");
+    let node = Node::start(producer_config(&dir, block_time))
+        .await
+        .expect("twin starts");
+    assert_eq!(node.producer_key(), first.node.producer_key());
+    TestNode { node, dir }
+}
+
 /// An HTTP client with a generous timeout (submissions wait for blocks).
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()

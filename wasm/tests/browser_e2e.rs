@@ -180,21 +180,16 @@ async fn the_browser_leaves_no_process_behind() {
     }
 }
 
-/// A TCP port free on loopback now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Issue 11, fault 3, in the browser: the page's light client loses its only node, says "no
 /// full nodes", and samples again once the node is back on the same ports and data dir.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn page_samples_again_after_its_node_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let (http, ws, p2p) = (free_port(), free_port(), free_port());
+    let (http, ws, p2p) = (
+        weft_testkit::free_port(),
+        weft_testkit::free_port(),
+        weft_testkit::free_port(),
+    );
     let config = NodeConfig {
         http: format!("127.0.0.1:{http}").parse().unwrap(),
         ws_port: ws,

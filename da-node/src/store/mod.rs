@@ -347,6 +347,16 @@ impl Store {
         batch.put_cf(self.cf(CF_HEADERS), height_key(height), header.to_bytes());
         batch.put_cf(self.cf(CF_META), META_HEAD, height.to_be_bytes());
         let pruned = self.prune_below(&mut batch, height.saturating_add(1))?;
+        self.commit_block(batch, height, pruned)
+    }
+
+    /// Writes a block's batch synced, then reclaims what its pruning freed.
+    fn commit_block(
+        &self,
+        batch: WriteBatch,
+        height: u64,
+        pruned: Option<(u64, u64)>,
+    ) -> Result<()> {
         let mut options = WriteOptions::default();
         options.set_sync(true);
         self.db
@@ -463,13 +473,7 @@ impl Store {
             Some(keep) => self.prune_below(&mut batch, height - keep + 1)?,
             None => None,
         };
-        let mut options = WriteOptions::default();
-        options.set_sync(true);
-        self.db
-            .write_opt(batch, &options)
-            .map_err(|e| self.err(e))?;
-        self.reclaim(height, pruned);
-        Ok(())
+        self.commit_block(batch, height, pruned)
     }
 
     /// Persists a pending blob (synced) and returns its id, unique even under concurrent calls.
