@@ -72,7 +72,7 @@ impl Watch {
         if self.stopped() {
             return;
         }
-        if let Some(proof) = self.network.info().equivocation {
+        if let Some(proof) = self.network.equivocation() {
             self.found(proof).await;
         }
     }

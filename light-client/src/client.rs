@@ -392,7 +392,7 @@ impl Client {
     /// Takes up a proof a peer gossiped, and gossips one found here.
     fn check_equivocation(&mut self) {
         if self.sync.equivocation().is_none() {
-            if let Some(proof) = self.net.info().equivocation {
+            if let Some(proof) = self.net.equivocation() {
                 self.sync.adopt(proof);
             }
         } else if !self.equivocation_reported {

@@ -107,6 +107,16 @@ impl NetworkHandle {
             .clone()
     }
 
+    /// The equivocation proof the network holds, if any (without copying the rest of
+    /// [`NetInfo`]; owners poll it every tick).
+    pub fn equivocation(&self) -> Option<weft_types::EquivocationProof> {
+        self.info
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .equivocation
+            .clone()
+    }
+
     /// True if, by what the connected full peers advertised, none of them serves the cells of
     /// `height` once the chain's head is `head` (all pruned it). With no full peers, or a full
     /// peer that has not advertised, false: the height is tried.
