@@ -88,7 +88,7 @@ pub(crate) enum HeaderCommand {
     },
 }
 
-fn parse_namespace(raw: &str) -> Result<Namespace, CliError> {
+pub(crate) fn parse_namespace(raw: &str) -> Result<Namespace, CliError> {
     raw.parse().map_err(|e| {
         CliError::new(format!(
             "--namespace {raw:?}: expected 32 hex characters: {e}"
@@ -227,7 +227,7 @@ struct Verified {
 
 /// The trusted producer key: `--producer-key` (or `$WEFT_PRODUCER_KEY`), else `producer_key`
 /// in `--config FILE`; never the key a header carries.
-fn trusted_key(
+pub(crate) fn trusted_key(
     flag: Option<&str>,
     config: Option<&std::path::Path>,
 ) -> Result<ProducerKey, CliError> {

@@ -1,7 +1,8 @@
 //! `weft`: the one user-facing binary. `weft node start` runs a full node, `weft blob …` talks
-//! to one, `weft devnet` runs a producer and a full node in one process with demo traffic.
+//! to one, `weft da-server` serves OP Stack Alt-DA in front of one, `weft devnet` runs a producer and a full node in one process with demo traffic.
 
 mod blob_cmd;
+mod da_server_cmd;
 mod devnet;
 mod light_cmd;
 mod node_cmd;
@@ -34,6 +35,8 @@ enum Command {
     Header(blob_cmd::HeaderCommand),
     /// A producer and a full node in one process, with a demo blob every few seconds.
     Devnet(devnet::DevnetArgs),
+    /// An OP Stack Alt-DA DA server in front of a node, for op-batcher and op-node.
+    DaServer(da_server_cmd::DaServerArgs),
 }
 
 /// A CLI failure: the message names the flag or input to fix.
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
             Command::Header(cmd) => blob_cmd::run_header(cmd).await,
             Command::Light(cmd) => light_cmd::run(cmd).await,
             Command::Devnet(args) => devnet::run(args).await,
+            Command::DaServer(args) => da_server_cmd::run(args).await,
         }
     });
     match result {

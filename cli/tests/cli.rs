@@ -131,7 +131,27 @@ fn errors_name_the_flag_to_fix() {
     std::fs::write(&light_toml, "windw = 3\n").unwrap();
     let light_toml = light_toml.to_str().unwrap();
     let producer = "11".repeat(32);
-    let cases: [(&[&str], &str); 10] = [
+    let cases: [(&[&str], &str); 12] = [
+        (
+            &[
+                "da-server",
+                "--namespace",
+                "00000000000000000000000000000001",
+            ],
+            "--producer-key",
+        ),
+        (
+            &[
+                "da-server",
+                "--namespace",
+                "00000000000000000000000000000001",
+                "--producer-key",
+                &producer,
+                "--node",
+                "http://127.0.0.1:1",
+            ],
+            "--node http://127.0.0.1:1",
+        ),
         (&["blob", "commit", "--namespace", "zz", f], "--namespace"),
         (
             &[
@@ -450,4 +470,52 @@ fn the_page_is_served_from_the_binary_wherever_it_runs() {
     let size: u64 = wasm.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(size > 100_000, "the wasm is {size} bytes");
     assert!(get("/no/such/file").starts_with("404"));
+}
+
+#[test]
+fn da_server_puts_and_gets_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_node, url) = start_node(dir.path());
+    let key = producer_key(&url);
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let _server = Proc(
+        Command::new(weft_bin())
+            .args(["da-server", "--node", &url, "--listen", &listen])
+            .args(["--namespace", "000000000000000000000000000000aa"])
+            .env("WEFT_PRODUCER_KEY", &key)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let server = format!("http://{listen}");
+        let mut answer = None;
+        for _ in 0..600 {
+            if let Ok(a) = http
+                .post(format!("{server}/put"))
+                .body("batch")
+                .send()
+                .await
+            {
+                answer = Some(a);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let answer = answer.expect("the DA server answers");
+        assert_eq!(answer.status(), 200);
+        let commitment = answer.bytes().await.unwrap();
+        assert_eq!(&commitment[..2], &[0x01, 0x57]);
+        let got = http
+            .get(format!("{server}/get/0x{}", hex::encode(&commitment)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 200);
+        assert_eq!(&got.bytes().await.unwrap()[..], b"batch");
+    });
 }

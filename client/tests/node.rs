@@ -2,16 +2,13 @@
 //! front of a real node that changes blob bytes or leaves a blob out, a node signing with
 //! another key, a node on another chain under the same key — each caught as `Misbehaving`.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::time::Duration;
 
-use axum::{body::Bytes, extract::State, http::Uri, response::IntoResponse, Router};
-use base64::{engine::general_purpose::STANDARD, Engine};
-use serde_json::Value;
 use weft_client::{
     submit_with_retry, wait_included, Client, ClientError, Retry, Submitted, VerifiedClient,
 };
 use weft_encoding::layout::Namespace;
-use weft_testkit::{bytes, producer, Faults, TestNode};
+use weft_testkit::{bytes, lying_proxy, producer, Faults, Lie, TestNode};
 use weft_types::ProducerKey;
 
 const BLOCK: Duration = Duration::from_millis(300);
@@ -130,65 +127,6 @@ async fn a_header_from_another_chain_under_the_same_key_does_not_link() {
     ));
     b.node.stop().await;
     a.node.stop().await;
-}
-
-/// How the proxy lies.
-#[derive(Clone, Copy)]
-enum Lie {
-    /// Flips a byte of the first blob served.
-    BlobBytes,
-    /// Leaves the last blob out of the list.
-    OmitBlob,
-    /// Leaves the last blob out of the list and its entry out of the namespace proof.
-    OmitFromProof,
-}
-
-/// A proxy in front of `upstream` that lies about `GET /v1/blobs/{height}/{namespace}`.
-async fn lying_proxy(upstream: String, lie: Lie) -> SocketAddr {
-    async fn handle(
-        State((upstream, lie)): State<(Arc<String>, Lie)>,
-        uri: Uri,
-    ) -> impl IntoResponse {
-        let answer = reqwest::get(format!("{upstream}{uri}")).await.unwrap();
-        let status = answer.status().as_u16();
-        let body = answer.bytes().await.unwrap();
-        let is_blobs = uri.path().starts_with("/v1/blobs/")
-            && !uri.path().contains("status")
-            && !uri.path().contains("by-commitment");
-        if !is_blobs || status != 200 {
-            return (axum::http::StatusCode::from_u16(status).unwrap(), body);
-        }
-        let mut json: Value = serde_json::from_slice(&body).unwrap();
-        let blobs = json["blobs"].as_array_mut().unwrap();
-        match lie {
-            Lie::BlobBytes => {
-                let mut data = STANDARD.decode(blobs[0]["data"].as_str().unwrap()).unwrap();
-                data[0] ^= 1;
-                blobs[0]["data"] = Value::String(STANDARD.encode(data));
-            }
-            Lie::OmitBlob => {
-                blobs.pop();
-            }
-            Lie::OmitFromProof => {
-                blobs.pop();
-                let namespace = json["namespace"].clone();
-                let entries = json["proof"]["entries"].as_array_mut().unwrap();
-                let last = entries.iter().rposition(|e| e["namespace"] == namespace);
-                entries.remove(last.unwrap());
-            }
-        }
-        (
-            axum::http::StatusCode::OK,
-            Bytes::from(serde_json::to_vec(&json).unwrap()),
-        )
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = Router::new()
-        .fallback(handle)
-        .with_state((Arc::new(upstream), lie));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

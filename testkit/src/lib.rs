@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 pub use faults::{Faults, FaultySource, WithholdAt, WITHHELD_COLUMNS};
+pub use lying_proxy::{lying_proxy, Lie};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use tempfile::TempDir;
@@ -12,6 +13,7 @@ use weft_encoding::constants::BYTES_PER_ROW;
 use weft_node::{Node, NodeConfig};
 
 mod faults;
+mod lying_proxy;
 use weft_types::api::BlobReceipt;
 
 /// Largest k of the test networks.

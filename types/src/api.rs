@@ -170,6 +170,10 @@ pub struct NodeInfo {
     /// when it holds none).
     #[serde(default = "first_height")]
     pub oldest_available: u64,
+    /// Largest blob the node accepts, in bytes (`max_blob_size`); `null` from nodes older than
+    /// this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_blob_size: Option<usize>,
 }
 
 const fn first_height() -> u64 {

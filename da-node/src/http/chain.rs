@@ -80,6 +80,7 @@ pub(super) async fn info(State(state): State<AppState>) -> Result<Json<NodeInfo>
         peers: net.peers.len(),
         availability_window: state.data.window(),
         oldest_available: state.store.pruned_below()?.max(1),
+        max_blob_size: Some(state.config.max_blob_size),
     }))
 }
 

@@ -195,7 +195,13 @@ pub(crate) fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIME_LIMIT,
-        ));
+        ))
+        // Reads are public: a dapp on any origin (the `weft-light` npm package) may read them.
+        .layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::Any)
+                .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD]),
+        );
     let router = submit
         .merge(reads)
         .method_not_allowed_fallback(method_not_allowed);

@@ -88,6 +88,8 @@ pub(crate) async fn serve(
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let per_ip = Arc::new(PerIp::default());
     let graceful = GracefulShutdown::new();
+    // Closes the connections still open once the drain limit has passed.
+    let close = CancellationToken::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
@@ -117,9 +119,15 @@ pub(crate) async fn serve(
         let conn =
             graceful.watch(http.serve_connection(io, TowerToHyperService::new(router.clone())));
         let metrics = metrics.clone();
+        let close = close.clone();
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(%addr, "http connection: {e}");
+            tokio::select! {
+                served = conn => if let Err(e) = served {
+                    tracing::debug!(%addr, "http connection: {e}");
+                },
+                // Dropping the connection closes its socket: a request still waiting (a
+                // submission waiting for a block) fails at once instead of hanging.
+                () = close.cancelled() => tracing::debug!(%addr, "http connection closed at stop"),
             }
             metrics.http_connections.dec();
             drop(admitted);
@@ -132,6 +140,7 @@ pub(crate) async fn serve(
     {
         tracing::warn!("http: connections still open after {DRAIN_LIMIT:?}; closing them");
     }
+    close.cancel();
 }
 
 /// Largest request head (request line and headers) read into memory, in bytes.

@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+
+pub mod commitment;
+mod error;
+mod keccak_index;
+mod server;
+
+pub use commitment::{AltDaCommitment, CommitmentError, DA_LAYER_BYTE};
+pub use error::AltDaError;
+pub use keccak_index::MAX_SCAN_HEIGHTS;
+pub use server::{
+    DaServer, DaServerConfig, DEFAULT_GET_TIMEOUT, DEFAULT_MAX_PUTS, DEFAULT_PUT_TIMEOUT, MAX_GETS,
+};

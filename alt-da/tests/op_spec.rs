@@ -1,0 +1,261 @@
+//! The Alt-DA server end to end against a real Weft node on loopback, driven by a client
+//! written here from the OP spec (`experimental/alt-da.md`, "DA Server") and op-alt-da's
+//! DAClient wire habits — plain HTTP, no weft-client: `POST /put` answers the commitment's bytes,
+//! `POST /put/0x00<keccak>` and `GET /get/0x<commitment>` carry `0x`-hex in the path.
+
+use std::time::Duration;
+
+use sha3::{Digest, Keccak256};
+use weft_alt_da::{DaServer, DaServerConfig};
+use weft_encoding::layout::Namespace;
+use weft_testkit::{bytes, lying_proxy, producer, Faults, Lie, TestNode, TEST_MAX_BLOB};
+use weft_types::ProducerKey;
+
+const BLOCK: Duration = Duration::from_millis(300);
+/// OP's `MAX_L1_TX_SIZE`: the largest input derivation takes for keccak commitments.
+const MAX_L1_TX_SIZE: usize = 130_672;
+const NAMESPACE: Namespace = Namespace([0x0b; 16]);
+
+/// The spec's client, as op-batcher and op-node talk to a DA server.
+struct SpecClient {
+    url: String,
+    http: reqwest::Client,
+}
+
+impl SpecClient {
+    fn new(url: String) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(150))
+            .build()
+            .unwrap();
+        Self { url, http }
+    }
+
+    async fn post(&self, path: &str, data: &[u8]) -> (u16, Vec<u8>) {
+        let answer = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/octet-stream")
+            .body(data.to_vec())
+            .send()
+            .await
+            .unwrap();
+        (
+            answer.status().as_u16(),
+            answer.bytes().await.unwrap().to_vec(),
+        )
+    }
+
+    /// `POST /put`: the commitment's bytes on 200.
+    async fn put(&self, data: &[u8]) -> (u16, Vec<u8>) {
+        self.post("/put", data).await
+    }
+
+    /// `POST /put/0x00<keccak256>`.
+    async fn put_keccak(&self, hash: &[u8; 32], data: &[u8]) -> u16 {
+        self.post(&format!("/put/0x00{}", hex::encode(hash)), data)
+            .await
+            .0
+    }
+
+    /// `GET /get/0x<commitment>`.
+    async fn get(&self, commitment: &[u8]) -> (u16, Vec<u8>) {
+        self.get_text(&format!("0x{}", hex::encode(commitment)))
+            .await
+    }
+
+    async fn get_text(&self, text: &str) -> (u16, Vec<u8>) {
+        let answer = self
+            .http
+            .get(format!("{}/get/{text}", self.url))
+            .send()
+            .await
+            .unwrap();
+        (
+            answer.status().as_u16(),
+            answer.bytes().await.unwrap().to_vec(),
+        )
+    }
+}
+
+fn keccak(data: &[u8]) -> [u8; 32] {
+    Keccak256::digest(data).into()
+}
+
+async fn da_server(node_url: String, producer: ProducerKey) -> DaServer {
+    let config = DaServerConfig::new(
+        node_url,
+        NAMESPACE,
+        producer,
+        "127.0.0.1:0".parse().unwrap(),
+    );
+    DaServer::start(config).await.unwrap()
+}
+
+async fn setup() -> (TestNode, DaServer, SpecClient) {
+    let node = producer(BLOCK, Faults::none()).await;
+    let server = da_server(node.node.url(), node.node.producer_key()).await;
+    let client = SpecClient::new(server.url());
+    (node, server, client)
+}
+
+/// Checks the commitment's layout as PROTOCOL §11 fixes it; returns the height it names.
+fn named_height(commitment: &[u8]) -> u64 {
+    assert_eq!(commitment.len(), 59, "{}", hex::encode(commitment));
+    assert_eq!(commitment[0], 0x01, "commitment type da-service");
+    assert_eq!(commitment[1], 0x57, "Weft's DA-layer byte");
+    assert_eq!(commitment[2], 0x00, "payload version");
+    assert_eq!(&commitment[11..27], &NAMESPACE.0);
+    u64::from_be_bytes(commitment[3..11].try_into().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_and_get_round_trip_from_one_byte_to_the_node_max() {
+    let (node, server, client) = setup().await;
+    for len in [1, MAX_L1_TX_SIZE, TEST_MAX_BLOB] {
+        let data = bytes(len as u64, len);
+        let (status, commitment) = client.put(&data).await;
+        assert_eq!(
+            status,
+            200,
+            "{len} B: {}",
+            String::from_utf8_lossy(&commitment)
+        );
+        let height = named_height(&commitment);
+        let info: serde_json::Value =
+            weft_testkit::get_json(&format!("{}/v1/node/info", node.node.url())).await;
+        assert!(
+            height >= 1 && height <= info["head"].as_u64().unwrap(),
+            "{height}"
+        );
+        let (status, got) = client.get(&commitment).await;
+        assert_eq!(status, 200, "{len} B");
+        assert!(got == data, "{len} B: exact bytes back");
+    }
+    let (status, body) = client.put(&bytes(9, TEST_MAX_BLOB + 1)).await;
+    assert_eq!(status, 413, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(client.put(b"").await.0, 400, "empty body");
+    server.stop().await;
+    node.node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keccak_puts_check_the_hash_and_any_server_finds_them() {
+    let (node, server, client) = setup().await;
+    let data = bytes(7, 20_000);
+    let hash = keccak(&data);
+    assert_eq!(client.put_keccak(&hash, &data).await, 200);
+    let mut commitment = vec![0x00];
+    commitment.extend_from_slice(&hash);
+    assert_eq!(client.get(&commitment).await, (200, data.clone()));
+    // A batcher retrying a put that landed gets 200 again.
+    assert_eq!(client.put_keccak(&hash, &data).await, 200);
+    let other = bytes(8, 100);
+    assert_eq!(client.put_keccak(&hash, &other).await, 400, "hash mismatch");
+    let mut unknown = vec![0x00];
+    unknown.extend_from_slice(&keccak(&other));
+    assert_eq!(client.get(&unknown).await.0, 404);
+    // A verifier's DA server never saw the put: it finds the blob on Weft by its hash.
+    let verifier = da_server(node.node.url(), node.node.producer_key()).await;
+    let (status, got) = SpecClient::new(verifier.url()).get(&commitment).await;
+    assert_eq!((status, got == data), (200, true));
+    verifier.stop().await;
+    server.stop().await;
+    node.node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_and_unknown_commitments_are_refused() {
+    let (node, server, client) = setup().await;
+    let (status, commitment) = client.put(b"x").await;
+    assert_eq!(status, 200);
+    for bad in [
+        "0xzz",
+        "0x0",
+        "0x02aa",
+        "0x",
+        &format!("0x{}", "00".repeat(40)),
+    ] {
+        assert_eq!(client.get_text(bad).await.0, 400, "{bad}");
+    }
+    let mut celestia = commitment.clone();
+    celestia[1] = 0x0c;
+    assert_eq!(
+        client.get(&celestia).await.0,
+        400,
+        "another DA layer's byte"
+    );
+    let mut short = commitment.clone();
+    short.pop();
+    assert_eq!(client.get(&short).await.0, 400, "one byte short");
+    let mut unknown = commitment.clone();
+    unknown[40] ^= 1;
+    assert_eq!(
+        client.get(&unknown).await.0,
+        404,
+        "no such blob in that block"
+    );
+    let mut future = commitment.clone();
+    future[3..11].copy_from_slice(&1_000_000u64.to_be_bytes());
+    assert_eq!(client.get(&future).await.0, 404, "no such height");
+    assert_eq!(
+        client
+            .post(&format!("/put/0x{}", hex::encode(&commitment)), b"x")
+            .await
+            .0,
+        400,
+        "a da-service commitment cannot be put to"
+    );
+    server.stop().await;
+    node.node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_stopped_mid_put_is_an_error_not_a_200() {
+    let node = producer(Duration::from_secs(3), Faults::none()).await;
+    let server = da_server(node.node.url(), node.node.producer_key()).await;
+    let client = SpecClient::new(server.url());
+    let put = tokio::spawn(async move { client.put(&bytes(3, 100_000)).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    node.node.stop().await;
+    let (status, body) = put.await.unwrap();
+    assert!(
+        status >= 500,
+        "{status}: {}",
+        String::from_utf8_lossy(&body)
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gets_and_puts_are_answered_only_from_verified_data() {
+    let (node, server, client) = setup().await;
+    let data = bytes(5, 3_000);
+    let (status, commitment) = client.put(&data).await;
+    assert_eq!(status, 200);
+    // A node that changes the bytes it serves.
+    let proxy = lying_proxy(node.node.url(), Lie::BlobBytes).await;
+    let lied_to = da_server(format!("http://{proxy}"), node.node.producer_key()).await;
+    let (status, body) = SpecClient::new(lied_to.url()).get(&commitment).await;
+    assert_eq!(status, 502, "{}", String::from_utf8_lossy(&body));
+    lied_to.stop().await;
+    // A DA server trusting another producer key refuses this chain's headers.
+    let other = ProducerKey::of(&ed25519_dalek::SigningKey::from_bytes(&[42; 32]));
+    let wrong_key = da_server(node.node.url(), other).await;
+    let wrong = SpecClient::new(wrong_key.url());
+    assert_eq!(wrong.get(&commitment).await.0, 502);
+    assert_eq!(
+        wrong.put(b"never confirmed").await.0,
+        502,
+        "put not confirmed"
+    );
+    wrong_key.stop().await;
+    // A node whose proof leaves the new blob out: the put is not confirmed.
+    let proxy = lying_proxy(node.node.url(), Lie::OmitFromProof).await;
+    let omitting = da_server(format!("http://{proxy}"), node.node.producer_key()).await;
+    let (status, body) = SpecClient::new(omitting.url()).put(b"left out").await;
+    assert_eq!(status, 502, "{}", String::from_utf8_lossy(&body));
+    omitting.stop().await;
+    server.stop().await;
+    node.node.stop().await;
+}
