@@ -67,7 +67,7 @@ pub(crate) async fn run(args: DaServerArgs) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::new(e.to_string()))?;
     println!(
-        "Alt-DA server for namespace {namespace} at {} (op-batcher and op-node: --altda.enabled --altda.da-service --altda.da-server {})",
+        "Alt-DA server for namespace {namespace} at {} (op-batcher and op-node: --altda.enabled=true --altda.da-service=true --altda.da-server={})",
         server.url(),
         server.url()
     );

@@ -465,7 +465,14 @@ fn the_page_is_served_from_the_binary_wherever_it_runs() {
         stdout(&page)
     );
     assert!(get("/app.js").starts_with("200 text/javascript"));
-    let wasm = get("/pkg/weft_wasm_bg.wasm");
+    for script in [
+        "/weft-light/index.js",
+        "/weft-light/worker.js",
+        "/weft-light/pkg/weft_wasm.js",
+    ] {
+        assert!(get(script).starts_with("200 text/javascript"), "{script}");
+    }
+    let wasm = get("/weft-light/pkg/weft_wasm_bg.wasm");
     assert!(wasm.starts_with("200 application/wasm"), "{wasm}");
     let size: u64 = wasm.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(size > 100_000, "the wasm is {size} bytes");

@@ -1,5 +1,8 @@
-// The page: starts the light client in a Web Worker, shows what it learns, and exposes the
-// state to scripts as window.weft.status() (same fields as `weft light start --json`).
+// The page: starts the light client through the weft-light package (its Web Worker runs the
+// wasm), shows what it learns, and exposes the state to scripts as window.weft.status() (same
+// fields as `weft light start --json`).
+
+import { nodeInfo, startLightClient } from './weft-light/index.js';
 
 const params = new URLSearchParams(location.search);
 const loadedAt = performance.now();
@@ -70,32 +73,28 @@ function drawGrid(s) {
 }
 
 async function main() {
-  const info = await (await fetch('/v1/node/info')).json();
-  if (!info.ws_addr) throw new Error('the node has no WebSocket listener');
+  // The page comes from this node, so it follows the producer key this node names.
+  const info = await nodeInfo(location.origin);
   const confidence = parseFloat(params.get('confidence') || '0.9999');
   document.getElementById('target').textContent = confidence;
-  const config = {
-    bootstrap: [info.ws_addr],
-    producer_key: info.producer_key,
+  const client = await startLightClient({
+    node: location.origin,
+    producerKey: info.producer_key,
     confidence,
-    from: params.has('from') ? parseInt(params.get('from'), 10) : Math.max(1, info.head - 16),
-    sample_timeout_ms: parseDuration(params.get('timeout') || '30s'),
-  };
-  const worker = new Worker(new URL('worker.js', import.meta.url), { type: 'module' });
-  worker.onmessage = (event) => {
-    const message = event.data;
-    if (message.type === 'status') {
-      state.status = message.status;
-      if (state.firstAvailableMs === null && message.status.heights.some((h) => h.verdict === 'available')) {
-        state.firstAvailableMs = performance.now() - loadedAt;
-      }
-    } else if (message.type === 'error') {
-      state.error = message.message;
+    from: params.has('from') ? parseInt(params.get('from'), 10) : undefined,
+    sampleTimeoutMs: parseDuration(params.get('timeout') || '30s'),
+  });
+  window.weft.client = client;
+  const refresh = () => {
+    state.status = client.status();
+    state.error = client.error;
+    if (state.firstAvailableMs === null && state.status.heights.some((h) => h.verdict === 'available')) {
+      state.firstAvailableMs = performance.now() - loadedAt;
     }
     render();
   };
-  worker.onerror = (event) => { state.error = event.message || 'worker failed'; render(); };
-  worker.postMessage({ type: 'start', config });
+  client.subscribe(refresh);
+  setInterval(refresh, 250);
 }
 
 main().catch((e) => { state.error = String(e.message || e); render(); });

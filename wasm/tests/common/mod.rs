@@ -194,9 +194,9 @@ impl Drop for Browser {
 pub(crate) fn page_dir() -> std::path::PathBuf {
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www");
     assert!(
-        dir.join("pkg").join("weft_wasm.js").exists(),
+        dir.join("weft-light/pkg/weft_wasm.js").exists(),
         "the light-client page is not built: run scripts/build-wasm first ({} missing)",
-        dir.join("pkg").display()
+        dir.join("weft-light/pkg").display()
     );
     dir
 }

@@ -1,0 +1,147 @@
+// weft-light: Weft's browser light client as an ES module. startLightClient() starts the
+// WebAssembly client in a Web Worker (worker.js) and hands back a LightClient whose status()
+// has the same fields as the node page's window.weft.status() and `weft light start --json`.
+
+/** Confidence a height must reach to be called available, by default. */
+export const DEFAULT_CONFIDENCE = 0.9999;
+/** Time allowed for the worker to load the WebAssembly and start, by default (ms). */
+export const DEFAULT_START_TIMEOUT_MS = 30000;
+/** Heights below a node's head sampled first when `from` is not given. */
+const RECENT_HEIGHTS = 16;
+
+const EMPTY_STATUS = Object.freeze({
+  head: 0, heights: [], peers: 0, bytes_downloaded: 0, grids: {}, banned: 0,
+  counters: {}, problem: null, equivocation_height: null,
+});
+
+/** `GET {url}/v1/node/info` of a Weft node. */
+export async function nodeInfo(url) {
+  const base = String(url).replace(/\/+$/, '');
+  const answer = await fetch(`${base}/v1/node/info`);
+  if (!answer.ok) throw new Error(`${base}/v1/node/info answered ${answer.status}`);
+  return answer.json();
+}
+
+function checkOptions(options) {
+  if (!options || typeof options !== 'object') throw new TypeError('startLightClient: options object required');
+  const key = String(options.producerKey || '').replace(/^0x/, '');
+  if (!/^[0-9a-fA-F]{64}$/.test(key)) {
+    throw new TypeError('producerKey: the trusted producer key, 64 hex characters (`weft node info` on a node you trust)');
+  }
+  const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
+  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence: ${confidence} is not in (0, 1)`);
+  if (!options.node && !(Array.isArray(options.bootstrap) && options.bootstrap.length)) {
+    throw new TypeError('node (a node URL) or bootstrap (multiaddrs) is required');
+  }
+  return { key, confidence };
+}
+
+/** A running light client; see index.d.ts. */
+export class LightClient {
+  #worker;
+  #status = EMPTY_STATUS;
+  #error = null;
+  #listeners = new Set();
+  #stopped = null;
+
+  constructor(worker) {
+    this.#worker = worker;
+  }
+
+  /** The newest snapshot (refreshed four times a second). */
+  status() {
+    return this.#status;
+  }
+
+  /** The last error the worker reported, or null. */
+  get error() {
+    return this.#error;
+  }
+
+  /** Calls `callback(record)` on every change of a height's record; returns an unsubscribe. */
+  subscribe(callback) {
+    if (typeof callback !== 'function') throw new TypeError('subscribe: a function is required');
+    this.#listeners.add(callback);
+    return () => this.#listeners.delete(callback);
+  }
+
+  /** Stops sampling and ends the worker. */
+  stop() {
+    if (!this.#stopped) {
+      this.#stopped = new Promise((resolve) => {
+        const done = () => { this.#worker.terminate(); resolve(); };
+        this.#worker.addEventListener('message', (e) => { if (e.data.type === 'stopped') done(); });
+        setTimeout(done, 5000);
+        this.#worker.postMessage({ type: 'stop' });
+      });
+    }
+    return this.#stopped;
+  }
+
+  /** @internal */
+  handle(message) {
+    if (message.type === 'status') {
+      this.#status = message.status;
+    } else if (message.type === 'height') {
+      for (const listener of this.#listeners) {
+        try { listener(message.record); } catch (err) { console.error('weft-light subscriber:', err); }
+      }
+    } else if (message.type === 'error') {
+      this.#error = message.message;
+    }
+  }
+}
+
+/**
+ * Starts a light client in a Web Worker. Resolves once the WebAssembly has loaded and the
+ * client has started; rejects with the reason otherwise (bad options, a node that cannot be
+ * reached, the worker failing to load).
+ */
+export async function startLightClient(options) {
+  const { key, confidence } = checkOptions(options);
+  let bootstrap = options.bootstrap;
+  let from = options.from;
+  if (options.node) {
+    const info = await nodeInfo(options.node);
+    if (!info.ws_addr) throw new Error(`${options.node} has no WebSocket listener for browsers`);
+    bootstrap = [info.ws_addr, ...(options.bootstrap || [])];
+    if (from === undefined) from = Math.max(1, info.head - RECENT_HEIGHTS);
+  }
+  const config = {
+    bootstrap,
+    producer_key: key,
+    confidence,
+    from,
+    window: options.window,
+    sample_timeout_ms: options.sampleTimeoutMs,
+  };
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'weft-light' });
+  const client = new LightClient(worker);
+  const limit = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      worker.terminate();
+      reject(new Error(`the light client did not start within ${limit} ms`));
+    }, limit);
+    worker.onerror = (event) => {
+      clearTimeout(timer);
+      worker.terminate();
+      reject(new Error(`the light-client worker failed: ${event.message || 'could not load'}`));
+    };
+    worker.onmessage = (event) => {
+      const message = event.data;
+      if (message.type === 'started') {
+        clearTimeout(timer);
+        worker.onmessage = (e) => client.handle(e.data);
+        worker.onerror = (e) => client.handle({ type: 'error', message: e.message || 'worker failed' });
+        resolve();
+      } else if (message.type === 'error') {
+        clearTimeout(timer);
+        worker.terminate();
+        reject(new Error(message.message));
+      }
+    };
+    worker.postMessage({ type: 'start', config });
+  });
+  return client;
+}
