@@ -30,6 +30,12 @@ pub enum AltDaError {
         /// The node's `max_blob_size`.
         max: usize,
     },
+    /// A body that could not be read (the client went away mid-upload, bad chunking): 400.
+    #[error("the body could not be read: {0}")]
+    BadBody(String),
+    /// A body that took longer than allowed to arrive (408).
+    #[error("the body did not arrive within {0:?}")]
+    SlowBody(Duration),
     /// `POST /put/0x00<hash>` whose body does not hash to `<hash>` (caller's fault, 400).
     #[error("keccak256 of the body is 0x{body}, not the 0x{path} in the path")]
     HashMismatch {
@@ -79,8 +85,10 @@ impl AltDaError {
         match self {
             Self::Commitment(_)
             | Self::Empty
+            | Self::BadBody(_)
             | Self::HashMismatch { .. }
             | Self::PutWithDaService => StatusCode::BAD_REQUEST,
+            Self::SlowBody(_) => StatusCode::REQUEST_TIMEOUT,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound(_) | Self::Node(ClientError::NotFound(_)) => StatusCode::NOT_FOUND,
             Self::Node(ClientError::Input(_)) => StatusCode::BAD_REQUEST,

@@ -9,5 +9,6 @@ pub use commitment::{AltDaCommitment, CommitmentError, DA_LAYER_BYTE};
 pub use error::AltDaError;
 pub use keccak_index::MAX_SCAN_HEIGHTS;
 pub use server::{
-    DaServer, DaServerConfig, DEFAULT_GET_TIMEOUT, DEFAULT_MAX_PUTS, DEFAULT_PUT_TIMEOUT, MAX_GETS,
+    DaServer, DaServerConfig, BODY_TIME_LIMIT, DEFAULT_GET_TIMEOUT, DEFAULT_MAX_PUTS,
+    DEFAULT_PUT_TIMEOUT, MAX_GETS,
 };

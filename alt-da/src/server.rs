@@ -15,8 +15,8 @@ use axum::{
 };
 use tokio::{sync::Semaphore, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
-use weft_client::{submit_with_retry, BlobReceipt, Client, Retry, VerifiedClient};
-use weft_encoding::layout::Namespace;
+use weft_client::{submit_with_retry, Client, ClientError, Retry, VerifiedClient};
+use weft_encoding::layout::{blob_commitment, BlobCommitment, Namespace};
 use weft_types::ProducerKey;
 
 use crate::{
@@ -34,6 +34,8 @@ pub const DEFAULT_GET_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_MAX_PUTS: usize = 16;
 /// Gets in flight at once; more are answered 503 at once.
 pub const MAX_GETS: usize = 64;
+/// Time a put's body may take to arrive (a slow upload holds a put slot only this long).
+pub const BODY_TIME_LIMIT: Duration = Duration::from_secs(30);
 /// Submission tries per put (on 429 / 503 from the node, after its `Retry-After`).
 const PUT_RETRY: Retry = Retry {
     attempts: 3,
@@ -189,7 +191,8 @@ impl DaServer {
     }
 }
 
-/// The body, refused past `max` bytes (by its Content-Length at once, else as it arrives).
+/// The body, refused past `max` bytes (by its Content-Length at once, else as it arrives) or
+/// when it takes longer than [`BODY_TIME_LIMIT`] to arrive.
 async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> Result<Bytes, AltDaError> {
     let announced = headers
         .get(header::CONTENT_LENGTH)
@@ -197,11 +200,21 @@ async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> Result<Bytes,
     if let Some(len) = announced.filter(|&len| len > max) {
         return Err(AltDaError::TooLarge { len, max });
     }
-    let bytes = axum::body::to_bytes(body, max)
+    let bytes = tokio::time::timeout(BODY_TIME_LIMIT, axum::body::to_bytes(body, max))
         .await
-        .map_err(|_| AltDaError::TooLarge {
-            len: announced.unwrap_or(max + 1),
-            max,
+        .map_err(|_| AltDaError::SlowBody(BODY_TIME_LIMIT))?
+        .map_err(|e| {
+            let e = e.into_inner();
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                AltDaError::TooLarge {
+                    len: announced.unwrap_or(max + 1),
+                    max,
+                }
+            } else {
+                AltDaError::BadBody(e.to_string())
+            }
         })?;
     if bytes.is_empty() {
         return Err(AltDaError::Empty);
@@ -227,28 +240,48 @@ async fn bounded<T>(
 }
 
 impl Shared {
-    /// Submits `data`, and returns once a block signed by the trusted producer holds it.
-    async fn store(&self, data: &[u8]) -> Result<BlobReceipt, AltDaError> {
+    /// Submits `data`, and returns once a block signed by the trusted producer holds it: its
+    /// height and blob commitment (computed here, never taken from the node).
+    async fn store(&self, data: &[u8]) -> Result<(u64, BlobCommitment), AltDaError> {
+        let expected = blob_commitment(&self.namespace, data);
         let receipt =
             submit_with_retry(self.verified.client(), self.namespace, data, PUT_RETRY).await?;
-        // The receipt is the node's word; the signed index is the producer's.
-        let held = self
+        let misbehaving = |what: String| {
+            AltDaError::Node(ClientError::Misbehaving {
+                node: self.verified.client().url().to_string(),
+                what,
+            })
+        };
+        if receipt.namespace != self.namespace || receipt.commitment != expected {
+            return Err(misbehaving(format!(
+                "receipt names blob {} of namespace {}; the bytes sent are blob {expected} of {}",
+                receipt.commitment, receipt.namespace, self.namespace
+            )));
+        }
+        // The receipt is the node's word; the signed index is the producer's. A node that just
+        // said "included" and now has nothing at that height is not to be believed either way.
+        let held = match self
             .verified
             .get_blobs(receipt.height, &self.namespace)
-            .await?
-            .iter()
-            .any(|b| b.commitment == receipt.commitment);
+            .await
+        {
+            Ok(blobs) => blobs.iter().any(|b| b.commitment == expected),
+            Err(ClientError::NotFound(what)) => {
+                return Err(misbehaving(format!(
+                    "receipt names block {}, which it does not serve: {what}",
+                    receipt.height
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        };
         if !held {
-            return Err(AltDaError::Node(weft_client::ClientError::Misbehaving {
-                node: self.verified.client().url().to_string(),
-                what: format!(
-                    "receipt names block {} for blob {}, whose signed index does not hold it",
-                    receipt.height, receipt.commitment
-                ),
-            }));
+            return Err(misbehaving(format!(
+                "receipt names block {} for blob {expected}, whose signed index does not hold it",
+                receipt.height
+            )));
         }
-        tracing::info!(height = receipt.height, commitment = %receipt.commitment, bytes = data.len(), "stored");
-        Ok(receipt)
+        tracing::info!(height = receipt.height, commitment = %expected, bytes = data.len(), "stored");
+        Ok((receipt.height, expected))
     }
 
     /// The bytes a commitment names, verified against the trusted producer's block.
@@ -274,10 +307,22 @@ impl Shared {
                 (height, self.namespace, blob)
             }
         };
-        let data = self
-            .verified
-            .get_blobs(height, &namespace)
-            .await?
+        let blobs = match self.verified.get_blobs(height, &namespace).await {
+            Ok(blobs) => blobs,
+            Err(ClientError::NotFound(what)) => {
+                let head = self.verified.client().node_info().await?.head;
+                // A node behind the chain does not prove the blob absent: retry.
+                if height > head {
+                    return Err(AltDaError::Node(ClientError::Unavailable {
+                        message: format!("the node's head is {head}, below height {height}"),
+                        retry_after: None,
+                    }));
+                }
+                return Err(AltDaError::NotFound(what));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let data = blobs
             .into_iter()
             .find(|b| b.commitment == blob)
             .ok_or_else(|| {
@@ -314,11 +359,11 @@ async fn put(
 ) -> Result<Response, AltDaError> {
     bounded(&s.puts, "puts", s.max_puts, s.put_timeout, async {
         let data = read_body(&headers, body, s.max_blob_size).await?;
-        let receipt = s.store(&data).await?;
+        let (height, commitment) = s.store(&data).await?;
         let commitment = AltDaCommitment::Weft {
-            height: receipt.height,
-            namespace: receipt.namespace,
-            commitment: receipt.commitment,
+            height,
+            namespace: s.namespace,
+            commitment,
         };
         Ok(octets(commitment.to_bytes()))
     })
@@ -345,13 +390,11 @@ async fn put_keccak(
             });
         }
         // A batcher retrying a put that did land: it is stored already.
-        if s.keccak.known(&hash).await.is_some() {
+        if s.keccak.known(&hash).is_some() {
             return Ok(octets(Vec::new()));
         }
-        let receipt = s.store(&data).await?;
-        s.keccak
-            .record(hash, (receipt.height, receipt.commitment))
-            .await;
+        let (height, commitment) = s.store(&data).await?;
+        s.keccak.record(hash, (height, commitment));
         Ok(octets(Vec::new()))
     })
     .await

@@ -197,7 +197,11 @@ async fn malformed_and_unknown_commitments_are_refused() {
     );
     let mut future = commitment.clone();
     future[3..11].copy_from_slice(&1_000_000u64.to_be_bytes());
-    assert_eq!(client.get(&future).await.0, 404, "no such height");
+    assert_eq!(
+        client.get(&future).await.0,
+        503,
+        "a height above the node's head is not proven absent: retry"
+    );
     assert_eq!(
         client
             .post(&format!("/put/0x{}", hex::encode(&commitment)), b"x")
@@ -256,6 +260,67 @@ async fn gets_and_puts_are_answered_only_from_verified_data() {
     let (status, body) = SpecClient::new(omitting.url()).put(b"left out").await;
     assert_eq!(status, 502, "{}", String::from_utf8_lossy(&body));
     omitting.stop().await;
+    // A node that answers a receipt for another blob of the chain: the put is not confirmed.
+    let proxy = lying_proxy(node.node.url(), Lie::ReplayReceipt).await;
+    let replaying = da_server(format!("http://{proxy}"), node.node.producer_key()).await;
+    let replayed = SpecClient::new(replaying.url());
+    assert_eq!(replayed.put(b"first, stored").await.0, 200);
+    let (status, body) = replayed.put(b"second, never stored").await;
+    assert_eq!(status, 502, "{}", String::from_utf8_lossy(&body));
+    replaying.stop().await;
     server.stop().await;
     node.node.stop().await;
+}
+
+/// A node that accepts connections and never answers (hung, or its host overloaded).
+async fn stalled_node() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn puts_over_the_limits_are_refused_at_once_or_timed_out() {
+    let key = ProducerKey::of(&ed25519_dalek::SigningKey::from_bytes(&[1; 32]));
+    let config = DaServerConfig {
+        max_puts: 1,
+        max_blob_size: Some(1000),
+        put_timeout: Duration::from_millis(800),
+        ..DaServerConfig::new(
+            stalled_node().await,
+            NAMESPACE,
+            key,
+            "127.0.0.1:0".parse().unwrap(),
+        )
+    };
+    let server = DaServer::start(config).await.unwrap();
+    let first = tokio::spawn({
+        let client = SpecClient::new(server.url());
+        async move {
+            let started = std::time::Instant::now();
+            let (status, _) = client.put(b"slow").await;
+            (status, started.elapsed())
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let (status, body) = SpecClient::new(server.url()).put(b"second").await;
+    assert_eq!(status, 503, "{}", String::from_utf8_lossy(&body));
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "refused at once"
+    );
+    let (status, took) = first.await.unwrap();
+    assert_eq!(status, 504, "the put outlived its time limit");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    // The slot is free again; the body limit holds before the node is asked anything.
+    let (status, _) = SpecClient::new(server.url()).put(&[7; 1001]).await;
+    assert_eq!(status, 413);
+    server.stop().await;
 }

@@ -56,6 +56,14 @@ pub(crate) async fn run(args: DaServerArgs) -> Result<(), CliError> {
     if args.max_blob_size == Some(0) {
         return Err(CliError::new("--max-blob-size must be at least 1"));
     }
+    for (flag, value) in [
+        ("--put-timeout", args.put_timeout),
+        ("--get-timeout", args.get_timeout),
+    ] {
+        if value.is_zero() {
+            return Err(CliError::new(format!("{flag} must be more than 0s")));
+        }
+    }
     let config = DaServerConfig {
         max_blob_size: args.max_blob_size,
         put_timeout: args.put_timeout,

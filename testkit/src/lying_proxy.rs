@@ -1,7 +1,11 @@
-//! A proxy in front of a real node that lies about `GET /v1/blobs/{height}/{namespace}` and
-//! passes everything else through: for tests that a client catches a node misbehaving.
+//! A proxy in front of a real node that lies about `GET /v1/blobs/{height}/{namespace}` or
+//! about submission receipts, and passes everything else through: for tests that a client
+//! catches a node misbehaving.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
 
 use axum::{
     body::Bytes,
@@ -22,18 +26,28 @@ pub enum Lie {
     OmitBlob,
     /// Leaves the last blob out of the list and its entry out of the namespace proof.
     OmitFromProof,
+    /// Forwards the first `POST /v1/blobs`; answers every later one with the first one's
+    /// receipt, storing nothing (a receipt for a blob that is in the chain, but not this one).
+    ReplayReceipt,
 }
 
 /// Starts a proxy on loopback in front of `upstream` (`http://host:port`) that tells `lie`;
 /// returns its address.
 pub async fn lying_proxy(upstream: String, lie: Lie) -> SocketAddr {
+    type Shared = (Arc<String>, Lie, Arc<Mutex<Option<Bytes>>>);
     async fn handle(
-        State((upstream, lie)): State<(Arc<String>, Lie)>,
+        State((upstream, lie, first)): State<Shared>,
         request: Request,
     ) -> impl IntoResponse {
         let (parts, body) = request.into_parts();
         let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
         let uri = parts.uri;
+        let is_submit = parts.method == axum::http::Method::POST && uri.path() == "/v1/blobs";
+        if lie == Lie::ReplayReceipt && is_submit {
+            if let Some(receipt) = first.lock().unwrap().clone() {
+                return (StatusCode::OK, receipt);
+            }
+        }
         let answer = reqwest::Client::new()
             .request(parts.method, format!("{upstream}{uri}"))
             .headers(parts.headers)
@@ -45,10 +59,13 @@ pub async fn lying_proxy(upstream: String, lie: Lie) -> SocketAddr {
         };
         let status = answer.status().as_u16();
         let body = answer.bytes().await.unwrap_or_default();
+        if lie == Lie::ReplayReceipt && is_submit && status == 200 {
+            *first.lock().unwrap() = Some(body.clone());
+        }
         let is_blobs = uri.path().starts_with("/v1/blobs/")
             && !uri.path().contains("status")
             && !uri.path().contains("by-commitment");
-        if !is_blobs || status != 200 {
+        if !is_blobs || status != 200 || lie == Lie::ReplayReceipt {
             return (StatusCode::from_u16(status).unwrap(), body);
         }
         let mut json: Value = serde_json::from_slice(&body).unwrap();
@@ -65,6 +82,7 @@ pub async fn lying_proxy(upstream: String, lie: Lie) -> SocketAddr {
             Lie::OmitBlob => {
                 blobs.pop();
             }
+            Lie::ReplayReceipt => unreachable!("passed through above"),
             Lie::OmitFromProof => {
                 blobs.pop();
                 let namespace = json["namespace"].clone();
@@ -80,9 +98,11 @@ pub async fn lying_proxy(upstream: String, lie: Lie) -> SocketAddr {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = Router::new()
-        .fallback(handle)
-        .with_state((Arc::new(upstream), lie));
+    let app = Router::new().fallback(handle).with_state((
+        Arc::new(upstream),
+        lie,
+        Arc::new(Mutex::new(None)),
+    ));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
 }

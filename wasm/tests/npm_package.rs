@@ -32,6 +32,7 @@ try {
     confidence: Number(params.get('confidence')),
     from: 1,
   });
+  window.client = client;
   client.subscribe((record) => window.app.records.push(record));
   setInterval(() => { window.app.status = client.status(); window.app.failure = client.error; }, 250);
 } catch (err) {
@@ -158,7 +159,8 @@ async fn a_scratch_app_installs_the_packed_package_and_reaches_target_confidence
             .filter(|r| r["k"].as_u64() > Some(0))
             .filter_map(|r| r["height"].as_u64())
             .collect();
-        if heights.len() >= 3 {
+        // status() is polled by the app every 250 ms; records arrive as they change.
+        if heights.len() >= 3 && app_state["status"]["head"].as_u64() >= Some(3) {
             break app_state;
         }
         assert!(
@@ -188,6 +190,17 @@ async fn a_scratch_app_installs_the_packed_package_and_reaches_target_confidence
         );
     }
     assert_eq!(app_state["defaultConfidence"], 0.9999);
+    assert!(status["problem"].is_null(), "{status}");
+    // stop() ends the worker: no record arrives after it resolves.
+    let stopped = browser
+        .eval(
+            "return (async () => { await window.client.stop(); \
+             const n = window.app.records.length; \
+             await new Promise((r) => setTimeout(r, 2500)); \
+             return [n, window.app.records.length]; })();",
+        )
+        .await;
+    assert_eq!(stopped[0], stopped[1], "records after stop(): {stopped}");
     // Bad options are refused before anything starts, with the option named.
     let refused = browser
         .eval(

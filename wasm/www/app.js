@@ -7,7 +7,7 @@ import { nodeInfo, startLightClient } from './weft-light/index.js';
 const params = new URLSearchParams(location.search);
 const loadedAt = performance.now();
 const state = {
-  status: { head: 0, heights: [], peers: 0, bytes_downloaded: 0, grids: {}, banned: 0 },
+  status: { head: 0, heights: [], peers: 0, bytes_downloaded: 0, grids: {}, banned: 0, counters: {}, problem: null, equivocation_height: null },
   error: null,
   firstAvailableMs: null,
 };

@@ -18,11 +18,11 @@ export interface LightClientOptions {
   confidence?: number;
   /** First height to sample; default the node's head − 16 (with `node`), else the newest seen. */
   from?: number;
-  /** Heights kept in view behind the head. */
+  /** With `node` and no `from`: start this many heights below the node's head (default 16). */
   window?: number;
   /** Time allowed to sample one height before it is called unavailable, in ms (default 30000). */
   sampleTimeoutMs?: number;
-  /** Time allowed for the worker to start, in ms; default {@link DEFAULT_START_TIMEOUT_MS}. */
+  /** Time allowed to read the node's info and for the worker to start, in ms; default {@link DEFAULT_START_TIMEOUT_MS}. */
   startTimeoutMs?: number;
 }
 
@@ -93,13 +93,14 @@ export interface NodeInfo {
 
 /** A running light client. */
 export declare class LightClient {
+  private constructor();
   /** The newest snapshot (refreshed four times a second). */
   status(): Status;
   /** The last error the worker reported, or null. */
   readonly error: string | null;
-  /** Calls `callback` on every change of a height's record; returns a function that unsubscribes. */
+  /** Calls `callback` on every change of a height's record; returns a function that unsubscribes. Throws after `stop()`. */
   subscribe(callback: (record: HeightRecord) => void): () => void;
-  /** Stops sampling and ends the worker. */
+  /** Stops sampling and ends the worker; no callback is called after it resolves. */
   stop(): Promise<void>;
 }
 
@@ -109,5 +110,5 @@ export declare class LightClient {
  */
 export declare function startLightClient(options: LightClientOptions): Promise<LightClient>;
 
-/** `GET {url}/v1/node/info` of a Weft node. */
-export declare function nodeInfo(url: string): Promise<NodeInfo>;
+/** `GET {url}/v1/node/info` of a Weft node, within `timeoutMs` (default 10000). */
+export declare function nodeInfo(url: string, timeoutMs?: number): Promise<NodeInfo>;

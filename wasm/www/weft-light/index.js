@@ -6,18 +6,32 @@
 export const DEFAULT_CONFIDENCE = 0.9999;
 /** Time allowed for the worker to load the WebAssembly and start, by default (ms). */
 export const DEFAULT_START_TIMEOUT_MS = 30000;
-/** Heights below a node's head sampled first when `from` is not given. */
+/** Heights below a node's head sampled first when neither `from` nor `window` is given. */
 const RECENT_HEIGHTS = 16;
+
+/** Time allowed for `GET /v1/node/info`, by default (ms). */
+const NODE_INFO_TIMEOUT_MS = 10000;
+/** Time `stop()` waits for the worker to stop the client before ending it anyway (ms). */
+const STOP_TIMEOUT_MS = 5000;
 
 const EMPTY_STATUS = Object.freeze({
   head: 0, heights: [], peers: 0, bytes_downloaded: 0, grids: {}, banned: 0,
-  counters: {}, problem: null, equivocation_height: null,
+  counters: Object.freeze({
+    samples_drawn: 0, samples_verified: 0, samples_failed: 0,
+    heights_available: 0, heights_unavailable: 0, heights_pruned: 0,
+  }),
+  problem: null, equivocation_height: null,
 });
 
-/** `GET {url}/v1/node/info` of a Weft node. */
-export async function nodeInfo(url) {
+/** `GET {url}/v1/node/info` of a Weft node, within `timeoutMs`. */
+export async function nodeInfo(url, timeoutMs = NODE_INFO_TIMEOUT_MS) {
   const base = String(url).replace(/\/+$/, '');
-  const answer = await fetch(`${base}/v1/node/info`);
+  let answer;
+  try {
+    answer = await fetch(`${base}/v1/node/info`, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw new Error(`cannot reach ${base}: ${(err && err.message) || err}`);
+  }
   if (!answer.ok) throw new Error(`${base}/v1/node/info answered ${answer.status}`);
   return answer.json();
 }
@@ -61,17 +75,25 @@ export class LightClient {
   /** Calls `callback(record)` on every change of a height's record; returns an unsubscribe. */
   subscribe(callback) {
     if (typeof callback !== 'function') throw new TypeError('subscribe: a function is required');
+    if (this.#stopped) throw new Error('subscribe: the client was stopped');
     this.#listeners.add(callback);
     return () => this.#listeners.delete(callback);
   }
 
-  /** Stops sampling and ends the worker. */
+  /** Stops sampling and ends the worker; no callback is called after it resolves. */
   stop() {
     if (!this.#stopped) {
+      this.#listeners.clear();
       this.#stopped = new Promise((resolve) => {
-        const done = () => { this.#worker.terminate(); resolve(); };
-        this.#worker.addEventListener('message', (e) => { if (e.data.type === 'stopped') done(); });
-        setTimeout(done, 5000);
+        let timer = null;
+        const done = () => {
+          clearTimeout(timer);
+          this.#worker.terminate();
+          resolve();
+        };
+        timer = setTimeout(done, STOP_TIMEOUT_MS);
+        this.#worker.onmessage = (e) => { if (e.data.type === 'stopped') done(); };
+        this.#worker.onerror = done;
         this.#worker.postMessage({ type: 'stop' });
       });
     }
@@ -101,11 +123,12 @@ export async function startLightClient(options) {
   const { key, confidence } = checkOptions(options);
   let bootstrap = options.bootstrap;
   let from = options.from;
+  const limit = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   if (options.node) {
-    const info = await nodeInfo(options.node);
+    const info = await nodeInfo(options.node, limit);
     if (!info.ws_addr) throw new Error(`${options.node} has no WebSocket listener for browsers`);
     bootstrap = [info.ws_addr, ...(options.bootstrap || [])];
-    if (from === undefined) from = Math.max(1, info.head - RECENT_HEIGHTS);
+    if (from === undefined) from = Math.max(1, info.head - (options.window ?? RECENT_HEIGHTS));
   }
   const config = {
     bootstrap,
@@ -117,7 +140,6 @@ export async function startLightClient(options) {
   };
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'weft-light' });
   const client = new LightClient(worker);
-  const limit = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       worker.terminate();

@@ -7,6 +7,7 @@ import init, { WeftClient } from './pkg/weft_wasm.js';
 
 const STATUS_INTERVAL_MS = 250;
 let client = null;
+let starting = false;
 let timer = null;
 
 function fail(err) {
@@ -15,7 +16,8 @@ function fail(err) {
 
 self.onmessage = async (event) => {
   const message = event.data;
-  if (message.type === 'start' && !client) {
+  if (message.type === 'start' && !starting) {
+    starting = true;
     try {
       await init();
       client = new WeftClient(message.config);
@@ -36,7 +38,11 @@ self.onmessage = async (event) => {
     timer = setInterval(post, STATUS_INTERVAL_MS);
   } else if (message.type === 'stop') {
     clearInterval(timer);
-    if (client) await client.stop();
+    try {
+      if (client) await client.stop();
+    } catch (err) {
+      fail(err);
+    }
     self.postMessage({ type: 'stopped' });
     self.close();
   }
