@@ -121,6 +121,7 @@ impl P2pClient {
             idle_timeout: Duration::from_secs(120),
             discovery_interval: Duration::from_secs(60),
             metrics: NetworkMetrics::default(),
+            accept_light: true,
         })
         .await
         .unwrap();

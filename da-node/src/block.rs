@@ -3,7 +3,7 @@
 
 use ed25519_dalek::SigningKey;
 use weft_encoding::{
-    layout::{lay_out, parse_layout, Blob, Digest32},
+    layout::{lay_out, parse_layout, Blob, Digest32, IndexEntry},
     Cell, ExtendedSquare, Proof, SquareCommitments, SquareEncoder,
 };
 use weft_types::{Header, ProducerKey, UnsignedHeader, GENESIS_PARENT};
@@ -13,6 +13,87 @@ use crate::{
     store::{Inclusion, StoredBlock},
     sync::SyncError,
 };
+
+/// A data square encoded ahead of its block: the blobs laid out and the square extended, with
+/// its commitments and proofs — everything of a block but the signed header, which
+/// [`EncodedSquare::sign`] adds for whatever height it is published at. Encoding is the
+/// expensive part (seconds for k = 32 on a CPU); signing is not.
+#[derive(Debug, Clone)]
+pub struct EncodedSquare {
+    k: usize,
+    square: Option<ExtendedSquare>,
+    index: Vec<IndexEntry>,
+    index_root: [u8; 32],
+}
+
+impl EncodedSquare {
+    /// Lays `blobs` out (namespace order) in the smallest square of at most `max_k` rows and
+    /// extends it (PROTOCOL §2, §5).
+    ///
+    /// # Errors
+    /// [`crate::NodeError::Encoding`] for an empty blob, blobs that do not fit `max_k`, or an
+    /// encoding failure.
+    pub fn encode(encoder: &SquareEncoder, blobs: &[Blob], max_k: usize) -> Result<Self> {
+        Ok(Self::encode_with_order(encoder, blobs, max_k)?.0)
+    }
+
+    fn encode_with_order(
+        encoder: &SquareEncoder,
+        blobs: &[Blob],
+        max_k: usize,
+    ) -> Result<(Self, Vec<usize>)> {
+        let layout = lay_out(blobs, max_k)?;
+        let square = if layout.k == 0 {
+            None
+        } else {
+            Some(encoder.encode_bytes(&layout.rows())?)
+        };
+        let encoded = Self {
+            k: layout.k,
+            square,
+            index: layout.index,
+            index_root: layout.index_root,
+        };
+        Ok((encoded, layout.order))
+    }
+
+    /// Original rows (0 for a square without blobs).
+    pub const fn k(&self) -> usize {
+        self.k
+    }
+
+    /// The block of this square at the height after `parent` (1 without one), its header signed
+    /// with `key`; its timestamp `now_ms`, or the parent's if that is later.
+    pub(crate) fn sign(
+        self,
+        key: &SigningKey,
+        parent: Option<&Header>,
+        now_ms: u64,
+    ) -> StoredBlock {
+        let unsigned = UnsignedHeader {
+            height: parent.map_or(1, |p| p.height() + 1),
+            parent_hash: parent.map_or(Digest32(GENESIS_PARENT), Header::hash),
+            timestamp_ms: parent.map_or(now_ms, |p| now_ms.max(p.unsigned.timestamp_ms)),
+            k: self.k as u16,
+            row_commitments: self
+                .square
+                .as_ref()
+                .map_or_else(Vec::new, |s| s.original_commitments().to_vec()),
+            blob_count: self.index.len() as u32,
+            index_root: Digest32(self.index_root),
+            producer: ProducerKey::of(key),
+        };
+        StoredBlock {
+            commitments: self
+                .square
+                .as_ref()
+                .map_or_else(Vec::new, |s| s.commitments().to_vec()),
+            square: self.square,
+            index: self.index,
+            header: unsigned.sign(key),
+        }
+    }
+}
 
 /// Encodes blobs into the next block and signs its header. Returns the block and, for each input
 /// blob, where it was included.
@@ -24,29 +105,12 @@ pub(crate) fn build_block(
     max_k: usize,
     now_ms: u64,
 ) -> Result<(StoredBlock, Vec<Inclusion>)> {
-    let layout = lay_out(blobs, max_k)?;
-    let square = if layout.k == 0 {
-        None
-    } else {
-        Some(encoder.encode_bytes(&layout.rows())?)
-    };
-    let height = parent.map_or(1, |p| p.height() + 1);
-    let unsigned = UnsignedHeader {
-        height,
-        parent_hash: parent.map_or(Digest32(GENESIS_PARENT), Header::hash),
-        timestamp_ms: parent.map_or(now_ms, |p| now_ms.max(p.unsigned.timestamp_ms)),
-        k: layout.k as u16,
-        row_commitments: square
-            .as_ref()
-            .map_or_else(Vec::new, |s| s.original_commitments().to_vec()),
-        blob_count: layout.index.len() as u32,
-        index_root: Digest32(layout.index_root),
-        producer: ProducerKey::of(key),
-    };
-    let header = unsigned.sign(key);
+    let (encoded, order) = EncodedSquare::encode_with_order(encoder, blobs, max_k)?;
+    let block = encoded.sign(key, parent, now_ms);
+    let height = block.header.height();
     let mut receipts = vec![None; blobs.len()];
-    for (position, &input) in layout.order.iter().enumerate() {
-        let entry = &layout.index[position];
+    for (position, &input) in order.iter().enumerate() {
+        let entry = &block.index[position];
         receipts[input] = Some(Inclusion {
             height,
             namespace: entry.namespace,
@@ -54,14 +118,6 @@ pub(crate) fn build_block(
             index: position as u32,
         });
     }
-    let block = StoredBlock {
-        commitments: square
-            .as_ref()
-            .map_or_else(Vec::new, |s| s.commitments().to_vec()),
-        square,
-        index: layout.index,
-        header,
-    };
     Ok((
         block,
         receipts

@@ -17,6 +17,7 @@ mod serve;
 pub mod store;
 mod sync;
 
+pub use block::EncodedSquare;
 pub use config::NodeConfig;
 pub use error::{NodeError, Result};
 pub use metrics::Metrics;

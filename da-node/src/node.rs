@@ -6,14 +6,16 @@ use std::{
     sync::{Arc, OnceLock},
 };
 
+use ed25519_dalek::SigningKey;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use weft_encoding::{RowProver, SquareEncoder};
 use weft_p2p::{Listen, Multiaddr, NetInfo, NetworkConfig, NetworkHandle, Protocol, Role};
-use weft_types::ProducerKey;
+use weft_types::{Header, ProducerKey};
 
 use crate::{
     admission::Pace,
+    block::EncodedSquare,
     config::NodeConfig,
     equivocation::{watch_gossip, Watch},
     error::{NodeError, Result},
@@ -53,6 +55,18 @@ pub struct Node {
     health: Arc<Health>,
     cancel: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
+    /// The signing key of a node started with [`Node::start_publisher`].
+    publisher: Option<SigningKey>,
+    prune_after: Option<u64>,
+}
+
+/// Where a producer's blocks come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Blocks {
+    /// Its own pool, every block interval.
+    FromMempool,
+    /// [`Node::publish_block`].
+    Published,
 }
 
 impl Node {
@@ -74,6 +88,58 @@ impl Node {
     pub async fn start_with(
         config: NodeConfig,
         source: impl FnOnce(Store) -> Arc<dyn CellSource>,
+    ) -> Result<Self> {
+        Self::start_inner(config, source, Blocks::FromMempool).await
+    }
+
+    /// Starts a producer whose blocks come from [`Self::publish_block`] instead of its pool:
+    /// squares encoded elsewhere or ahead of time (a separate encoder, a load harness), signed
+    /// and published here. `POST /v1/blobs` is refused as on a follower. `config.producer_key`
+    /// must be unset (the node signs with its own key, as a producer does).
+    ///
+    /// # Errors
+    /// As [`Self::start`]; [`NodeError::Config`] when `config.producer_key` is set.
+    pub async fn start_publisher(config: NodeConfig) -> Result<Self> {
+        if config.producer_key.is_some() {
+            return Err(NodeError::Config(
+                "a publisher signs its own blocks: leave producer_key unset".into(),
+            ));
+        }
+        Self::start_inner(config, |store| Arc::new(store), Blocks::Published).await
+    }
+
+    /// Signs `square` as the block after the head, stores it and gossips its header; returns
+    /// the header. Only on a node started with [`Self::start_publisher`].
+    ///
+    /// # Errors
+    /// [`NodeError::Config`] on any other node; store errors.
+    pub async fn publish_block(&self, square: &EncodedSquare) -> Result<Header> {
+        let Some(key) = self.publisher.clone() else {
+            return Err(NodeError::Config(
+                "publish_block: this node was not started with Node::start_publisher".into(),
+            ));
+        };
+        let (store, square, prune) = (self.store.clone(), square.clone(), self.prune_after);
+        let header = tokio::task::spawn_blocking(move || -> Result<Header> {
+            let parent = store.header(store.head()?)?;
+            let block = square.sign(&key, parent.as_ref(), crate::producer::now_ms());
+            store.put_block(&block, &[], prune)?;
+            Ok(block.header)
+        })
+        .await
+        .expect("publishing does not panic")?;
+        self.health.block_stored();
+        self.metrics.blocks_produced.inc();
+        self.metrics.head_height.set(header.height());
+        self.metrics.head_k.set(header.k() as u64);
+        self.network.publish(header.clone()).await;
+        Ok(header)
+    }
+
+    async fn start_inner(
+        config: NodeConfig,
+        source: impl FnOnce(Store) -> Arc<dyn CellSource>,
+        blocks: Blocks,
     ) -> Result<Self> {
         config.validate()?;
         std::fs::create_dir_all(&config.data_dir).map_err(|source| NodeError::Io {
@@ -131,8 +197,11 @@ impl Node {
             idle_timeout: IDLE_TIMEOUT,
             discovery_interval: DISCOVERY_INTERVAL,
             metrics: metrics.network.clone(),
+            accept_light: config.serve_light_clients,
         })
         .await?;
+        // What is stored already may be forwarded at once (PROTOCOL §8).
+        network.stored(store.head()?).await;
         let stop_network = cancel.clone();
         let mut tasks = vec![tokio::spawn(async move {
             stop_network.cancelled().await;
@@ -146,7 +215,19 @@ impl Node {
             metrics: metrics.clone(),
             producer: producer_key,
         };
+        let mut publisher = None;
         let mempool = match signing {
+            Some(key) if blocks == Blocks::Published => {
+                publisher = Some(key);
+                let stop = cancel.clone();
+                tasks.push(tokio::spawn(async move {
+                    tokio::select! {
+                        () = stop.cancelled() => {}
+                        () = watch_gossip(watch, headers) => {}
+                    }
+                }));
+                None
+            }
             Some(key) => {
                 let prover = tokio::task::spawn_blocking(shared_prover)
                     .await
@@ -208,13 +289,14 @@ impl Node {
             );
         }
         if let Some(dir) = &config.page_dir {
-            if !dir.join("pkg").join("weft_wasm.js").exists() {
+            if !dir.join("weft-light/pkg/weft_wasm.js").exists() {
                 tracing::warn!(
                     "the light-client page in {} is not built: run scripts/build-wasm",
                     dir.display()
                 );
             }
         }
+        let prune_after = config.prune_after;
         let mut limits = config.http_limits;
         limits.max_connections = fds.http_connections(limits.max_connections);
         let state = http::AppState {
@@ -246,6 +328,8 @@ impl Node {
             health,
             cancel,
             tasks,
+            publisher,
+            prune_after,
         })
     }
 

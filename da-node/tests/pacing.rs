@@ -30,6 +30,7 @@ async fn requests_beyond_the_burst_are_paced_not_refused() {
         idle_timeout: Duration::from_secs(60),
         discovery_interval: Duration::from_secs(30),
         metrics: NetworkMetrics::default(),
+        accept_light: true,
     })
     .await
     .unwrap();

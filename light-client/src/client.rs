@@ -75,6 +75,7 @@ fn network_config(config: &LightConfig, key: Keypair) -> NetworkConfig {
         idle_timeout: IDLE_TIMEOUT,
         discovery_interval: DISCOVERY_INTERVAL,
         metrics: NetworkMetrics::default(),
+        accept_light: true,
     }
 }
 

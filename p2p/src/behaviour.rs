@@ -25,8 +25,16 @@ use crate::codec::{Cells, Headers, LimitedCodec, Rows, Spec, Status};
 const IDENTIFY_PROTOCOL: &str = "/weft/id/1.0.0";
 /// Connections allowed per peer.
 const MAX_CONNECTIONS_PER_PEER: u32 = 2;
-/// Connections allowed in all.
-const MAX_CONNECTIONS: u32 = 512;
+/// Connections allowed in all: a full node serves thousands of light clients (each holds one
+/// connection and one file descriptor).
+const MAX_CONNECTIONS: u32 = 4096;
+/// Heartbeats a gossiped message is kept: a full node holds a header back until its block is
+/// stored (at most `network::actor::HOLD_LIMIT`, 20 s), and gossipsub must still have it then.
+pub(crate) const GOSSIP_HISTORY: usize = 40;
+/// Largest header mesh of a full node: every light client that grafts stays in it, so a header
+/// reaches each of them in one hop (a light client has one to a few full nodes and no other
+/// route). Light clients keep gossipsub's defaults.
+const FULL_NODE_MESH_MAX: usize = 4096;
 /// Concurrent inbound or outbound streams per request-response protocol and connection.
 const MAX_CONCURRENT_STREAMS: usize = 64;
 
@@ -99,8 +107,13 @@ impl Behaviour {
     /// The behaviour for a peer of the given role. `agent` goes into identify.
     pub fn new(key: &Keypair, role: Role, agent: &str) -> Result<Self, crate::Error> {
         let peer_id = key.public().to_peer_id();
-        let gossip_config = gossipsub::ConfigBuilder::default()
+        let mut gossip_config = gossipsub::ConfigBuilder::default();
+        if role == Role::Full {
+            gossip_config.mesh_n_high(FULL_NODE_MESH_MAX);
+        }
+        let gossip_config = gossip_config
             .heartbeat_interval(Duration::from_millis(700))
+            .history_length(GOSSIP_HISTORY)
             .validation_mode(gossipsub::ValidationMode::Strict)
             .validate_messages()
             .max_transmit_size(weft_types::EQUIVOCATION_SIZE_LIMIT.max(HEADER_SIZE_LIMIT) + 1024)

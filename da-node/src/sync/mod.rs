@@ -162,6 +162,7 @@ async fn advance(
                 .expect("store write does not panic")?;
             args.health.block_stored();
             args.metrics.head_height.set(next);
+            args.network.stored(next).await;
             tracing::debug!(
                 height = next,
                 network_head,
@@ -183,6 +184,7 @@ async fn advance(
             .await
             .expect("store write does not panic")?;
         args.health.block_stored();
+        args.network.stored(next).await;
         args.metrics.blocks_synced.inc();
         args.metrics.head_height.set(next);
         args.metrics.head_k.set(header.k() as u64);

@@ -2,7 +2,7 @@
 //! the loop, and a housekeeping tick.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap, VecDeque},
     sync::{Arc, RwLock},
     time::Duration,
 };
@@ -48,6 +48,16 @@ use crate::{
 /// How often housekeeping runs: rate-limit buckets pruned, lost full nodes and bootstrap peers
 /// re-dialled when due (see [`Redial`]), discovery when due.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Longest a full node holds a gossiped header back while its block is not stored; then the
+/// header is dropped unforwarded (peers catch up by range requests). Gossipsub keeps messages
+/// awaiting validation for `behaviour::GOSSIP_HISTORY` heartbeats, longer than this.
+pub(crate) const HOLD_LIMIT: Duration = Duration::from_secs(20);
+
+/// Inbound requests waiting for an answer slot ([`MAX_SERVING`] answered at once); beyond it
+/// they are refused (no penalty). Sized for a thousand light clients asking at once when a
+/// header arrives.
+pub(crate) const MAX_QUEUED: usize = 4096;
 
 /// How often a kept equivocation proof is gossiped again, for peers that joined since.
 const PROOF_REGOSSIP_INTERVAL: Duration = Duration::from_secs(5);
@@ -126,6 +136,16 @@ pub(super) struct Actor {
     cells: Outbound<CellsResponse>,
     /// Status requests sent to full peers, by request.
     asked_status: HashMap<OutboundRequestId, PeerId>,
+    /// A full node holds gossiped headers back until their block is stored.
+    hold: bool,
+    /// Every block up to this height is stored.
+    stored_through: u64,
+    /// Headers held back, by height: message, the peer it came from, when.
+    held: BTreeMap<u64, Vec<(gossipsub::MessageId, PeerId, Instant)>>,
+    /// Inbound requests waiting for an answer slot.
+    queued: VecDeque<(PeerId, Inbound)>,
+    /// Keep light clients' connections.
+    accept_light: bool,
 }
 
 impl Actor {
@@ -137,6 +157,7 @@ impl Actor {
     ) -> Self {
         let (answers_tx, answers_rx) = mpsc::unbounded();
         let now = Instant::now();
+        let hold = config.role == crate::Role::Full && config.server.is_some();
         Self {
             swarm,
             producer: config.producer,
@@ -158,6 +179,11 @@ impl Actor {
             rows: Outbound::default(),
             cells: Outbound::default(),
             asked_status: HashMap::new(),
+            hold,
+            stored_through: 0,
+            held: BTreeMap::new(),
+            queued: VecDeque::new(),
+            accept_light: config.accept_light,
         }
     }
 
@@ -176,6 +202,9 @@ impl Actor {
                 answer = self.answers_rx.select_next_some() => {
                     self.serving -= 1;
                     self.respond(answer);
+                    if let Some((peer, inbound)) = self.queued.pop_front() {
+                        self.answer_off_loop(peer, inbound);
+                    }
                 }
                 event = self.swarm.select_next_some() => self.on_event(event),
                 () = tick => {
@@ -190,6 +219,7 @@ impl Actor {
     fn housekeeping(&mut self) {
         let now = Instant::now();
         self.limiter.prune(now);
+        self.expire_held(now);
         if now.duration_since(self.last_proof_gossip) >= PROOF_REGOSSIP_INTERVAL {
             self.last_proof_gossip = now;
             self.gossip_equivocation();
@@ -235,6 +265,7 @@ impl Actor {
                     tracing::debug!("header {} not gossiped: {e}", header.height());
                 }
             }
+            Command::Stored(height) => self.release_held(height),
             Command::Headers(peer, req, reply) => {
                 let id = b.headers.send_request(&peer, req);
                 self.headers.0.insert(id, reply);
@@ -250,6 +281,40 @@ impl Actor {
             Command::Penalise(peer, what) => self.penalise(peer, what),
             Command::Equivocation(proof) => self.keep_equivocation(*proof),
         }
+    }
+
+    /// Forwards the headers held back up to `height`, now that their blocks are stored.
+    fn release_held(&mut self, height: u64) {
+        self.stored_through = self.stored_through.max(height);
+        let later = self.held.split_off(&(height + 1));
+        let due = std::mem::replace(&mut self.held, later);
+        let gossip = &mut self.swarm.behaviour_mut().gossipsub;
+        for (id, source, _) in due.into_values().flatten() {
+            gossip.report_message_validation_result(
+                &id,
+                &source,
+                gossipsub::MessageAcceptance::Accept,
+            );
+        }
+    }
+
+    /// Drops (unforwarded) headers held back longer than [`HOLD_LIMIT`].
+    fn expire_held(&mut self, now: Instant) {
+        let gossip = &mut self.swarm.behaviour_mut().gossipsub;
+        self.held.retain(|_, messages| {
+            messages.retain(|(id, source, since)| {
+                let keep = now.duration_since(*since) < HOLD_LIMIT;
+                if !keep {
+                    gossip.report_message_validation_result(
+                        id,
+                        source,
+                        gossipsub::MessageAcceptance::Ignore,
+                    );
+                }
+                keep
+            });
+            !messages.is_empty()
+        });
     }
 
     fn penalise(&mut self, peer: PeerId, what: Misbehaviour) {
@@ -304,14 +369,11 @@ impl Actor {
     }
 
     /// Answers an inbound request off the loop, unless the peer is over its rate (refused;
-    /// penalised only when flooding) or too many answers are in progress (refused).
+    /// penalised only when flooding); queued while [`MAX_SERVING`] answers are in progress,
+    /// refused when [`MAX_QUEUED`] already wait.
     fn serve(&mut self, peer: PeerId, inbound: Inbound) {
-        let Some(server) = self.server.clone() else {
+        if self.server.is_none() {
             self.respond(inbound.refuse(Refusal::NotFound));
-            return;
-        };
-        if self.serving >= MAX_SERVING {
-            self.respond(inbound.refuse(Refusal::RateLimited));
             return;
         }
         let admission = self.limiter.admit(peer, inbound.protocol(), Instant::now());
@@ -323,6 +385,25 @@ impl Actor {
             }
             return;
         }
+        if self.serving >= MAX_SERVING {
+            if self.queued.len() >= MAX_QUEUED {
+                self.metrics.requests_rate_limited.inc();
+                self.respond(inbound.refuse(Refusal::RateLimited));
+            } else {
+                self.queued.push_back((peer, inbound));
+            }
+            return;
+        }
+        self.answer_off_loop(peer, inbound);
+    }
+
+    /// Answers one admitted request on the blocking pool; the answer comes back through
+    /// `answers_rx`.
+    fn answer_off_loop(&mut self, _peer: PeerId, inbound: Inbound) {
+        let Some(server) = self.server.clone() else {
+            self.respond(inbound.refuse(Refusal::NotFound));
+            return;
+        };
         self.serving += 1;
         let tx = self.answers_tx.clone();
         exec::blocking(move || {
@@ -357,6 +438,11 @@ impl Actor {
                 ..
             })) => {
                 let full = info.protocols.iter().any(|p| p.as_ref() == ROW_PROTOCOL);
+                if !full && !self.accept_light {
+                    tracing::debug!("light client {peer_id} disconnected: this node leaves light clients to full nodes");
+                    let _ = self.swarm.disconnect_peer_id(peer_id);
+                    return;
+                }
                 if full {
                     self.redial
                         .full_node(peer_id, info.listen_addrs.clone(), Instant::now());
@@ -502,13 +588,23 @@ impl Actor {
                     );
                 return;
             }
-            Ok(_) => gossipsub::MessageAcceptance::Accept,
-            Err(_) => gossipsub::MessageAcceptance::Reject,
+            // A full node forwards a header only once it can serve the block.
+            Ok(h) if self.hold && h.height() > self.stored_through => {
+                self.held
+                    .entry(h.height())
+                    .or_default()
+                    .push((id.clone(), source, Instant::now()));
+                None
+            }
+            Ok(_) => Some(gossipsub::MessageAcceptance::Accept),
+            Err(_) => Some(gossipsub::MessageAcceptance::Reject),
         };
-        self.swarm
-            .behaviour_mut()
-            .gossipsub
-            .report_message_validation_result(id, &source, acceptance);
+        if let Some(acceptance) = acceptance {
+            self.swarm
+                .behaviour_mut()
+                .gossipsub
+                .report_message_validation_result(id, &source, acceptance);
+        }
         match verdict {
             Ok(header) => {
                 if self.headers_out.try_send(header).is_err() {

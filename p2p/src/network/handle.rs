@@ -46,6 +46,7 @@ pub(crate) type Reply<T> = oneshot::Sender<Result<T, RequestError>>;
 #[derive(Debug)]
 pub(crate) enum Command {
     Publish(Header),
+    Stored(u64),
     Equivocation(Box<weft_types::EquivocationProof>),
     Headers(PeerId, HeadersRequest, Reply<HeadersResponse>),
     Row(PeerId, RowRequest, Reply<RowResponse>),
@@ -149,6 +150,13 @@ impl NetworkHandle {
     /// Gossips a header (dropped quietly when nobody listens yet: peers catch up by range).
     pub async fn publish(&self, header: Header) {
         let _ = self.send(Command::Publish(header)).await;
+    }
+
+    /// Tells the network that every block up to `height` is stored and can be served: gossiped
+    /// headers a full node holds back until then are forwarded now (a full node forwards a
+    /// header only once it can serve its block, PROTOCOL §8).
+    pub async fn stored(&self, height: u64) {
+        let _ = self.send(Command::Stored(height)).await;
     }
 
     /// Keeps and gossips a proof that the producer equivocated (checked by the caller).

@@ -60,6 +60,10 @@ pub struct NetworkConfig {
     pub discovery_interval: Duration,
     /// Counters, registered by the owner where it exports metrics.
     pub metrics: NetworkMetrics,
+    /// Keep connections of light clients (peers that serve nothing). A producer may leave
+    /// them to its full nodes (`false`): it disconnects them once they identify, so headers
+    /// reach light clients only from nodes that can serve the block.
+    pub accept_light: bool,
 }
 
 impl std::fmt::Debug for NetworkConfig {

@@ -99,6 +99,10 @@ pub struct NodeConfig {
     /// of it, at its measured pace, are refused at once with 503 and `Retry-After`.
     #[serde(with = "humantime_serde", default)]
     pub submit_timeout: Option<Duration>,
+    /// Keep light clients' p2p connections (default). A producer whose full nodes serve the
+    /// light clients may set `false`: it then disconnects light clients once they identify,
+    /// so that they hear of a header only from nodes that hold its block.
+    pub serve_light_clients: bool,
 }
 
 impl Default for NodeConfig {
@@ -119,6 +123,7 @@ impl Default for NodeConfig {
             page_dir: None,
             http_limits: HttpLimits::default(),
             submit_timeout: None,
+            serve_light_clients: true,
         }
     }
 }
