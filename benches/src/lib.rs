@@ -9,10 +9,12 @@
 //! - [`fetcher`]: a fetch-only client — its own libp2p identity and connection, following
 //!   headers and asking for every height's `s` samples (s from the target confidence) spread
 //!   over the full nodes it knows, without verifying them;
+//! - [`flooder`]: a peer that floods one full node with cell requests, unpaced;
 //! - [`report`]: percentiles, per-height and total figures;
 //! - [`run_swarm`]: one run; [`plot`]: p99 latency against client count.
 
 pub mod fetcher;
+pub mod flooder;
 pub mod plot;
 pub mod procstat;
 pub mod report;

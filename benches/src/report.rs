@@ -146,6 +146,10 @@ pub struct FloodReport {
     pub refused: u64,
     /// Failed (the node closed the stream or the connection, or banned it).
     pub failed: u64,
+    /// Times the node closed its connection.
+    pub disconnected: u64,
+    /// Dials the node refused or that failed (a banned peer's).
+    pub dial_failures: u64,
 }
 
 impl Summary {
@@ -185,8 +189,8 @@ impl Summary {
         }
         if let Some(f) = &self.flood {
             t += &format!(
-                "flooder at {}/s: sent {}, served {}, refused {}, failed {}\n",
-                f.rate, f.sent, f.served, f.refused, f.failed
+                "flooder at {}/s: sent {}, served {}, refused {}, failed {}, disconnected {} times, {} dials refused\n",
+                f.rate, f.sent, f.served, f.refused, f.failed, f.disconnected, f.dial_failures
             );
         }
         t

@@ -10,6 +10,7 @@ use weft_light::{Availability, LightClient, LightConfig, LightEvent};
 
 use crate::{
     fetcher::{FetchConfig, Fetched, Fetcher},
+    flooder::Flooder,
     procstat,
     report::{HeightReport, Latency, NodeReport, Summary},
     topology::{encode_squares, FullNode, FullNodeKind, Publisher},
@@ -51,6 +52,26 @@ pub struct SwarmConfig {
     pub confidence: f64,
     /// Time allowed per height and client.
     pub sample_timeout: Duration,
+    /// Requests per second of a flooding peer aimed at the first full node (0: none).
+    pub flood: u32,
+    /// A runtime for the publisher (threads at the default priority when the harness runs
+    /// niced); `None`: the caller's.
+    pub publisher_runtime: Option<tokio::runtime::Handle>,
+}
+
+/// Runs `work` on `runtime` when given, else here.
+async fn on<F>(runtime: Option<&tokio::runtime::Handle>, work: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match runtime {
+        Some(rt) => rt
+            .spawn(work)
+            .await
+            .expect("the publisher's task does not panic"),
+        None => work.await,
+    }
 }
 
 /// What a run gives: one report per height, and the summary.
@@ -76,18 +97,28 @@ struct Verified {
 /// [`SwarmError::Setup`] when the network or the clients cannot be set up.
 pub async fn run_swarm(config: &SwarmConfig) -> Result<Report, SwarmError> {
     let (k, squares) = (config.k, config.squares.max(1));
-    let encoded = tokio::task::spawn_blocking(move || encode_squares(k, squares))
-        .await
-        .map_err(|e| SwarmError::Setup(e.to_string()))??;
-    let publisher = Publisher::start(config.block_time, config.k).await?;
+    let encoded = Arc::new(
+        tokio::task::spawn_blocking(move || encode_squares(k, squares))
+            .await
+            .map_err(|e| SwarmError::Setup(e.to_string()))??,
+    );
+    let rt = config.publisher_runtime.as_ref();
+    let (block_time, max_k) = (config.block_time, config.k);
+    let publisher = Arc::new(on(rt, Publisher::start(block_time, max_k)).await?);
+    let publish = |i: usize| {
+        let (publisher, encoded) = (publisher.clone(), encoded.clone());
+        on(rt, async move {
+            publisher
+                .node
+                .publish_block(&encoded[i % encoded.len()])
+                .await
+                .map_err(|e| SwarmError::Setup(e.to_string()))
+        })
+    };
     let producer = publisher.node.producer_key();
     // One block before the clients come: every full node has a head and the clients sample
     // only what is published while they run.
-    publisher
-        .node
-        .publish_block(&encoded[0])
-        .await
-        .map_err(|e| SwarmError::Setup(e.to_string()))?;
+    publish(0).await?;
     let mut nodes = Vec::new();
     for _ in 0..config.full_nodes.max(1) {
         nodes.push(
@@ -178,6 +209,16 @@ pub async fn run_swarm(config: &SwarmConfig) -> Result<Report, SwarmError> {
         .iter()
         .map(|n| n.pid.and_then(procstat::cpu_time))
         .collect();
+    let latest = Arc::new(std::sync::atomic::AtomicU64::new(1));
+    let flooder = if config.flood > 0 {
+        Some(
+            Flooder::start(nodes[0].addr.clone(), config.flood, latest.clone())
+                .await
+                .map_err(|e| SwarmError::Setup(format!("flooder: {e}")))?,
+        )
+    } else {
+        None
+    };
     let started = Instant::now();
     let mut published: HashMap<u64, Instant> = HashMap::new();
     let mut tick = tokio::time::interval(config.block_time);
@@ -186,12 +227,9 @@ pub async fn run_swarm(config: &SwarmConfig) -> Result<Report, SwarmError> {
     let mut i = 1;
     while started.elapsed() < config.duration {
         tick.tick().await;
-        let header = publisher
-            .node
-            .publish_block(&encoded[i % encoded.len()])
-            .await
-            .map_err(|e| SwarmError::Setup(e.to_string()))?;
+        let header = publish(i).await?;
         published.insert(header.height(), Instant::now());
+        latest.store(header.height(), std::sync::atomic::Ordering::Relaxed);
         i += 1;
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -205,6 +243,10 @@ pub async fn run_swarm(config: &SwarmConfig) -> Result<Report, SwarmError> {
             Some((now - (*before)?).as_secs_f64() / started.elapsed().as_secs_f64())
         })
         .collect();
+    let flood = match flooder {
+        Some(f) => Some(f.stop().await),
+        None => None,
+    };
     let served_after: Vec<u64> =
         futures::future::join_all(nodes.iter().map(FullNode::cells_served)).await;
     let rss: Vec<Option<u64>> = nodes
@@ -309,12 +351,14 @@ pub async fn run_swarm(config: &SwarmConfig) -> Result<Report, SwarmError> {
                 peak_rss_mib: rss[i].map(|b| b as f64 / (1024.0 * 1024.0)),
             })
             .collect(),
-        flood: None,
+        flood,
     };
     for n in nodes {
         n.stop().await;
     }
-    publisher.node.stop().await;
+    if let Ok(publisher) = Arc::try_unwrap(publisher) {
+        on(rt, async move { publisher.node.stop().await }).await;
+    }
     Ok(Report {
         heights: per_height,
         summary,

@@ -100,8 +100,14 @@ impl Publisher {
 pub enum FullNodeKind {
     /// In this process (their CPU and memory are not told apart from the harness's).
     InProcess,
-    /// As `weft node start` processes of this binary.
-    Process(PathBuf),
+    /// As `weft node start` processes of this binary, their niceness changed by `nice`
+    /// (e.g. −10 to undo a harness's +10; ignored when not permitted).
+    Process {
+        /// The `weft` binary.
+        bin: PathBuf,
+        /// Niceness adjustment (`nice -n`), 0 for none.
+        nice: i32,
+    },
 }
 
 enum Running {
@@ -184,11 +190,18 @@ impl FullNode {
                     _dir: dir,
                 })
             }
-            FullNodeKind::Process(bin) => {
+            FullNodeKind::Process { bin, nice } => {
                 let http = format!("127.0.0.1:{}", free_port());
                 let log = std::fs::File::create(dir.path().join("node.log"))
                     .map_err(|e| SwarmError::Setup(e.to_string()))?;
-                let child = std::process::Command::new(bin)
+                let mut command = if *nice == 0 {
+                    std::process::Command::new(bin)
+                } else {
+                    let mut c = std::process::Command::new("nice");
+                    c.args(["-n", &nice.to_string()]).arg(bin);
+                    c
+                };
+                let child = command
                     .args(["node", "start", "--data-dir"])
                     .arg(dir.path().join("data"))
                     .args(["--http", &http, "--producer-key", &producer.to_string()])

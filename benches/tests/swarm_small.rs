@@ -20,6 +20,8 @@ async fn fifty_clients_sample_every_height_without_a_failure() {
         duration: Duration::from_secs(20),
         confidence: weft_light::DEFAULT_CONFIDENCE,
         sample_timeout: Duration::from_secs(20),
+        flood: 0,
+        publisher_runtime: None,
     };
     let report = run_swarm(&config).await.expect("the run is set up");
     let s = &report.summary;

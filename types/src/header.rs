@@ -184,8 +184,24 @@ impl Header {
     }
 
     /// Checks everything a header can prove about itself: the producer is `expected`, k and the
-    /// commitments are well formed, an empty block is empty, and the signature verifies.
+    /// commitments are well formed (each a G1 point in the subgroup), an empty block is empty,
+    /// and the signature verifies. A header that passed recently (the same bytes, signature and
+    /// expected key, among the last 1,024 verified) is not checked again: one arrives many times
+    /// (gossip from every peer, range answers), and its k subgroup checks cost milliseconds.
+    ///
+    /// # Errors
+    /// The first check that fails, as an [`Error`] (the sender's fault).
     pub fn verify(&self, expected: &ProducerKey) -> Result<()> {
+        let key = verified_cache::key(&self.hash(), &self.signature, expected);
+        if verified_cache::contains(&key) {
+            return Ok(());
+        }
+        self.verify_uncached(expected)?;
+        verified_cache::insert(key);
+        Ok(())
+    }
+
+    fn verify_uncached(&self, expected: &ProducerKey) -> Result<()> {
         let u = &self.unsigned;
         if u.producer != *expected {
             return Err(Error::WrongProducer {
@@ -295,6 +311,28 @@ mod tests {
     }
 
     #[test]
+    fn a_header_verified_once_passes_again_but_nothing_else_does() {
+        let h = header(None, 7_777);
+        let producer = h.unsigned.producer;
+        h.verify(&producer).unwrap();
+        h.verify(&producer).unwrap();
+        let mut forged = h.clone();
+        forged.signature.0[0] ^= 1;
+        assert!(matches!(
+            forged.verify(&producer),
+            Err(Error::BadSignature { .. })
+        ));
+        let other = ProducerKey::of(&SigningKey::from_bytes(&[4; 32]));
+        assert!(matches!(h.verify(&other), Err(Error::WrongProducer { .. })));
+        let mut changed = h.clone();
+        changed.unsigned.timestamp_ms += 1;
+        assert!(
+            changed.verify(&producer).is_err(),
+            "new bytes, old signature"
+        );
+    }
+
+    #[test]
     fn nothing_follows_the_last_possible_height() {
         // Found by the `header` fuzz target: `parent.height() + 1` overflowed.
         let mut parent = header(None, 1_000);
@@ -319,5 +357,49 @@ mod tests {
                 now_ms: 1_000_000 - MAX_CLOCK_SKEW_MS - 1
             })
         );
+    }
+}
+
+/// Headers fully verified recently, by SHA-256 of (header hash ‖ signature ‖ expected key): a
+/// match is the same bytes, signed the same way, checked against the same key, so it passes
+/// again. Bounded (`CAPACITY`, 1,024, oldest forgotten first) and shared by the
+/// process.
+mod verified_cache {
+    use std::{
+        collections::VecDeque,
+        sync::{Mutex, PoisonError},
+    };
+
+    use sha2::{Digest, Sha256};
+    use weft_encoding::layout::Digest32;
+
+    use super::{ProducerKey, Signature};
+
+    /// Headers remembered.
+    pub(super) const CAPACITY: usize = 1024;
+
+    static VERIFIED: Mutex<VecDeque<[u8; 32]>> = Mutex::new(VecDeque::new());
+
+    pub(super) fn key(hash: &Digest32, signature: &Signature, expected: &ProducerKey) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(hash.0);
+        h.update(signature.0);
+        h.update(expected.0);
+        h.finalize().into()
+    }
+
+    pub(super) fn contains(key: &[u8; 32]) -> bool {
+        VERIFIED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(key)
+    }
+
+    pub(super) fn insert(key: [u8; 32]) {
+        let mut cache = VERIFIED.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= CAPACITY {
+            cache.pop_front();
+        }
+        cache.push_back(key);
     }
 }

@@ -48,11 +48,49 @@ struct Args {
     /// Directory for the JSON lines and the plot.
     #[arg(long, default_value = "target/swarm")]
     out: PathBuf,
+    /// Niceness of the harness (the clients): on one machine the load generator must not
+    /// starve the node it measures. Full-node processes are started back at the default
+    /// priority (needs the right to lower niceness, e.g. root; else they inherit it). 0: off.
+    #[arg(long, default_value_t = 10)]
+    harness_nice: i32,
+    /// Requests per second of a flooding peer aimed at the first full node (0: none).
+    #[arg(long, default_value_t = 0)]
+    flood: u32,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let args = Args::parse();
+    // The publisher's runtime first, at the default priority: its threads (and the blocking
+    // threads they start) keep it when the rest of the harness is niced below.
+    let publisher = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("publisher")
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    // Every thread made from here on inherits the niceness.
+    if args.harness_nice != 0 {
+        let me = std::process::id().to_string();
+        let ok = std::process::Command::new("renice")
+            .args(["-n", &args.harness_nice.to_string(), "-p", &me])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!(
+                "warning: --harness-nice {}: renice failed; running at the default priority",
+                args.harness_nice
+            );
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(run(args, publisher.handle().clone()))
+}
+
+async fn run(args: Args, publisher: tokio::runtime::Handle) -> ExitCode {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("WEFT_LOG")
@@ -87,7 +125,10 @@ async fn main() -> ExitCode {
             );
             return ExitCode::from(2);
         }
-        FullNodeKind::Process(bin)
+        FullNodeKind::Process {
+            bin,
+            nice: -args.harness_nice,
+        }
     };
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         eprintln!("error: --out {}: {e}", args.out.display());
@@ -106,6 +147,8 @@ async fn main() -> ExitCode {
             duration: args.duration,
             confidence: args.confidence,
             sample_timeout: args.sample_timeout,
+            flood: args.flood,
+            publisher_runtime: Some(publisher.clone()),
         };
         let report = match run_swarm(&config).await {
             Ok(r) => r,
@@ -114,9 +157,11 @@ async fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let path = args
-            .out
-            .join(format!("swarm-{clients}c-{}n.jsonl", args.full_nodes));
+        let path = args.out.join(format!(
+            "swarm-{clients}c-{}n{}.jsonl",
+            args.full_nodes,
+            if args.flood > 0 { "-flood" } else { "" }
+        ));
         let mut lines = String::new();
         for h in &report.heights {
             lines += &serde_json::to_string(h).expect("json");

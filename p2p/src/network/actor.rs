@@ -485,6 +485,7 @@ impl Actor {
                 ..
             } => {
                 self.peers.disconnected(&peer_id);
+                self.redial.lost(&peer_id, Instant::now());
                 self.publish_info();
             }
             SwarmEvent::OutgoingConnectionError {

@@ -1,7 +1,9 @@
 //! Re-dialling lost full nodes (issue 11, fault 3): the bootstrap addresses and every full node
 //! seen are kept as dial targets, each with its own backoff (1 s, doubling to 60 s, back to 1 s
-//! once connected). A bootstrap address is due while no full node is connected; a known full
-//! node is due while it is not connected. Runtime-free: the actor asks what is due each second.
+//! once a connection to it has lasted [`STABLE_CONNECTION`]: a node that closes every
+//! connection at once — a producer leaving light clients to its full nodes — is not dialled
+//! every second). A bootstrap address is due while no full node is connected; a known full node
+//! is due while it is not connected. Runtime-free: the actor asks what is due each second.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -12,6 +14,8 @@ use web_time::Instant;
 pub(crate) const FIRST_REDIAL: Duration = Duration::from_secs(1);
 /// Longest pause between dials of one target.
 pub(crate) const MAX_REDIAL: Duration = Duration::from_secs(60);
+/// A connection that lasted this long restarts its peer's backoff when it is lost.
+pub(crate) const STABLE_CONNECTION: Duration = Duration::from_secs(10);
 /// Full nodes remembered for re-dialling (the oldest is forgotten past this).
 pub(crate) const MAX_KNOWN_FULL: usize = 64;
 /// Addresses remembered per full node.
@@ -58,6 +62,8 @@ pub(crate) struct Redial {
     bootstrap: Vec<(Multiaddr, Backoff)>,
     known: HashMap<PeerId, (Vec<Multiaddr>, Backoff, u64)>,
     seen: u64,
+    /// When each connected peer's connection was made.
+    since: HashMap<PeerId, Instant>,
 }
 
 impl Redial {
@@ -72,6 +78,7 @@ impl Redial {
             bootstrap: bootstrap.into_iter().map(|a| (a, dialled())).collect(),
             known: HashMap::new(),
             seen: 0,
+            since: HashMap::new(),
         }
     }
 
@@ -94,12 +101,29 @@ impl Redial {
                 self.known.remove(&oldest);
             }
         }
-        self.known
-            .insert(peer, (addrs, Backoff::fresh(now), self.seen));
+        // Seen again (identify on every connection): new addresses, the same backoff.
+        let backoff = self
+            .known
+            .get(&peer)
+            .map_or_else(|| Backoff::fresh(now), |e| e.1);
+        self.known.insert(peer, (addrs, backoff, self.seen));
     }
 
-    /// A peer was connected: its backoff starts over (a bootstrap address naming it too).
+    /// A peer was connected.
     pub(crate) fn connected(&mut self, peer: &PeerId, now: Instant) {
+        self.since.entry(*peer).or_insert(now);
+    }
+
+    /// A peer's last connection closed: if it had lasted [`STABLE_CONNECTION`], its backoff
+    /// (and that of a bootstrap address naming it) starts over; otherwise it keeps doubling.
+    pub(crate) fn lost(&mut self, peer: &PeerId, now: Instant) {
+        let stable = self
+            .since
+            .remove(peer)
+            .is_some_and(|t| now.saturating_duration_since(t) >= STABLE_CONNECTION);
+        if !stable {
+            return;
+        }
         if let Some(entry) = self.known.get_mut(peer) {
             entry.1 = Backoff::fresh(now);
         }
@@ -207,10 +231,35 @@ mod tests {
         assert!(r
             .due(t0 + Duration::from_millis(500), 0, |_| false)
             .is_empty());
+        // A connection that lasted restarts the backoff once it is lost.
         r.connected(&peer, t0 + Duration::from_secs(30));
-        assert_eq!(r.due(t0 + Duration::from_secs(30), 0, |_| false).len(), 1);
+        r.lost(&peer, t0 + Duration::from_secs(45));
+        assert_eq!(r.due(t0 + Duration::from_secs(45), 0, |_| false).len(), 1);
         r.forget(&peer);
         assert!(r.due(t0 + Duration::from_secs(99), 0, |_| false).is_empty());
+    }
+
+    #[test]
+    fn a_node_that_closes_every_connection_at_once_is_dialled_ever_less_often() {
+        let t0 = Instant::now();
+        let mut r = Redial::new(vec![], t0);
+        let peer = PeerId::random();
+        let mut dials = 0;
+        for ms in (0..600_000u64).step_by(100) {
+            let now = t0 + Duration::from_millis(ms);
+            for _ in r.due(now, 1, |_| false) {
+                dials += 1;
+                // Connected, identified, and closed by the remote 100 ms later.
+                r.connected(&peer, now);
+                r.full_node(peer, vec![addr(9)], now);
+                r.lost(&peer, now + Duration::from_millis(100));
+            }
+            if ms == 0 {
+                r.full_node(peer, vec![addr(9)], now);
+            }
+        }
+        // 1, 2, 4, … 60 s apart over ten minutes: about a dozen dials, not 600.
+        assert!((5..=20).contains(&dials), "{dials} dials");
     }
 
     #[test]
