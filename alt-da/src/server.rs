@@ -191,13 +191,19 @@ impl DaServer {
     }
 }
 
-/// The body, refused past `max` bytes (by its Content-Length at once, else as it arrives) or
-/// when it takes longer than [`BODY_TIME_LIMIT`] to arrive.
+/// The body, refused past `max` bytes (by its Content-Length before it is kept, else as it
+/// arrives) or when it takes longer than [`BODY_TIME_LIMIT`] to arrive.
 async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> Result<Bytes, AltDaError> {
     let announced = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if let Some(len) = announced.filter(|&len| len > max) {
+        // A client that is still sending may miss an answer given before it is done: a body up
+        // to twice the limit is read and dropped first, so that it gets its 413; a larger one
+        // is answered at once.
+        if len <= max.saturating_mul(2) {
+            let _ = tokio::time::timeout(BODY_TIME_LIMIT, axum::body::to_bytes(body, len)).await;
+        }
         return Err(AltDaError::TooLarge { len, max });
     }
     let bytes = tokio::time::timeout(BODY_TIME_LIMIT, axum::body::to_bytes(body, max))
