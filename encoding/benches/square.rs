@@ -194,6 +194,36 @@ fn bench_verify(c: &mut Criterion, encoder: &SquareEncoder) {
     g.finish();
 }
 
+/// What a syncing full node checks per block: all 2k rows of 128 cells, one batch per row (as
+/// `da-node` sync does) against all of them in one batch.
+fn bench_verify_block(c: &mut Criterion, encoder: &SquareEncoder) {
+    let mut g = c.benchmark_group("verify_all_rows");
+    g.sample_size(10);
+    let vk = VerifyKey::new();
+    let k = 8;
+    let square = square_for(encoder, k);
+    let header = SquareCommitments::new(square.original_commitments()).unwrap();
+    let rows: Vec<Vec<Sample<'_>>> = (0..2 * k)
+        .map(|r| {
+            (0..CELLS_PER_ROW)
+                .map(|col| square.sample(r, col))
+                .collect()
+        })
+        .collect();
+    g.bench_with_input(BenchmarkId::new("one_batch_per_row", k), &k, |b, _| {
+        b.iter(|| {
+            for row in &rows {
+                vk.verify_samples(&header, row).unwrap();
+            }
+        })
+    });
+    let all: Vec<Sample<'_>> = rows.concat();
+    g.bench_with_input(BenchmarkId::new("one_batch_for_all", k), &k, |b, _| {
+        b.iter(|| vk.verify_samples(&header, &all).unwrap())
+    });
+    g.finish();
+}
+
 fn bench_reconstruct(c: &mut Criterion, encoder: &SquareEncoder) {
     let mut g = c.benchmark_group("reconstruct_half");
     g.sample_size(10)
@@ -302,6 +332,7 @@ fn benches(c: &mut Criterion) {
     bench_square(c, &encoder);
     bench_extension(c, &encoder);
     bench_verify(c, &encoder);
+    bench_verify_block(c, &encoder);
     bench_reconstruct(c, &encoder);
     bench_byte_rs(c);
 }

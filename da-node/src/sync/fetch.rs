@@ -1,8 +1,9 @@
-//! Fetching one block's data: all 2k rows, spread across full peers and each verified in one
-//! batch against the header; rows nobody serves are then asked for cell by cell, and the square
-//! is reconstructed from whatever verified cells there are. A peer whose data fails
-//! verification is penalised by the error's fault (and banned), and the data is fetched from
-//! another peer.
+//! Fetching one block's data: all 2k rows, spread across full peers and verified against the
+//! header in one batch (about half the cost of a batch per row: `verify_all_rows` in
+//! docs/BENCHMARKS.md); when that batch fails, row by row, to find whose rows are bad. Rows
+//! nobody serves are then asked for cell by cell, and the square is reconstructed from whatever
+//! verified cells there are. A peer whose data fails verification is penalised by the error's
+//! fault (and banned), and the data is fetched from another peer.
 
 use std::{collections::BTreeMap, sync::Arc};
 
@@ -67,13 +68,40 @@ impl Fetcher {
             _ => BTreeMap::new(),
         };
         let missing: Vec<usize> = (0..rows).filter(|r| !fetched.contains_key(r)).collect();
-        let new: Vec<(usize, Row)> = stream::iter(missing)
-            .map(|row| self.row(header.height(), row, &peers, commitments.clone()))
+        let served: Vec<Served> = stream::iter(missing)
+            .map(|row| self.served_row(header.height(), row, &peers))
             .buffer_unordered(ROWS_IN_FLIGHT)
             .filter_map(|r| async move { r })
             .collect()
             .await;
-        fetched.extend(new);
+        let (vk, c) = (self.verify_key.clone(), commitments.clone());
+        let checked = tokio::task::spawn_blocking(move || verify_served(&vk, &c, served))
+            .await
+            .expect("verification does not panic");
+        for (served, verdict) in checked {
+            match verdict {
+                Ok(()) => {
+                    self.metrics.rows_fetched.inc();
+                    fetched.insert(served.row, (served.cells, served.proofs));
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        "peer {} served row {} of block {} that fails verification: {e}",
+                        served.peer,
+                        served.row,
+                        header.height()
+                    );
+                    self.blame(served.peer, &e, 1).await;
+                    // From the other peers, each row checked on its own.
+                    if let Some((row, data)) = self
+                        .row(header.height(), served.row, &peers, commitments.clone())
+                        .await
+                    {
+                        fetched.insert(row, data);
+                    }
+                }
+            }
+        }
         if fetched.len() == rows {
             let header = header.clone();
             return tokio::task::spawn_blocking(move || {
@@ -97,6 +125,26 @@ impl Fetcher {
             self.metrics.invalid_data.inc_by(what as u64);
             self.network.penalise(peer, penalty).await;
         }
+    }
+
+    /// One row as the first peer that answers serves it (128 cells and proofs), unverified.
+    async fn served_row(&self, height: u64, row: usize, peers: &[PeerId]) -> Option<Served> {
+        for i in 0..peers.len() {
+            let peer = peers[(row + i) % peers.len()];
+            let req = RowRequest {
+                height,
+                row: row as u16,
+            };
+            if let Ok(RowResponse::Row { cells, proofs }) = self.network.row(peer, req).await {
+                return Some(Served {
+                    row,
+                    peer,
+                    cells,
+                    proofs,
+                });
+            }
+        }
+        None
     }
 
     /// One row from the first peer that serves it correctly.
@@ -209,14 +257,57 @@ impl Fetcher {
     }
 }
 
-/// Checks a served row (128 cells and proofs) against the header in one batch.
-fn verify_row(
+/// A row as a peer served it.
+struct Served {
+    row: usize,
+    peer: PeerId,
+    cells: Vec<Cell>,
+    proofs: Vec<Proof>,
+}
+
+/// Checks served rows against the header: all in one batch, and only when that fails, row by
+/// row, so that each bad row (and its peer) is named.
+fn verify_served(
+    vk: &VerifyKey,
+    commitments: &SquareCommitments,
+    served: Vec<Served>,
+) -> Vec<(Served, weft_encoding::Result<()>)> {
+    let whole = served
+        .iter()
+        .all(|s| s.cells.len() == CELLS_PER_ROW && s.proofs.len() == CELLS_PER_ROW);
+    if whole {
+        let samples: Vec<Sample<'_>> = served
+            .iter()
+            .flat_map(|s| {
+                (0..CELLS_PER_ROW).map(move |col| Sample {
+                    row: s.row,
+                    col,
+                    cell: &s.cells[col],
+                    proof: &s.proofs[col].0,
+                })
+            })
+            .collect();
+        if samples.is_empty() || vk.verify_samples(commitments, &samples).is_ok() {
+            return served.into_iter().map(|s| (s, Ok(()))).collect();
+        }
+    }
+    served
+        .into_iter()
+        .map(|s| {
+            let verdict = check_row(vk, commitments, s.row, &s.cells, &s.proofs);
+            (s, verdict)
+        })
+        .collect()
+}
+
+/// Checks one served row (128 cells and proofs) against the header in one batch.
+fn check_row(
     vk: &VerifyKey,
     commitments: &SquareCommitments,
     row: usize,
-    cells: Vec<Cell>,
-    proofs: Vec<Proof>,
-) -> weft_encoding::Result<Row> {
+    cells: &[Cell],
+    proofs: &[Proof],
+) -> weft_encoding::Result<()> {
     if cells.len() != CELLS_PER_ROW || proofs.len() != CELLS_PER_ROW {
         return Err(weft_encoding::Error::CountMismatch {
             a: cells.len(),
@@ -231,6 +322,17 @@ fn verify_row(
             proof: &proofs[col].0,
         })
         .collect();
-    vk.verify_samples(commitments, &samples)?;
+    vk.verify_samples(commitments, &samples)
+}
+
+/// Checks a served row (128 cells and proofs) against the header in one batch.
+fn verify_row(
+    vk: &VerifyKey,
+    commitments: &SquareCommitments,
+    row: usize,
+    cells: Vec<Cell>,
+    proofs: Vec<Proof>,
+) -> weft_encoding::Result<Row> {
+    check_row(vk, commitments, row, &cells, &proofs)?;
     Ok((cells, proofs))
 }
