@@ -10,5 +10,5 @@ pub use error::AltDaError;
 pub use keccak_index::MAX_SCAN_HEIGHTS;
 pub use server::{
     DaServer, DaServerConfig, BODY_TIME_LIMIT, DEFAULT_GET_TIMEOUT, DEFAULT_MAX_PUTS,
-    DEFAULT_PUT_TIMEOUT, MAX_GETS,
+    DEFAULT_PUT_TIMEOUT, MAX_GETS, NODE_PROBE_TIMEOUT,
 };

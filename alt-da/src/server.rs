@@ -30,6 +30,8 @@ pub const DEFAULT_PUT_TIMEOUT: Duration = Duration::from_secs(120);
 /// Time one get may take by default (a keccak lookup may scan up to
 /// [`crate::MAX_SCAN_HEIGHTS`] heights).
 pub const DEFAULT_GET_TIMEOUT: Duration = Duration::from_secs(60);
+/// Time the node has to answer `GET /v1/node/info` when the server starts.
+pub const NODE_PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Puts in flight at once by default; more are answered 503 at once.
 pub const DEFAULT_MAX_PUTS: usize = 16;
 /// Gets in flight at once; more are answered 503 at once.
@@ -116,11 +118,25 @@ impl DaServer {
     pub async fn start(config: DaServerConfig) -> Result<Self, AltDaError> {
         let client = Client::with_timeout(&config.node, config.put_timeout.max(config.get_timeout))
             .map_err(|e| AltDaError::Start(format!("--node: {e}")))?;
+        let info = tokio::time::timeout(NODE_PROBE_TIMEOUT, client.node_info())
+            .await
+            .unwrap_or_else(|_| {
+                Err(weft_client::ClientError::Transport(format!(
+                    "no answer within {NODE_PROBE_TIMEOUT:?}"
+                )))
+            });
+        if let Ok(info) = &info {
+            if info.role == weft_types::api::NodeRole::Full {
+                tracing::warn!(
+                    node = %config.node,
+                    "this node follows the producer and takes no blobs: gets work, puts will be \
+                     refused (503); op-batcher's DA server must point at the producer"
+                );
+            }
+        }
         let max_blob_size = match config.max_blob_size {
             Some(max) => max,
-            None => client
-                .node_info()
-                .await
+            None => info
                 .map_err(|e| AltDaError::Start(format!("--node {}: {e}", config.node)))?
                 .max_blob_size
                 .ok_or_else(|| {
