@@ -57,6 +57,19 @@ fn rand_chacha_seeded(seed: u64) -> rand::rngs::StdRng {
     rand::rngs::StdRng::seed_from_u64(seed)
 }
 
+/// A node in `dir`, HTTP on any free loopback port, squares up to `max_k` and blobs that fill
+/// one.
+fn loopback_config(dir: &TempDir, block_time: Duration, max_k: usize) -> NodeConfig {
+    NodeConfig {
+        data_dir: dir.path().to_path_buf(),
+        http: "127.0.0.1:0".parse().expect("an address"),
+        block_time,
+        max_k,
+        max_blob_size: blob_len_for(max_k),
+        ..NodeConfig::default()
+    }
+}
+
 /// The producer of the run.
 #[derive(Debug)]
 pub struct Publisher {
@@ -74,14 +87,9 @@ impl Publisher {
     pub async fn start(block_time: Duration, max_k: usize) -> Result<Self, SwarmError> {
         let dir = tempfile::tempdir().map_err(|e| SwarmError::Setup(e.to_string()))?;
         let config = NodeConfig {
-            data_dir: dir.path().to_path_buf(),
-            http: "127.0.0.1:0".parse().expect("an address"),
-            block_time,
-            max_k,
-            max_blob_size: blob_len_for(max_k),
             // Light clients hear of a header only from full nodes that hold its block.
             serve_light_clients: false,
-            ..NodeConfig::default()
+            ..loopback_config(&dir, block_time, max_k)
         };
         let node = Node::start_publisher(config)
             .await
@@ -136,13 +144,6 @@ impl std::fmt::Debug for FullNode {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0)
-}
-
 fn tcp_with_id(addrs: &[String]) -> Option<Multiaddr> {
     addrs
         .iter()
@@ -170,14 +171,9 @@ impl FullNode {
         match kind {
             FullNodeKind::InProcess => {
                 let config = NodeConfig {
-                    data_dir: dir.path().to_path_buf(),
-                    http: "127.0.0.1:0".parse().expect("an address"),
-                    block_time,
-                    max_k,
-                    max_blob_size: blob_len_for(max_k),
                     bootstrap: vec![bootstrap.to_string()],
                     producer_key: Some(producer),
-                    ..NodeConfig::default()
+                    ..loopback_config(&dir, block_time, max_k)
                 };
                 let node = Node::start(config)
                     .await
@@ -191,7 +187,7 @@ impl FullNode {
                 })
             }
             FullNodeKind::Process { bin, nice } => {
-                let http = format!("127.0.0.1:{}", free_port());
+                let http = format!("127.0.0.1:{}", weft_testkit::free_port());
                 let log = std::fs::File::create(dir.path().join("node.log"))
                     .map_err(|e| SwarmError::Setup(e.to_string()))?;
                 let mut command = if *nice == 0 {
