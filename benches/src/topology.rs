@@ -7,10 +7,7 @@ use std::{path::PathBuf, process::Stdio, time::Duration};
 
 use rand::{RngCore, SeedableRng};
 use tempfile::TempDir;
-use weft_encoding::{
-    layout::{elements_needed, smallest_k, Blob, Namespace},
-    SquareEncoder,
-};
+use weft_encoding::layout::{elements_needed, smallest_k, Blob, Namespace};
 use weft_node::{EncodedSquare, Node, NodeConfig};
 use weft_p2p::{Multiaddr, PeerId, Protocol};
 use weft_types::{api::NodeInfo, ProducerKey};
@@ -40,7 +37,7 @@ fn blob_len_for(k: usize) -> usize {
 /// # Errors
 /// [`SwarmError::Setup`] if encoding fails.
 pub fn encode_squares(k: usize, count: usize) -> Result<Vec<EncodedSquare>, SwarmError> {
-    let encoder = SquareEncoder::new(weft_node::shared_prover());
+    let encoder = weft_node::Encoder::cpu(weft_node::shared_prover());
     let len = blob_len_for(k);
     (0..count)
         .map(|i| {

@@ -74,6 +74,10 @@ pub(crate) struct StartArgs {
     /// HTTP connections open at once from one IP address [default: 64].
     #[arg(long)]
     pub http_max_connections_per_ip: Option<usize>,
+    /// Square encoder: auto (the GPU when this binary has the CUDA encoder and the machine a
+    /// GPU), cpu, or cuda (refuses to start without one) [default: auto].
+    #[arg(long)]
+    pub encoder: Option<weft_node::config::EncoderChoice>,
 }
 
 impl StartArgs {
@@ -102,7 +106,8 @@ impl StartArgs {
             max_pending_bytes,
             listen_ip,
             p2p_port,
-            ws_port
+            ws_port,
+            encoder
         );
         if let Some(n) = self.http_max_connections {
             c.http_limits.max_connections = n;
@@ -167,6 +172,11 @@ async fn start(args: StartArgs) -> Result<(), CliError> {
     println!("weft {role} running");
     println!("  http          {}", node.url());
     println!("  producer key  {}", node.producer_key());
+    println!(
+        "  encoder       {} ({})",
+        node.encoder().kind(),
+        node.encoder().device()
+    );
     println!(
         "  peer id       {}",
         info.peer_id.map(|p| p.to_string()).unwrap_or_default()

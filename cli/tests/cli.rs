@@ -230,11 +230,50 @@ fn errors_name_the_flag_to_fix() {
 }
 
 #[test]
+fn the_encoder_flag_is_checked_and_cuda_without_a_gpu_stops_the_node_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("a");
+    let out = weft(&[
+        "node",
+        "start",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--encoder",
+        "gpu",
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--encoder"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("auto, cpu or cuda"), "{}", stderr(&out));
+    if weft_encoding_cuda::cuda_device_count() == 0 {
+        let data = dir.path().join("b");
+        let out = weft(&[
+            "node",
+            "start",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--http",
+            "127.0.0.1:0",
+            "--encoder",
+            "cuda",
+        ]);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("--encoder cuda"), "{}", stderr(&out));
+    }
+}
+
+#[test]
 fn light_client_prints_one_json_object_per_height() {
     let dir = tempfile::tempdir().unwrap();
     let (_node, url) = start_node(&dir.path().join("node"));
     let info: Value =
         serde_json::from_str(&stdout(&weft(&["node", "info", "--node", &url]))).unwrap();
+    let encoder = if weft_encoding_cuda::cuda_device_count() > 0 {
+        "cuda"
+    } else {
+        "cpu"
+    };
+    assert_eq!(info["encoder"], encoder, "{info}");
+    assert!(!info["encoder_device"].as_str().unwrap().is_empty());
     let tcp = info["listen_addrs"]
         .as_array()
         .unwrap()

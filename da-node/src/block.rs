@@ -4,7 +4,7 @@
 use ed25519_dalek::SigningKey;
 use weft_encoding::{
     layout::{lay_out, parse_layout, Blob, Digest32, IndexEntry},
-    Cell, ExtendedSquare, Proof, SquareCommitments, SquareEncoder,
+    Cell, ExtendedSquare, Proof, SquareCommitments,
 };
 use weft_types::{Header, ProducerKey, UnsignedHeader, GENESIS_PARENT};
 
@@ -33,12 +33,12 @@ impl EncodedSquare {
     /// # Errors
     /// [`crate::NodeError::Encoding`] for an empty blob, blobs that do not fit `max_k`, or an
     /// encoding failure.
-    pub fn encode(encoder: &SquareEncoder, blobs: &[Blob], max_k: usize) -> Result<Self> {
+    pub fn encode(encoder: &crate::Encoder, blobs: &[Blob], max_k: usize) -> Result<Self> {
         Ok(Self::encode_with_order(encoder, blobs, max_k)?.0)
     }
 
     fn encode_with_order(
-        encoder: &SquareEncoder,
+        encoder: &crate::Encoder,
         blobs: &[Blob],
         max_k: usize,
     ) -> Result<(Self, Vec<usize>)> {
@@ -98,7 +98,7 @@ impl EncodedSquare {
 /// Encodes blobs into the next block and signs its header. Returns the block and, for each input
 /// blob, where it was included.
 pub(crate) fn build_block(
-    encoder: &SquareEncoder,
+    encoder: &crate::Encoder,
     key: &SigningKey,
     parent: Option<&Header>,
     blobs: &[Blob],

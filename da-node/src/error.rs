@@ -35,6 +35,14 @@ pub enum NodeError {
     /// The network could not start (the message names the flag for a taken port).
     #[error(transparent)]
     Network(#[from] weft_p2p::Error),
+    /// The encoder asked for cannot run here.
+    #[error("--encoder {choice}: {reason} (use --encoder auto or cpu, or `encoder` in weft.toml)")]
+    Encoder {
+        /// The choice (`cuda`).
+        choice: &'static str,
+        /// Why it cannot run.
+        reason: String,
+    },
     /// Encoding failed (a bug or an impossible input).
     #[error(transparent)]
     Encoding(#[from] weft_encoding::Error),

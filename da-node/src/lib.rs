@@ -3,6 +3,7 @@
 mod admission;
 mod block;
 pub mod config;
+mod encoder;
 mod equivocation;
 mod error;
 mod fds;
@@ -19,6 +20,7 @@ mod sync;
 
 pub use block::EncodedSquare;
 pub use config::NodeConfig;
+pub use encoder::Encoder;
 pub use error::{NodeError, Result};
 pub use metrics::Metrics;
 pub use node::{shared_prover, Node, DB_DIR};

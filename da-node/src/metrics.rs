@@ -6,6 +6,7 @@ use prometheus_client::{
     encoding::text::encode,
     metrics::{
         counter::Counter,
+        family::Family,
         histogram::{exponential_buckets, Histogram},
     },
     registry::Registry,
@@ -73,6 +74,8 @@ pub struct Metrics {
     pub http_connections_refused: Counter,
     /// The network's counters (cells and rows served over libp2p, penalties, bans, peers).
     pub network: NetworkMetrics,
+    /// `weft_encoder{encoder="cuda",device="NVIDIA H200"} 1`: the square encoder in use.
+    pub encoder: Family<Vec<(String, String)>, Gauge>,
     registry: Registry,
 }
 
@@ -188,6 +191,15 @@ impl Default for Metrics {
                 "weft_http_connections_refused",
                 "HTTP connections closed at once because a connection cap was reached",
             ),
+            encoder: {
+                let family = Family::<Vec<(String, String)>, Gauge>::default();
+                r.register(
+                    "weft_encoder",
+                    "The square encoder in use (labels: encoder = cpu or cuda, device)",
+                    family.clone(),
+                );
+                family
+            },
             network,
             registry,
         }
@@ -195,6 +207,16 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Records the encoder in use as `weft_encoder{encoder, device} 1`.
+    pub fn set_encoder(&self, encoder: &str, device: &str) {
+        self.encoder
+            .get_or_create(&vec![
+                ("encoder".to_string(), encoder.to_string()),
+                ("device".to_string(), device.to_string()),
+            ])
+            .set(1);
+    }
+
     /// The OpenMetrics text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -217,7 +239,12 @@ mod tests {
         m.head_height.set(7);
         m.network.peers_banned.inc();
         m.cell_serve_seconds.observe(0.0002);
+        m.set_encoder("cuda", "NVIDIA H200");
         let text = m.render();
+        assert!(
+            text.contains("\nweft_encoder{encoder=\"cuda\",device=\"NVIDIA H200\"} 1\n"),
+            "{text}"
+        );
         assert!(text.contains("# TYPE weft_blocks_produced counter\n"));
         assert!(text.contains("\nweft_blocks_produced_total 3\n"), "{text}");
         assert!(text.contains("# TYPE weft_head_height gauge\nweft_head_height 7\n"));

@@ -9,7 +9,9 @@ use std::{
 use ed25519_dalek::SigningKey;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use weft_encoding::{RowProver, SquareEncoder};
+use weft_encoding::RowProver;
+
+use crate::Encoder;
 use weft_p2p::{Listen, Multiaddr, NetInfo, NetworkConfig, NetworkHandle, Protocol, Role};
 use weft_types::{Header, ProducerKey};
 
@@ -58,6 +60,7 @@ pub struct Node {
     /// The signing key of a node started with [`Node::start_publisher`].
     publisher: Option<SigningKey>,
     prune_after: Option<u64>,
+    encoder: Encoder,
 }
 
 /// Where a producer's blocks come from.
@@ -158,6 +161,16 @@ impl Node {
             })?;
         let metrics = Arc::new(Metrics::default());
         metrics.head_height.set(store.head()?);
+        let choice = config.encoder;
+        let encoder = tokio::task::spawn_blocking(move || Encoder::select(choice, shared_prover()))
+            .await
+            .expect("encoder setup does not panic")?;
+        metrics.set_encoder(encoder.kind(), encoder.device());
+        tracing::info!(
+            encoder = encoder.kind(),
+            device = encoder.device(),
+            "square encoder ready"
+        );
         let health = Arc::new(Health::new(config.block_time, config.is_producer()));
         let cancel = CancellationToken::new();
         // Cancels whatever was started if a later step fails; disarmed once the node is up.
@@ -229,9 +242,6 @@ impl Node {
                 None
             }
             Some(key) => {
-                let prover = tokio::task::spawn_blocking(shared_prover)
-                    .await
-                    .expect("prover setup does not panic");
                 let mempool = Arc::new(Mempool::new(
                     store.clone(),
                     config.max_blob_size,
@@ -240,7 +250,7 @@ impl Node {
                 )?);
                 tasks.push(producer::spawn(ProducerArgs {
                     key,
-                    encoder: SquareEncoder::new(prover),
+                    encoder: encoder.clone(),
                     store: store.clone(),
                     mempool: mempool.clone(),
                     network: network.clone(),
@@ -272,6 +282,7 @@ impl Node {
                     cancel: cancel.clone(),
                     health: health.clone(),
                     watch,
+                    encoder: encoder.clone(),
                 }));
                 None
             }
@@ -309,6 +320,7 @@ impl Node {
             data,
             reads: Arc::new(tokio::sync::Semaphore::new(http::MAX_CONCURRENT_READS)),
             health: health.clone(),
+            encoder: encoder.clone(),
         };
         tasks.push(tokio::spawn(http::serve(
             listener,
@@ -330,6 +342,7 @@ impl Node {
             tasks,
             publisher,
             prune_after,
+            encoder,
         })
     }
 
@@ -354,6 +367,11 @@ impl Node {
     /// `http://<addr>`.
     pub fn url(&self) -> String {
         format!("http://{}", self.http_addr)
+    }
+
+    /// The square encoder in use (`--encoder`).
+    pub const fn encoder(&self) -> &Encoder {
+        &self.encoder
     }
 
     /// The producer this node produces as or follows.

@@ -7,7 +7,6 @@ use std::{sync::Arc, time::Duration};
 use ed25519_dalek::SigningKey;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use weft_encoding::SquareEncoder;
 use weft_p2p::NetworkHandle;
 
 use crate::{
@@ -29,7 +28,7 @@ pub(crate) struct ProducerArgs {
     /// Signs headers.
     pub key: SigningKey,
     /// Encodes squares.
-    pub encoder: SquareEncoder,
+    pub encoder: crate::Encoder,
     /// Where blocks go.
     pub store: Store,
     /// Where blobs wait.

@@ -19,7 +19,7 @@ pub use ekzg_bls12_381::Scalar;
 pub use error::{Error, Fault, PointError, Result};
 #[doc(hidden)]
 pub use hex as __hex;
-pub use reconstruct::reconstruct;
+pub use reconstruct::{reconstruct, reconstruct_with};
 pub use row::RowProver;
 pub use spec::Kzg;
 pub use square::{ExtendedSquare, SquareEncoder};

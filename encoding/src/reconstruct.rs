@@ -209,12 +209,27 @@ pub fn reconstruct<'a>(
     commitments: &[Commitment],
     cells: impl IntoIterator<Item = (Position, &'a [u8])>,
 ) -> Result<ExtendedSquare> {
+    reconstruct_with(encoder.prover(), commitments, cells, |rows| {
+        encoder.encode(rows)
+    })
+}
+
+/// As [`reconstruct`], with the re-encoding of the recovered original rows done by `encode`
+/// (k rows of 4096 field elements in blob order → the extended square), e.g. on a GPU. The rows
+/// are recovered with `prover`; the result is checked against `commitments` whatever encoded
+/// it.
+pub fn reconstruct_with<'a>(
+    prover: &crate::RowProver,
+    commitments: &[Commitment],
+    cells: impl IntoIterator<Item = (Position, &'a [u8])>,
+    encode: impl FnOnce(Vec<Vec<Scalar>>) -> Result<ExtendedSquare>,
+) -> Result<ExtendedSquare> {
     let mut grid = CellGrid::new(commitments.len())?;
     for (item, (position, cell)) in cells.into_iter().enumerate() {
         grid.insert(item, position, cell)?;
     }
-    grid.decode(encoder.prover())?;
-    let square = encoder.encode(grid.original_rows())?;
+    grid.decode(prover)?;
+    let square = encode(grid.original_rows())?;
     if let Some(row) = (0..commitments.len()).find(|&r| square.commitments()[r] != commitments[r]) {
         return Err(Error::CommitmentMismatch { row });
     }

@@ -127,6 +127,8 @@ fn main() {
         availability_window: Some(3),
         oldest_available: 5,
         max_blob_size: Some(1 << 20),
+        encoder: Some("cuda".into()),
+        encoder_device: Some("NVIDIA H200".into()),
     };
     write(out, "http_json", "node-info", &tagged(5, &serde_json::to_vec(&info).unwrap()));
     write(out, "http_json", "namespace", &tagged(7, format!("{:032x}", 7).as_bytes()));

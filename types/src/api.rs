@@ -174,6 +174,12 @@ pub struct NodeInfo {
     /// this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_blob_size: Option<usize>,
+    /// The square encoder in use: `cpu` or `cuda`; `null` from nodes older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoder: Option<String>,
+    /// What the encoder runs on: the GPU's name (e.g. `NVIDIA H200`) or `N CPU threads`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoder_device: Option<String>,
 }
 
 const fn first_height() -> u64 {

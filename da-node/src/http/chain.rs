@@ -81,6 +81,8 @@ pub(super) async fn info(State(state): State<AppState>) -> Result<Json<NodeInfo>
         availability_window: state.data.window(),
         oldest_available: state.store.pruned_below()?.max(1),
         max_blob_size: Some(state.config.max_blob_size),
+        encoder: Some(state.encoder.kind().to_string()),
+        encoder_device: Some(state.encoder.device().to_string()),
     }))
 }
 

@@ -52,6 +52,8 @@ pub(crate) struct AppState {
     pub(crate) reads: Arc<tokio::sync::Semaphore>,
     /// Liveness of the producer or sync task.
     pub(crate) health: Arc<crate::health::Health>,
+    /// The square encoder (reported by `GET /v1/node/info`).
+    pub(crate) encoder: crate::Encoder,
 }
 
 /// Store reads served at once; further requests wait their turn.

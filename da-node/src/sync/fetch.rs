@@ -9,8 +9,8 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use futures::{stream, StreamExt};
 use weft_encoding::{
-    constants::CELLS_PER_ROW, reconstruct, Cell, Position, Proof, Sample, SquareCommitments,
-    SquareEncoder, VerifyKey,
+    constants::CELLS_PER_ROW, reconstruct_with, Cell, Position, Proof, Sample, SquareCommitments,
+    VerifyKey,
 };
 use weft_p2p::{Misbehaviour, NetworkHandle, PeerId};
 use weft_types::{
@@ -38,15 +38,21 @@ pub(super) struct Fetcher {
     network: NetworkHandle,
     metrics: Arc<Metrics>,
     verify_key: Arc<VerifyKey>,
+    encoder: crate::Encoder,
 }
 
 impl Fetcher {
-    pub(super) fn new(network: NetworkHandle, metrics: Arc<Metrics>) -> Self {
+    pub(super) fn new(
+        network: NetworkHandle,
+        metrics: Arc<Metrics>,
+        encoder: crate::Encoder,
+    ) -> Self {
         Self {
             partial: None,
             network,
             metrics,
             verify_key: Arc::new(VerifyKey::new()),
+            encoder,
         }
     }
 
@@ -234,13 +240,14 @@ impl Fetcher {
                 }
             }
         }
-        let encoder = SquareEncoder::new(crate::shared_prover());
+        let encoder = self.encoder.clone();
         let header = header.clone();
         let block = tokio::task::spawn_blocking(move || -> Result<StoredBlock, SyncError> {
-            let square = reconstruct(
-                &encoder,
+            let square = reconstruct_with(
+                encoder.prover(),
                 &header.unsigned.row_commitments,
                 cells.iter().map(|(p, c)| (*p, c.as_slice())),
+                |rows| encoder.encode(rows),
             )
             .map_err(|source| SyncError::Incomplete {
                 height: header.height(),

@@ -53,6 +53,8 @@ pub(crate) struct SyncArgs {
     pub prune_after: Option<u64>,
     /// Stops the syncer.
     pub cancel: CancellationToken,
+    /// Re-encodes reconstructed squares (the node's encoder, GPU or CPU).
+    pub encoder: crate::Encoder,
     /// Told of every stored block and every header heard of.
     pub health: Arc<Health>,
     /// Compares headers for equivocation.
@@ -70,7 +72,11 @@ pub(crate) fn spawn(args: SyncArgs) -> JoinHandle<()> {
 async fn run(args: SyncArgs) -> Result<(), String> {
     let mut headers = args.headers.clone().lock_owned().await;
     let mut ahead: BTreeMap<u64, Header> = BTreeMap::new();
-    let mut fetcher = fetch::Fetcher::new(args.network.clone(), args.metrics.clone());
+    let mut fetcher = fetch::Fetcher::new(
+        args.network.clone(),
+        args.metrics.clone(),
+        args.encoder.clone(),
+    );
     let mut backoff = Backoff::default();
     let mut tick = tokio::time::interval(SYNC_INTERVAL);
     let mut store_failures = 0;

@@ -61,6 +61,50 @@ impl Default for HttpLimits {
     }
 }
 
+/// Which square encoder a node uses (`--encoder`, `encoder = "..."` in `weft.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EncoderChoice {
+    /// The GPU when the binary has the CUDA encoder and the machine a CUDA device, else the
+    /// CPU (the default).
+    #[default]
+    Auto,
+    /// The CPU encoder, on all cores.
+    Cpu,
+    /// The CUDA encoder; the node refuses to start without it.
+    Cuda,
+}
+
+impl EncoderChoice {
+    /// The name used in flags, the config file and `GET /v1/node/info`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Cpu => "cpu",
+            Self::Cuda => "cuda",
+        }
+    }
+}
+
+impl std::fmt::Display for EncoderChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for EncoderChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "cpu" => Ok(Self::Cpu),
+            "cuda" => Ok(Self::Cuda),
+            other => Err(format!("unknown encoder {other:?}: auto, cpu or cuda")),
+        }
+    }
+}
+
 /// Everything a node needs to start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -103,6 +147,8 @@ pub struct NodeConfig {
     /// light clients may set `false`: it then disconnects light clients once they identify,
     /// so that they hear of a header only from nodes that hold its block.
     pub serve_light_clients: bool,
+    /// The square encoder: `auto` (the GPU when there is one), `cpu` or `cuda`.
+    pub encoder: EncoderChoice,
 }
 
 impl Default for NodeConfig {
@@ -124,6 +170,7 @@ impl Default for NodeConfig {
             http_limits: HttpLimits::default(),
             submit_timeout: None,
             serve_light_clients: true,
+            encoder: EncoderChoice::Auto,
         }
     }
 }

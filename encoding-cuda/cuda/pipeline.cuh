@@ -1,0 +1,247 @@
+// The whole square on one backend: the row polynomials, commitments, cells, FK20 proofs and the
+// column extension in Fr and G1, each stage one batched launch (or one per NTT layer), the data
+// uploaded once and the serialised square downloaded once. `Backend` is the CUDA runtime
+// (square.cu) or the host emulator (emulator.cpp); both run this same code.
+#pragma once
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "stages.cuh"
+
+namespace weft {
+
+/// Stages timed by `encode`, in order (their names are in the Rust crate's `STAGES`).
+enum Stage : int {
+    UPLOAD, INTERPOLATE, COMMITMENTS, CELLS, FK20_TOEPLITZ, FK20_MSM, FK20_G1_FFT, COLUMN_FR,
+    COLUMN_G1, SERIALIZE, DOWNLOAD, STAGE_COUNT
+};
+
+constexpr uint32_t ROW = 4096, EXT_ROW = 8192, CELLS_PER_ROW = 128, G1_PER_ROW = 129;
+constexpr uint32_t MAX_K = 128;
+
+template <class Backend>
+class Encoder {
+    Backend be;
+    fr_t* tw = nullptr;          // TWIDDLES roots
+    fr_t* inv2 = nullptr;        // 1 / 2^i, i <= LOG_TWIDDLES
+    affine_t* commit_table = nullptr;
+    affine_t* fk20_table = nullptr;
+
+    template <class E>
+    void ntt(E* data, Strided s, size_t batches, uint32_t n, bool dit, bool inverse) {
+        if (n < 2) return;
+        for (uint32_t step = 0, half = dit ? 1 : n / 2; step < 31 && half >= 1 && half < n;
+             step++, half = dit ? half * 2 : half / 2) {
+            if constexpr (sizeof(E) == sizeof(fr_t))
+                be.launch(batches * (n / 2), FrLayer{data, tw, s, n, half, dit, inverse});
+            else
+                be.launch(batches * (n / 2), G1Layer{data, tw, s, n, half, dit, inverse});
+        }
+    }
+
+    /// Window tables for `bases` points read from `src` (see TableWindows), normalised.
+    affine_t* build_table(const xyzz_t* src, size_t bases, uint32_t inner, size_t s_hi,
+                          size_t s_lo) {
+        size_t entries = bases * TABLE_PER_BASE;
+        xyzz_t* scratch = be.template alloc<xyzz_t>(entries);
+        affine_t* table = be.template alloc<affine_t>(entries);
+        uint32_t groups = Backend::TABLE_GROUPS;
+        be.launch(bases * groups,
+                  TableWindows{scratch, src, groups, WINDOWS / groups, inner, s_hi, s_lo});
+        size_t seg = Backend::AFFINE_SEGMENT;
+        be.launch((entries + seg - 1) / seg, ToAffine{table, scratch, entries, seg});
+        be.sync();
+        be.release(scratch);
+        return table;
+    }
+
+    void msm(xyzz_t* dst, const fr_t* scalars, const affine_t* table, size_t outputs,
+             uint32_t n, uint32_t chunk, uint32_t inner, size_t s_hi, size_t s_lo, size_t s_i,
+             size_t b_lo, size_t d_hi, size_t d_lo) {
+        uint32_t chunks = (n + chunk - 1) / chunk;
+        xyzz_t* partial = be.template alloc<xyzz_t>(outputs * chunks);
+        be.launch(outputs * chunks,
+                  FixedBaseMsm{partial, scalars, table, n, chunk, inner, s_hi, s_lo, s_i, b_lo});
+        be.launch(outputs, SumChunks{dst, partial, chunks, inner, d_hi, d_lo});
+        be.sync();
+        be.release(partial);
+    }
+
+public:
+    /// `tw_host`: TWIDDLES Montgomery Fr roots; `inv2_host`: 1/2^i for i <= 13; `srs_host`:
+    /// the first 4096 monomial G1 points of the ceremony (blst_p1_affine).
+    Encoder(const void* tw_host, const void* inv2_host, const void* srs_host) {
+        tw = be.template alloc<fr_t>(TWIDDLES);
+        inv2 = be.template alloc<fr_t>(LOG_TWIDDLES + 1);
+        be.upload(tw, tw_host, TWIDDLES * sizeof(fr_t));
+        be.upload(inv2, inv2_host, (LOG_TWIDDLES + 1) * sizeof(fr_t));
+        affine_t* srs = be.template alloc<affine_t>(ROW);
+        be.upload(srs, srs_host, ROW * sizeof(affine_t));
+
+        // Commitments: Σ c_i·[s^i], the bases are the SRS itself.
+        xyzz_t* points = be.template alloc<xyzz_t>(ROW);
+        be.launch(ROW, FromAffine{points, srs});
+        commit_table = build_table(points, ROW, 1, 1, 0);
+        be.release(points);
+
+        // FK20: the SRS vectors' forward FFTs (natural in, bit-reversed out, as the Toeplitz
+        // side will be), tabled per output position q: base q·64 + r is point [r][q].
+        xyzz_t* srs_vectors = be.template alloc<xyzz_t>(64 * 128);
+        be.launch(64 * 128, Fk20SrsInput{srs_vectors, srs});
+        ntt(srs_vectors, Strided{0, 128, 1}, 64, 128, false, false);
+        fk20_table = build_table(srs_vectors, 128 * 64, 64, 1, 128);
+        be.release(srs_vectors);
+        be.release(srs);
+    }
+
+    ~Encoder() {
+        be.release(tw);
+        be.release(inv2);
+        be.release(commit_table);
+        be.release(fk20_table);
+    }
+
+    std::string device_name() { return be.device_name(); }
+
+    /// Encodes k rows (`k × 4096` Montgomery Fr elements in blob order) into the extended
+    /// square: `cells_out` gets `2k × 8192 × 32` bytes (row-major cells), `points_out`
+    /// `2k × 129 × 48` bytes (per row its commitment, then its 128 proofs, compressed).
+    /// `stage_ms` gets STAGE_COUNT durations.
+    void encode(const void* rows, uint32_t k, uint8_t* cells_out, uint8_t* points_out,
+                double* stage_ms) {
+        if (k == 0 || k > MAX_K || (k & (k - 1)))
+            throw std::invalid_argument("k must be a power of two <= 128");
+        uint32_t log_k = 0;
+        while ((1u << log_k) < k) log_k++;
+        size_t rows2 = 2 * (size_t)k;
+
+        fr_t* coeffs = be.template alloc<fr_t>((size_t)k * ROW);
+        fr_t* square = be.template alloc<fr_t>(rows2 * EXT_ROW);
+        fr_t* toeplitz = be.template alloc<fr_t>((size_t)k * 64 * 128);
+        xyzz_t* conv = be.template alloc<xyzz_t>((size_t)k * 128);
+        xyzz_t* g1 = be.template alloc<xyzz_t>(rows2 * G1_PER_ROW);
+        uint8_t* cell_bytes = be.template alloc<uint8_t>(rows2 * EXT_ROW * 32);
+        uint8_t* point_bytes = be.template alloc<uint8_t>(rows2 * G1_PER_ROW * 48);
+
+        be.start();
+        be.upload(coeffs, rows, (size_t)k * ROW * sizeof(fr_t));
+        be.mark(UPLOAD);
+
+        // Blob order is bit-reversed evaluation order: a decimation-in-time inverse NTT takes
+        // it as it is and gives the coefficients in natural order.
+        ntt(coeffs, Strided{0, ROW, 1}, k, ROW, true, true);
+        be.launch((size_t)k * ROW, FrScale{coeffs, inv2 + 12});
+        be.mark(INTERPOLATE);
+
+        msm(g1, coeffs, commit_table, k, ROW, Backend::COMMIT_CHUNK, 1, ROW, 0, 1, 0,
+            G1_PER_ROW, 0);
+        be.mark(COMMITMENTS);
+
+        // Cells: the forward NTT of size 8192 of the zero-padded polynomial, decimation in
+        // frequency, so the evaluations come out in bit-reversed order: the cells' order.
+        be.launch((size_t)k * EXT_ROW, CellsInput{square, coeffs});
+        ntt(square, Strided{0, EXT_ROW, 1}, k, EXT_ROW, false, false);
+        be.mark(CELLS);
+
+        be.launch((size_t)k * 64 * 128, Fk20Input{toeplitz, coeffs, inv2 + 7});
+        ntt(toeplitz, Strided{0, 128, 1}, (size_t)k * 64, 128, false, false);
+        be.mark(FK20_TOEPLITZ);
+
+        msm(conv, toeplitz, fk20_table, (size_t)k * 128, 64, Backend::FK20_CHUNK, 128,
+            64 * 128, 1, 128, 64, 128, 1);
+        be.mark(FK20_MSM);
+
+        ntt(conv, Strided{0, 128, 1}, k, 128, true, true);
+        be.launch((size_t)k * 128, Fk20Select{g1, conv});
+        ntt(g1, Strided{1, G1_PER_ROW, 1}, k, 128, false, false);
+        be.mark(FK20_G1_FFT);
+
+        // Column code: rows k..2k are the column polynomials on the odd coset.
+        be.launch((size_t)k * EXT_ROW, CopyRows<fr_t>{square, EXT_ROW, k});
+        if (k > 1) {
+            Strided col{(size_t)k * EXT_ROW, 1, EXT_ROW};
+            ntt(square, col, EXT_ROW, k, true, true);
+            be.launch((size_t)EXT_ROW * k, FrTwist{square, tw, inv2 + log_k, col, k});
+            ntt(square, col, EXT_ROW, k, false, false);
+        }
+        be.mark(COLUMN_FR);
+
+        be.launch((size_t)k * G1_PER_ROW, CopyRows<xyzz_t>{g1, G1_PER_ROW, k});
+        if (k > 1) {
+            Strided col{(size_t)k * G1_PER_ROW, 1, G1_PER_ROW};
+            ntt(g1, col, G1_PER_ROW, k, true, true);
+            be.launch((size_t)G1_PER_ROW * k, G1Twist{g1, tw, inv2 + log_k, col, k});
+            ntt(g1, col, G1_PER_ROW, k, false, false);
+        }
+        be.mark(COLUMN_G1);
+
+        be.launch(rows2 * EXT_ROW, FrBytes{cell_bytes, square});
+        be.launch(rows2 * G1_PER_ROW, G1Bytes{point_bytes, g1});
+        be.mark(SERIALIZE);
+
+        be.download(cells_out, cell_bytes, rows2 * EXT_ROW * 32);
+        be.download(points_out, point_bytes, rows2 * G1_PER_ROW * 48);
+        be.mark(DOWNLOAD);
+        be.finish(stage_ms);
+
+        be.release(coeffs);
+        be.release(square);
+        be.release(toeplitz);
+        be.release(conv);
+        be.release(g1);
+        be.release(cell_bytes);
+        be.release(point_bytes);
+    }
+};
+
+/// Copies a message into a caller's buffer (NUL-terminated, truncated to fit).
+inline void write_error(const char* msg, char* buf, size_t len) {
+    if (!buf || !len) return;
+    std::strncpy(buf, msg, len - 1);
+    buf[len - 1] = 0;
+}
+
+}  // namespace weft
+
+/// The C interface of one backend, named weft_<prefix>_*; returns 0 on success, else 1 with
+/// a message in `err`.
+#define WEFT_BACKEND_API(prefix, Backend)                                                   \
+    extern "C" int weft_##prefix##_new(const void* tw, const void* inv2, const void* srs,   \
+                                       void** out, char* err, size_t err_len) {            \
+        try {                                                                               \
+            *out = new weft::Encoder<Backend>(tw, inv2, srs);                               \
+            return 0;                                                                       \
+        } catch (const std::exception& e) {                                                 \
+            weft::write_error(e.what(), err, err_len);                                      \
+            return 1;                                                                       \
+        }                                                                                   \
+    }                                                                                       \
+    extern "C" int weft_##prefix##_encode(void* enc, const void* rows, uint32_t k,          \
+                                          uint8_t* cells, uint8_t* points, double* stage_ms,\
+                                          char* err, size_t err_len) {                      \
+        try {                                                                               \
+            static_cast<weft::Encoder<Backend>*>(enc)->encode(rows, k, cells, points,       \
+                                                              stage_ms);                    \
+            return 0;                                                                       \
+        } catch (const std::exception& e) {                                                 \
+            weft::write_error(e.what(), err, err_len);                                      \
+            return 1;                                                                       \
+        }                                                                                   \
+    }                                                                                       \
+    extern "C" int weft_##prefix##_device_name(void* enc, char* out, size_t len) {          \
+        try {                                                                               \
+            weft::write_error(static_cast<weft::Encoder<Backend>*>(enc)->device_name()      \
+                                  .c_str(), out, len);                                      \
+            return 0;                                                                       \
+        } catch (const std::exception&) {                                                   \
+            return 1;                                                                       \
+        }                                                                                   \
+    }                                                                                       \
+    extern "C" void weft_##prefix##_free(void* enc) {                                       \
+        try {                                                                               \
+            delete static_cast<weft::Encoder<Backend>*>(enc);                               \
+        } catch (...) {                                                                     \
+        }                                                                                   \
+    }

@@ -1,0 +1,102 @@
+// The CUDA backend: the pipeline (pipeline.cuh) on an NVIDIA GPU through the CUDA runtime
+// (linked statically; the driver's libcuda.so.1 is opened at run time, so a machine without a
+// GPU gets a clean "no device" error and the node falls back to the CPU encoder).
+#include <cuda_runtime.h>
+
+#include "pipeline.cuh"
+
+namespace weft {
+
+template <class F>
+__global__ void each(size_t n, F f) {
+    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) f(i);
+}
+
+static void check(cudaError_t e, const char* what) {
+    if (e != cudaSuccess)
+        throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
+}
+
+struct CudaBackend {
+    static constexpr uint32_t TABLE_GROUPS = 8;
+    static constexpr size_t AFFINE_SEGMENT = 64;
+    static constexpr uint32_t COMMIT_CHUNK = 32;
+    static constexpr uint32_t FK20_CHUNK = 8;
+    static constexpr unsigned BLOCK = 128;
+
+    cudaStream_t stream = nullptr;
+    cudaEvent_t events[STAGE_COUNT + 1] = {};
+    int marks[STAGE_COUNT + 1] = {};
+    int last = 0;
+
+    CudaBackend() {
+        int count = 0;
+        check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
+        if (count == 0) throw std::runtime_error("no CUDA device");
+        check(cudaSetDevice(0), "cudaSetDevice");
+        check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
+        for (auto& e : events) check(cudaEventCreate(&e), "cudaEventCreate");
+    }
+    ~CudaBackend() {
+        for (auto& e : events) cudaEventDestroy(e);
+        if (stream) cudaStreamDestroy(stream);
+    }
+
+    template <class T>
+    T* alloc(size_t n) {
+        void* p = nullptr;
+        check(cudaMalloc(&p, n * sizeof(T) + 1), "cudaMalloc");
+        return static_cast<T*>(p);
+    }
+    void release(void* p) {
+        if (p) cudaFree(p);
+    }
+    void upload(void* dst, const void* src, size_t bytes) {
+        check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream), "upload");
+    }
+    void download(void* dst, const void* src, size_t bytes) {
+        check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream), "download");
+    }
+    template <class F>
+    void launch(size_t n, const F& f) {
+        if (n == 0) return;
+        size_t blocks = (n + BLOCK - 1) / BLOCK;
+        each<<<(unsigned)blocks, BLOCK, 0, stream>>>(n, f);
+        check(cudaGetLastError(), "kernel launch");
+    }
+    void sync() { check(cudaStreamSynchronize(stream), "kernel"); }
+    void start() {
+        last = 0;
+        check(cudaEventRecord(events[0], stream), "cudaEventRecord");
+    }
+    void mark(int stage) {
+        check(cudaEventRecord(events[stage + 1], stream), "cudaEventRecord");
+        marks[stage] = last;
+        last = stage + 1;
+    }
+    void finish(double* out) {
+        sync();
+        for (int s = 0; s < STAGE_COUNT; s++) {
+            float ms = 0;
+            check(cudaEventElapsedTime(&ms, events[marks[s]], events[s + 1]), "timing");
+            if (out) out[s] = ms;
+        }
+    }
+    std::string device_name() {
+        cudaDeviceProp prop;
+        check(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
+        return prop.name;
+    }
+};
+
+}  // namespace weft
+
+WEFT_BACKEND_API(cuda, weft::CudaBackend)
+
+/// Number of CUDA devices (0 without a driver or a GPU; never fails).
+extern "C" int weft_cuda_device_count() {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess) return 0;
+    return count;
+}

@@ -1,0 +1,83 @@
+//! The CUDA backend. On a machine without a GPU (or a build without the `cuda` feature) the
+//! encoder must refuse cleanly, so that a node falls back to the CPU; the byte-identity check
+//! against the CPU encoder needs a device and is `#[ignore]`d here: on the GPU machine run
+//! `<test binary> --ignored --nocapture` (scripts/gpu-check does).
+
+use std::sync::Arc;
+
+use ekzg_bls12_381::{ff::Field, Scalar};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use weft_encoding::{RowProver, SquareEncoder};
+use weft_encoding_cuda::{cuda_device_count, Backend, GpuEncoder, GpuError};
+
+#[test]
+fn opening_the_gpu_encoder_matches_what_the_machine_has() {
+    match GpuEncoder::cuda() {
+        Ok(encoder) => {
+            assert!(cfg!(feature = "cuda") && cuda_device_count() > 0);
+            assert_eq!(encoder.backend(), Backend::Cuda);
+            assert!(!encoder.device_name().is_empty());
+        }
+        Err(GpuError::NotCompiled { backend }) => {
+            assert!(!cfg!(feature = "cuda"));
+            assert_eq!(backend, "cuda");
+        }
+        Err(GpuError::NoDevice) => {
+            assert!(cfg!(feature = "cuda"));
+            assert_eq!(cuda_device_count(), 0);
+        }
+        Err(e) => panic!("unexpected error opening the GPU encoder: {e}"),
+    }
+}
+
+/// k rows of random data; the last `padding` rows are zero (a padded square).
+fn square(k: usize, seed: u64, padding: usize) -> Vec<Vec<Scalar>> {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    (0..k)
+        .map(|r| {
+            (0..4096)
+                .map(|_| {
+                    if r >= k - padding {
+                        Scalar::ZERO
+                    } else {
+                        Scalar::random(&mut rng)
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs a CUDA device: run with --ignored on the GPU machine"]
+fn the_gpu_square_equals_the_cpu_square_byte_for_byte() {
+    let gpu = GpuEncoder::cuda().expect("a CUDA device");
+    let cpu = SquareEncoder::new(Arc::new(RowProver::new()));
+    println!("device: {}", gpu.device_name());
+    for (k, padding) in [(1, 0), (2, 1), (4, 0), (8, 3), (32, 5), (128, 17)] {
+        let rows = square(k, k as u64, padding);
+        let expected = cpu.encode(rows.clone()).expect("cpu encodes");
+        let (got, times) = gpu.encode_timed(rows).expect("gpu encodes");
+        let same_commitments = got.commitments() == expected.commitments();
+        let bad_rows: Vec<usize> = (0..2 * k)
+            .filter(|&r| {
+                got.row_cells(r) != expected.row_cells(r)
+                    || got.row_proofs(r) != expected.row_proofs(r)
+            })
+            .collect();
+        println!(
+            "k = {k:3} ({padding} padding rows): commitments equal: {same_commitments}, rows \
+             differing: {bad_rows:?}, device {:.1} ms",
+            times.total()
+        );
+        for (stage, ms) in times.iter() {
+            println!("    {stage:14} {ms:8.2} ms");
+        }
+        assert!(
+            same_commitments && bad_rows.is_empty(),
+            "k = {k}: GPU square differs"
+        );
+        assert!(got == expected);
+    }
+}
