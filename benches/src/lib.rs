@@ -11,9 +11,15 @@
 //!   over the full nodes it knows, without verifying them;
 //! - [`flooder`]: a peer that floods one full node with cell requests, unpaced;
 //! - [`report`]: percentiles, per-height and total figures;
-//! - [`run_swarm`]: one run; [`plot`]: p99 latency against client count.
+//! - [`run_swarm`]: one run; [`plot`]: p99 latency against client count, and square time
+//!   against k;
+//! - [`encoders`]: the square encoders side by side (`square` binary): Weft CPU on 1 … N
+//!   threads, Weft CUDA with per-stage times, the c-kzg all-rows baseline, reconstruction;
+//! - [`ingest`]: node ingest end to end per encoder (`ingest` binary), and what limits it.
 
+pub mod encoders;
 pub mod fetcher;
+pub mod ingest;
 pub mod flooder;
 pub mod plot;
 pub mod procstat;

@@ -69,3 +69,76 @@ pub fn p99_against_clients(path: &Path, points: &[Point]) -> Result<(), String> 
         .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
 }
+
+/// One backend's square times: (label, [(k, median ms)]).
+pub type Series = (String, Vec<(usize, f64)>);
+
+/// Square-encoding series from benchmark figures: one per backend and thread count.
+pub fn square_series(figures: &[crate::encoders::Figure]) -> Vec<Series> {
+    let mut series: Vec<Series> = Vec::new();
+    for f in figures.iter().filter(|f| f.what == "square") {
+        let label = if f.threads == 0 {
+            format!("{} (GPU)", f.backend)
+        } else {
+            format!("{}, {} threads", f.backend, f.threads)
+        };
+        match series.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, points)) => points.push((f.k, f.median_ms)),
+            None => series.push((label, vec![(f.k, f.median_ms)])),
+        }
+    }
+    series
+}
+
+/// Draws square time (ms, log scale) against k (log scale), one line per series, to `path`
+/// (SVG).
+///
+/// # Errors
+/// The drawing backend's error, as text.
+pub fn square_time_against_k(path: &Path, series: &[Series]) -> Result<(), String> {
+    let root = SVGBackend::new(path, (800, 500)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let points = series.iter().flat_map(|(_, p)| p.iter());
+    let max_k = points.clone().map(|p| p.0).max().unwrap_or(1).max(2);
+    let max_ms = points.clone().map(|p| p.1).fold(1.0_f64, f64::max) * 2.0;
+    let min_ms = points.map(|p| p.1).fold(f64::INFINITY, f64::min).min(max_ms) / 2.0;
+    let mut chart = ChartBuilder::on(&root)
+        .caption("Square encoding time against k", ("sans-serif", 20))
+        .margin(20)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(
+            (1usize..max_k * 2).log_scale(),
+            (min_ms.max(0.01)..max_ms).log_scale(),
+        )
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("k (original rows)")
+        .y_desc("ms (median)")
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let palette = [BLUE, RED, GREEN, MAGENTA, CYAN, BLACK, YELLOW];
+    for (i, (label, points)) in series.iter().enumerate() {
+        let color = palette[i % palette.len()];
+        chart
+            .draw_series(LineSeries::new(points.clone(), color))
+            .map_err(|e| e.to_string())?
+            .label(label.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .map(|&(x, y)| Circle::new((x, y), 4, color.filled())),
+            )
+            .map_err(|e| e.to_string())?;
+    }
+    chart
+        .configure_series_labels()
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.8))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}

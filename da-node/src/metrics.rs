@@ -40,6 +40,8 @@ pub struct Metrics {
     pub block_encode_seconds: Histogram,
     /// Time to produce a block: take blobs, encode, sign and store, in seconds.
     pub block_production_seconds: Histogram,
+    /// Time to write a produced block to the store (RocksDB), in seconds.
+    pub block_store_seconds: Histogram,
     /// Time from a blob's acceptance to its inclusion in a stored block, in seconds.
     pub ingest_latency_seconds: Histogram,
     /// Time to look up one cell with its proof for a request (HTTP or p2p), in seconds.
@@ -127,6 +129,12 @@ impl Default for Metrics {
                 r,
                 "weft_block_production_seconds",
                 "Time to produce a block: encode, sign and store",
+                &slow,
+            ),
+            block_store_seconds: histogram(
+                r,
+                "weft_block_store_seconds",
+                "Time to write a produced block to the store",
                 &slow,
             ),
             ingest_latency_seconds: histogram(

@@ -114,6 +114,7 @@ async fn produce(args: &ProducerArgs) -> Result<()> {
     let ids: Vec<u64> = taken.iter().map(|p| p.id).collect();
     let started = std::time::Instant::now();
     let encode_seconds = args.metrics.block_encode_seconds.clone();
+    let store_seconds = args.metrics.block_store_seconds.clone();
     let mempool = args.mempool.clone();
     let outcome = tokio::task::spawn_blocking(move || -> Result<_> {
         let parent = store.header(store.head()?)?;
@@ -123,7 +124,9 @@ async fn produce(args: &ProducerArgs) -> Result<()> {
         encode_seconds.observe(encoding.elapsed().as_secs_f64());
         mempool.observe(block.header.k(), encoding.elapsed());
         let included: Vec<_> = ids.into_iter().zip(receipts).collect();
+        let storing = std::time::Instant::now();
         store.put_block(&block, &included, prune)?;
+        store_seconds.observe(storing.elapsed().as_secs_f64());
         Ok((block, included))
     })
     .await
