@@ -163,20 +163,20 @@ impl SquareEncoder {
 
     /// Encodes k rows given as blob bytes (4096 canonical 32-byte big-endian elements each).
     pub fn encode_bytes(&self, rows: &[&[u8]]) -> Result<ExtendedSquare> {
-        let rows = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                if r.len() != BYTES_PER_ROW {
-                    return Err(Error::Length {
-                        what: "row",
-                        expected: BYTES_PER_ROW,
-                        got: r.len(),
-                    });
-                }
-                scalars_from_bytes(r, i)
-            })
-            .collect::<Result<Vec<_>>>()?;
+        // Row by row in parallel: at k = 128 this is half a million field elements, a serial
+        // part that would cap the speed-up on many cores.
+        let rows = par_map(rows.iter().enumerate().collect(), |(i, r)| {
+            if r.len() != BYTES_PER_ROW {
+                return Err(Error::Length {
+                    what: "row",
+                    expected: BYTES_PER_ROW,
+                    got: r.len(),
+                });
+            }
+            scalars_from_bytes(r, i)
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
         self.encode(rows)
     }
 
@@ -247,7 +247,14 @@ fn extend_square(originals: Vec<EncodedRow>) -> ExtendedSquare {
     let extended_g1_row_major: Vec<G1Projective> = (0..k)
         .flat_map(|e| extended_g1.iter().map(move |column| column[e]))
         .collect();
-    let compressed: Vec<[u8; 48]> = compress_g1(&[original_g1, extended_g1_row_major].concat());
+    // Compressed in parallel batches (one inversion per batch): serial, this and the cell
+    // bytes below were the encoder's main serial part on many cores.
+    let all_g1 = [original_g1, extended_g1_row_major].concat();
+    let compressed: Vec<[u8; 48]> = par_map(
+        all_g1.chunks(CELLS_PER_ROW + 1).collect(),
+        compress_g1,
+    )
+    .concat();
 
     let rows = 2 * k;
     let mut commitments = Vec::with_capacity(rows);
@@ -257,22 +264,19 @@ fn extend_square(originals: Vec<EncodedRow>) -> ExtendedSquare {
         proofs.extend(row[1..].iter().map(|p| Proof(*p)));
     }
 
-    let mut cells = vec![[0u8; BYTES_PER_CELL]; rows * CELLS_PER_ROW];
-    for (r, original) in originals.iter().enumerate() {
-        write_row(
-            &mut cells[r * CELLS_PER_ROW..(r + 1) * CELLS_PER_ROW],
-            &original.cells,
-        );
-    }
-    for e in 0..k {
-        let row: RowCells = (0..CELLS_PER_ROW)
-            .map(|c| extended_cells[c][e].clone())
-            .collect();
-        write_row(
-            &mut cells[(k + e) * CELLS_PER_ROW..(k + e + 1) * CELLS_PER_ROW],
-            &row,
-        );
-    }
+    let cells: Vec<Cell> = par_map((0..rows).collect(), |r| {
+        let mut out = vec![[0u8; BYTES_PER_CELL]; CELLS_PER_ROW];
+        if r < k {
+            write_row(&mut out, &originals[r].cells);
+        } else {
+            let row: RowCells = (0..CELLS_PER_ROW)
+                .map(|c| extended_cells[c][r - k].clone())
+                .collect();
+            write_row(&mut out, &row);
+        }
+        out
+    })
+    .concat();
     ExtendedSquare {
         k,
         commitments,

@@ -56,9 +56,14 @@ fn main() -> Result<(), String> {
         return Err(format!("--k: {k} is not a power of two up to 128"));
     }
     let cpu = encoders::cpu_encoder();
+    let setup = std::time::Instant::now();
     let gpu = match GpuEncoder::cuda() {
         Ok(gpu) => {
-            eprintln!("GPU: {}", gpu.device_name());
+            eprintln!(
+                "GPU: {} (tables built in {:.2} s)",
+                gpu.device_name(),
+                setup.elapsed().as_secs_f64()
+            );
             Some(gpu)
         }
         Err(e) => {
