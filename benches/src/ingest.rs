@@ -1,8 +1,8 @@
 //! Node ingest end to end: HTTP submissions of equal blobs (2 MiB by default) to a producer
 //! running in this process with a given encoder, each waiting until its blob is in a signed,
-//! stored block; the sustained rate of included blob data, and where a block's time goes (layout
-//! + encoding + signing, the RocksDB write) from the node's own metrics, beside the rate the HTTP
-//! and JSON path alone accepts blobs (`?wait=false`).
+//! stored block; the sustained rate of included blob data, and where a block's time goes
+//! (layout, encoding and signing; the RocksDB write) from the node's own metrics, beside the
+//! rate the HTTP and JSON path alone accepts blobs (`?wait=false`).
 
 use std::{
     sync::{
@@ -175,10 +175,7 @@ pub async fn run_ingest(config: &IngestConfig) -> Result<IngestReport, IngestErr
             let client = client.clone();
             let data = vec![i as u8 ^ 0x5a; config.blob_size];
             async move {
-                match client
-                    .submit(Namespace([250; 16]), &data, false)
-                    .await?
-                {
+                match client.submit(Namespace([250; 16]), &data, false).await? {
                     Submitted::Queued(_) | Submitted::Included(_) => Ok::<(), IngestError>(()),
                 }
             }

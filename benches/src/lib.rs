@@ -19,8 +19,8 @@
 
 pub mod encoders;
 pub mod fetcher;
-pub mod ingest;
 pub mod flooder;
+pub mod ingest;
 pub mod plot;
 pub mod procstat;
 pub mod report;

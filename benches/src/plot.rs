@@ -101,7 +101,11 @@ pub fn square_time_against_k(path: &Path, series: &[Series]) -> Result<(), Strin
     let points = series.iter().flat_map(|(_, p)| p.iter());
     let max_k = points.clone().map(|p| p.0).max().unwrap_or(1).max(2);
     let max_ms = points.clone().map(|p| p.1).fold(1.0_f64, f64::max) * 2.0;
-    let min_ms = points.map(|p| p.1).fold(f64::INFINITY, f64::min).min(max_ms) / 2.0;
+    let min_ms = points
+        .map(|p| p.1)
+        .fold(f64::INFINITY, f64::min)
+        .min(max_ms)
+        / 2.0;
     let mut chart = ChartBuilder::on(&root)
         .caption("Square encoding time against k", ("sans-serif", 20))
         .margin(20)

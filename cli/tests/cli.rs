@@ -243,7 +243,11 @@ fn the_encoder_flag_is_checked_and_cuda_without_a_gpu_stops_the_node_naming_it()
     ]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--encoder"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("auto, cpu or cuda"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("auto, cpu or cuda"),
+        "{}",
+        stderr(&out)
+    );
     if weft_encoding_cuda::cuda_device_count() == 0 {
         let data = dir.path().join("b");
         let out = weft(&[

@@ -68,7 +68,10 @@ async fn cuda_where_it_cannot_run_stops_the_node_naming_the_flag() {
     let mut config = producer_config(&dir, Duration::from_secs(1));
     config.encoder = EncoderChoice::Cuda;
     let err = Node::start(config).await.expect_err("no GPU here");
-    assert!(matches!(err, NodeError::Encoder { choice: "cuda", .. }), "{err}");
+    assert!(
+        matches!(err, NodeError::Encoder { choice: "cuda", .. }),
+        "{err}"
+    );
     let message = err.to_string();
     assert!(message.contains("--encoder cuda"), "{message}");
     // Why: the build has no CUDA encoder, or the machine no device.

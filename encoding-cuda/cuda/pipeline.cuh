@@ -21,6 +21,20 @@ enum Stage : int {
 constexpr uint32_t ROW = 4096, EXT_ROW = 8192, CELLS_PER_ROW = 128, G1_PER_ROW = 129;
 constexpr uint32_t MAX_K = 128;
 
+/// Device memory released when it goes out of scope (also when a stage throws).
+template <class Backend, class T>
+class Owned {
+    Backend& be;
+    T* ptr;
+
+public:
+    Owned(Backend& backend, size_t n) : be(backend), ptr(backend.template alloc<T>(n)) {}
+    ~Owned() { be.release(ptr); }
+    Owned(const Owned&) = delete;
+    Owned& operator=(const Owned&) = delete;
+    operator T*() const { return ptr; }
+};
+
 template <class Backend>
 class Encoder {
     Backend be;
@@ -45,7 +59,7 @@ class Encoder {
     affine_t* build_table(const xyzz_t* src, size_t bases, uint32_t inner, size_t s_hi,
                           size_t s_lo) {
         size_t entries = bases * TABLE_PER_BASE;
-        xyzz_t* scratch = be.template alloc<xyzz_t>(entries);
+        Owned<Backend, xyzz_t> scratch(be, entries);
         affine_t* table = be.template alloc<affine_t>(entries);
         uint32_t groups = Backend::TABLE_GROUPS;
         be.launch(bases * groups,
@@ -53,7 +67,6 @@ class Encoder {
         size_t seg = Backend::AFFINE_SEGMENT;
         be.launch((entries + seg - 1) / seg, ToAffine{table, scratch, entries, seg});
         be.sync();
-        be.release(scratch);
         return table;
     }
 
@@ -61,48 +74,61 @@ class Encoder {
              uint32_t n, uint32_t chunk, uint32_t inner, size_t s_hi, size_t s_lo, size_t s_i,
              size_t b_lo, size_t d_hi, size_t d_lo) {
         uint32_t chunks = (n + chunk - 1) / chunk;
-        xyzz_t* partial = be.template alloc<xyzz_t>(outputs * chunks);
+        Owned<Backend, xyzz_t> partial(be, outputs * chunks);
         be.launch(outputs * chunks,
                   FixedBaseMsm{partial, scalars, table, n, chunk, inner, s_hi, s_lo, s_i, b_lo});
         be.launch(outputs, SumChunks{dst, partial, chunks, inner, d_hi, d_lo});
         be.sync();
-        be.release(partial);
     }
 
 public:
     /// `tw_host`: TWIDDLES Montgomery Fr roots; `inv2_host`: 1/2^i for i <= 13; `srs_host`:
     /// the first 4096 monomial G1 points of the ceremony (blst_p1_affine).
     Encoder(const void* tw_host, const void* inv2_host, const void* srs_host) {
-        tw = be.template alloc<fr_t>(TWIDDLES);
-        inv2 = be.template alloc<fr_t>(LOG_TWIDDLES + 1);
-        be.upload(tw, tw_host, TWIDDLES * sizeof(fr_t));
-        be.upload(inv2, inv2_host, (LOG_TWIDDLES + 1) * sizeof(fr_t));
-        affine_t* srs = be.template alloc<affine_t>(ROW);
-        be.upload(srs, srs_host, ROW * sizeof(affine_t));
-
-        // Commitments: Σ c_i·[s^i], the bases are the SRS itself.
-        xyzz_t* points = be.template alloc<xyzz_t>(ROW);
-        be.launch(ROW, FromAffine{points, srs});
-        commit_table = build_table(points, ROW, 1, 1, 0);
-        be.release(points);
-
-        // FK20: the SRS vectors' forward FFTs (natural in, bit-reversed out, as the Toeplitz
-        // side will be), tabled per output position q: base q·64 + r is point [r][q].
-        xyzz_t* srs_vectors = be.template alloc<xyzz_t>(64 * 128);
-        be.launch(64 * 128, Fk20SrsInput{srs_vectors, srs});
-        ntt(srs_vectors, Strided{0, 128, 1}, 64, 128, false, false);
-        fk20_table = build_table(srs_vectors, 128 * 64, 64, 1, 128);
-        be.release(srs_vectors);
-        be.release(srs);
+        try {
+            setup(tw_host, inv2_host, srs_host);
+        } catch (...) {
+            release_all();
+            throw;
+        }
     }
 
-    ~Encoder() {
+    ~Encoder() { release_all(); }
+
+private:
+    void release_all() {
         be.release(tw);
         be.release(inv2);
         be.release(commit_table);
         be.release(fk20_table);
+        tw = inv2 = nullptr;
+        commit_table = fk20_table = nullptr;
     }
 
+    void setup(const void* tw_host, const void* inv2_host, const void* srs_host) {
+        tw = be.template alloc<fr_t>(TWIDDLES);
+        inv2 = be.template alloc<fr_t>(LOG_TWIDDLES + 1);
+        be.upload(tw, tw_host, TWIDDLES * sizeof(fr_t));
+        be.upload(inv2, inv2_host, (LOG_TWIDDLES + 1) * sizeof(fr_t));
+        Owned<Backend, affine_t> srs(be, ROW);
+        be.upload(srs, srs_host, ROW * sizeof(affine_t));
+
+        // Commitments: Σ c_i·[s^i], the bases are the SRS itself.
+        {
+            Owned<Backend, xyzz_t> points(be, ROW);
+            be.launch(ROW, FromAffine{points, srs});
+            commit_table = build_table(points, ROW, 1, 1, 0);
+        }
+
+        // FK20: the SRS vectors' forward FFTs (natural in, bit-reversed out, as the Toeplitz
+        // side will be), tabled per output position q: base q·64 + r is point [r][q].
+        Owned<Backend, xyzz_t> srs_vectors(be, 64 * 128);
+        be.launch(64 * 128, Fk20SrsInput{srs_vectors, srs});
+        ntt((xyzz_t*)srs_vectors, Strided{0, 128, 1}, 64, 128, false, false);
+        fk20_table = build_table(srs_vectors, 128 * 64, 64, 1, 128);
+    }
+
+public:
     std::string device_name() { return be.device_name(); }
 
     /// Encodes k rows (`k × 4096` Montgomery Fr elements in blob order) into the extended
@@ -117,13 +143,14 @@ public:
         while ((1u << log_k) < k) log_k++;
         size_t rows2 = 2 * (size_t)k;
 
-        fr_t* coeffs = be.template alloc<fr_t>((size_t)k * ROW);
-        fr_t* square = be.template alloc<fr_t>(rows2 * EXT_ROW);
-        fr_t* toeplitz = be.template alloc<fr_t>((size_t)k * 64 * 128);
-        xyzz_t* conv = be.template alloc<xyzz_t>((size_t)k * 128);
-        xyzz_t* g1 = be.template alloc<xyzz_t>(rows2 * G1_PER_ROW);
-        uint8_t* cell_bytes = be.template alloc<uint8_t>(rows2 * EXT_ROW * 32);
-        uint8_t* point_bytes = be.template alloc<uint8_t>(rows2 * G1_PER_ROW * 48);
+        Owned<Backend, fr_t> coeffs_buf(be, (size_t)k * ROW), square_buf(be, rows2 * EXT_ROW),
+            toeplitz_buf(be, (size_t)k * 64 * 128);
+        Owned<Backend, xyzz_t> conv_buf(be, (size_t)k * 128), g1_buf(be, rows2 * G1_PER_ROW);
+        Owned<Backend, uint8_t> cell_buf(be, rows2 * EXT_ROW * 32),
+            point_buf(be, rows2 * G1_PER_ROW * 48);
+        fr_t *coeffs = coeffs_buf, *square = square_buf, *toeplitz = toeplitz_buf;
+        xyzz_t *conv = conv_buf, *g1 = g1_buf;
+        uint8_t *cell_bytes = cell_buf, *point_bytes = point_buf;
 
         be.start();
         be.upload(coeffs, rows, (size_t)k * ROW * sizeof(fr_t));
@@ -185,14 +212,6 @@ public:
         be.download(points_out, point_bytes, rows2 * G1_PER_ROW * 48);
         be.mark(DOWNLOAD);
         be.finish(stage_ms);
-
-        be.release(coeffs);
-        be.release(square);
-        be.release(toeplitz);
-        be.release(conv);
-        be.release(g1);
-        be.release(cell_bytes);
-        be.release(point_bytes);
     }
 };
 

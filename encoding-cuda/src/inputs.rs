@@ -91,7 +91,16 @@ pub(crate) fn check_rows(rows: &[Vec<Scalar>]) -> weft_encoding::Result<()> {
     Ok(())
 }
 
-/// The rows as the device reads them: k × 4096 × 32 bytes.
+/// The rows as the device reads them: k × 4096 × 32 bytes (rows converted in parallel).
 pub(crate) fn montgomery_bytes(rows: &[Vec<Scalar>]) -> Vec<u8> {
-    rows.iter().flatten().flat_map(montgomery).collect()
+    use rayon::prelude::*;
+    rows.par_iter()
+        .map(|r| montgomery_bytes_of_row(r))
+        .collect::<Vec<_>>()
+        .concat()
+}
+
+/// One row as the device reads it: 4096 × 32 bytes.
+pub(crate) fn montgomery_bytes_of_row(row: &[Scalar]) -> Vec<u8> {
+    row.iter().flat_map(montgomery).collect()
 }

@@ -7,10 +7,11 @@ mod inputs;
 use std::sync::Mutex;
 
 use ekzg_bls12_381::Scalar;
+use rayon::prelude::*;
 use weft_encoding::{
-    constants::{BYTES_PER_CELL, BYTES_PER_ROW, CELLS_PER_ROW, FIELD_ELEMENTS_PER_ROW},
+    constants::{BYTES_PER_CELL, BYTES_PER_ROW, CELLS_PER_ROW, MAX_K},
     field::scalars_from_bytes,
-    Commitment, ExtendedSquare, Proof,
+    Cell, Commitment, ExtendedSquare, Proof,
 };
 
 pub use error::{GpuError, Result};
@@ -125,19 +126,25 @@ impl GpuEncoder {
 
     /// As [`Self::encode`], with each stage's device time.
     pub fn encode_timed(&self, rows: Vec<Vec<Scalar>>) -> Result<(ExtendedSquare, StageTimes)> {
-        let k = rows.len();
         inputs::check_rows(&rows)?;
         let input = inputs::montgomery_bytes(&rows);
         drop(rows);
-        let mut cells = vec![0u8; 2 * k * FIELD_ELEMENTS_PER_ROW * 2 * 32];
+        self.encode_montgomery(&input)
+    }
+
+    /// Runs the device on k rows already in the device's input form (k × 4096 × 32 bytes).
+    fn encode_montgomery(&self, input: &[u8]) -> Result<(ExtendedSquare, StageTimes)> {
+        let k = input.len() / BYTES_PER_ROW;
+        // The device writes the cells straight into the square's own buffer.
+        let mut cells: Vec<Cell> = vec![[0u8; BYTES_PER_CELL]; 2 * k * CELLS_PER_ROW];
         let mut points = vec![0u8; 2 * k * (CELLS_PER_ROW + 1) * 48];
         let times = self
             .context
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .encode(&input, k, &mut cells, &mut points)
+            .encode(input, k, cells.as_flattened_mut(), &mut points)
             .map_err(|message| GpuError::Backend { message })?;
-        Ok((assemble(k, &cells, &points)?, StageTimes(times)))
+        Ok((assemble(k, cells, &points)?, StageTimes(times)))
     }
 
     /// Encodes k rows given as blob bytes (4,096 canonical 32-byte big-endian elements each).
@@ -145,8 +152,14 @@ impl GpuEncoder {
     /// Errors: as [`Self::encode`], and [`GpuError::Encoding`] for a row of the wrong length or
     /// a non-canonical element.
     pub fn encode_bytes(&self, rows: &[&[u8]]) -> Result<ExtendedSquare> {
-        let rows = rows
-            .iter()
+        let k = rows.len();
+        if !k.is_power_of_two() || k > MAX_K {
+            return Err(weft_encoding::Error::InvalidK { k }.into());
+        }
+        // Checked and converted row by row in parallel (a serial pass over half a million
+        // elements at k = 128 would be a tenth of the GPU's whole square time).
+        let input = rows
+            .par_iter()
             .enumerate()
             .map(|(i, r)| {
                 if r.len() != BYTES_PER_ROW {
@@ -156,20 +169,17 @@ impl GpuEncoder {
                         got: r.len(),
                     });
                 }
-                scalars_from_bytes(r, i)
+                Ok(inputs::montgomery_bytes_of_row(&scalars_from_bytes(r, i)?))
             })
-            .collect::<weft_encoding::Result<Vec<_>>>()?;
-        self.encode(rows)
+            .collect::<weft_encoding::Result<Vec<_>>>()?
+            .concat();
+        self.encode_montgomery(&input).map(|(square, _)| square)
     }
 }
 
 /// Builds the square from the device's output: `cells` is 2k × 128 cells row-major, `points`
 /// per row its commitment then its 128 proofs.
-fn assemble(k: usize, cells: &[u8], points: &[u8]) -> Result<ExtendedSquare> {
-    let cells = cells
-        .chunks_exact(BYTES_PER_CELL)
-        .map(|c| c.try_into().expect("chunks of a cell's size"))
-        .collect();
+fn assemble(k: usize, cells: Vec<Cell>, points: &[u8]) -> Result<ExtendedSquare> {
     let mut commitments = Vec::with_capacity(2 * k);
     let mut proofs = Vec::with_capacity(2 * k * CELLS_PER_ROW);
     for row in points.chunks_exact((CELLS_PER_ROW + 1) * 48) {

@@ -13,18 +13,19 @@ use weft_encoding_cuda::{cuda_device_count, Backend, GpuEncoder, GpuError};
 
 #[test]
 fn opening_the_gpu_encoder_matches_what_the_machine_has() {
+    let built_with_cuda = cfg!(feature = "cuda");
     match GpuEncoder::cuda() {
         Ok(encoder) => {
-            assert!(cfg!(feature = "cuda") && cuda_device_count() > 0);
+            assert!(built_with_cuda && cuda_device_count() > 0);
             assert_eq!(encoder.backend(), Backend::Cuda);
             assert!(!encoder.device_name().is_empty());
         }
         Err(GpuError::NotCompiled { backend }) => {
-            assert!(!cfg!(feature = "cuda"));
+            assert!(!built_with_cuda);
             assert_eq!(backend, "cuda");
         }
         Err(GpuError::NoDevice) => {
-            assert!(cfg!(feature = "cuda"));
+            assert!(built_with_cuda);
             assert_eq!(cuda_device_count(), 0);
         }
         Err(e) => panic!("unexpected error opening the GPU encoder: {e}"),

@@ -250,11 +250,8 @@ fn extend_square(originals: Vec<EncodedRow>) -> ExtendedSquare {
     // Compressed in parallel batches (one inversion per batch): serial, this and the cell
     // bytes below were the encoder's main serial part on many cores.
     let all_g1 = [original_g1, extended_g1_row_major].concat();
-    let compressed: Vec<[u8; 48]> = par_map(
-        all_g1.chunks(CELLS_PER_ROW + 1).collect(),
-        compress_g1,
-    )
-    .concat();
+    let compressed: Vec<[u8; 48]> =
+        par_map(all_g1.chunks(CELLS_PER_ROW + 1).collect(), compress_g1).concat();
 
     let rows = 2 * k;
     let mut commitments = Vec::with_capacity(rows);

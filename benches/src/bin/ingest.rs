@@ -54,8 +54,16 @@ async fn main() -> Result<(), String> {
     println!();
     println!(
         "{:<8} {:<22} {:>10} {:>7} {:>6} {:>10} {:>9} {:>12} {:>11} {:>10}",
-        "encoder", "device", "MiB/s", "blocks", "k", "encode ms", "store ms", "encode-bound",
-        "store-bound", "http-json"
+        "encoder",
+        "device",
+        "MiB/s",
+        "blocks",
+        "k",
+        "encode ms",
+        "store ms",
+        "encode-bound",
+        "store-bound",
+        "http-json"
     );
     for r in &reports {
         println!(

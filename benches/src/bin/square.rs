@@ -99,9 +99,17 @@ fn main() -> Result<(), String> {
         let rows = encoders::random_rows(1000 + k as u64, k);
         let refs: Vec<&[u8]> = rows.iter().map(Vec::as_slice).collect();
         let square = cpu.encode_bytes(&refs).map_err(|e| e.to_string())?;
-        emit(encoders::reconstruct_half(&cpu, None, &square, all, args.reps));
+        emit(encoders::reconstruct_half(
+            &cpu, None, &square, all, args.reps,
+        ));
         if let Some(gpu) = &gpu {
-            emit(encoders::reconstruct_half(&cpu, Some(gpu), &square, all, args.reps));
+            emit(encoders::reconstruct_half(
+                &cpu,
+                Some(gpu),
+                &square,
+                all,
+                args.reps,
+            ));
         }
     }
 
