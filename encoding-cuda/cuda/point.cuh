@@ -143,12 +143,19 @@ WEFT_FN xyzz_t neg(xyzz_t p) {
     return p;
 }
 
-/// s·p by double-and-add over the 255 bits of a canonical scalar.
+/// s·p by double-and-add over the 255 bits of a canonical scalar. The word loop is unrolled so
+/// that the scalar's words stay in registers (a run-time index would put them on the stack).
 WEFT_FN xyzz_t mul(const xyzz_t& p, const canon256& s) {
     xyzz_t acc = xyzz_t::infinity();
-    for (int bit = 254; bit >= 0; bit--) {
-        acc = dbl(acc);
-        if ((s.w[bit >> 5] >> (bit & 31)) & 1) acc = add(acc, p);
+#ifdef __CUDACC__
+#pragma unroll
+#endif
+    for (int wi = 7; wi >= 0; wi--) {
+        uint32_t word = s.w[wi];
+        for (int bit = wi == 7 ? 30 : 31; bit >= 0; bit--) {
+            acc = dbl(acc);
+            if ((word >> bit) & 1) acc = add(acc, p);
+        }
     }
     return acc;
 }

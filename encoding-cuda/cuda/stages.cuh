@@ -161,9 +161,17 @@ struct FixedBaseMsm {
         for (uint32_t i = c * chunk; i < end; i++) {
             canon256 s = fr_canonical(scalars[hi * s_hi + lo * s_lo + i * s_i]);
             const affine_t* entries = table + (lo * b_lo + i) * TABLE_PER_BASE;
-            for (uint32_t j = 0; j < WINDOWS; j++) {
-                uint32_t d = (s.w[j / 8] >> (WINDOW_BITS * (j % 8))) & 0xf;
-                if (d) acc = madd(acc, entries[j * DIGITS + d - 1]);
+            // Word by word (unrolled: the scalar stays in registers), 8 windows per word.
+#ifdef __CUDACC__
+#pragma unroll
+#endif
+            for (uint32_t wi = 0; wi < 8; wi++) {
+                uint32_t word = s.w[wi];
+                for (uint32_t nib = 0; nib < 8; nib++) {
+                    uint32_t d = (word >> (WINDOW_BITS * nib)) & 0xf;
+                    uint32_t j = wi * 8 + nib;
+                    if (d) acc = madd(acc, entries[j * DIGITS + d - 1]);
+                }
             }
         }
         partial[t] = acc;
