@@ -24,7 +24,8 @@ struct HostBackend {
 
     template <class T>
     T* alloc(size_t n) {
-        void* p = std::malloc(n * sizeof(T) + 1);
+        // Zeroed, as the CUDA backend's: stage dumps must not show leftover bytes.
+        void* p = std::calloc(n * sizeof(T) + 1, 1);
         if (!p) throw std::bad_alloc();
         return static_cast<T*>(p);
     }

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "stages.cuh"
 
@@ -20,6 +21,13 @@ enum Stage : int {
 
 constexpr uint32_t ROW = 4096, EXT_ROW = 8192, CELLS_PER_ROW = 128, G1_PER_ROW = 129;
 constexpr uint32_t MAX_K = 128;
+
+/// Each stage's output in canonical bytes (Fr elements 32 bytes big-endian, points 48 bytes
+/// compressed): what a device and the emulator are compared on, stage by stage, to find the
+/// first stage where they part (the representations inside may differ; these may not).
+struct StageDump {
+    std::vector<std::vector<uint8_t>> stages;
+};
 
 /// Device memory released when it goes out of scope (also when a stage throws).
 template <class Backend, class T>
@@ -128,6 +136,24 @@ private:
         fk20_table = build_table(srs_vectors, 128 * 64, 64, 1, 128);
     }
 
+    void snapshot_fr(StageDump* dump, const fr_t* data, size_t n) {
+        if (!dump) return;
+        Owned<Backend, uint8_t> bytes(be, n * 32);
+        be.launch(n, FrBytes{bytes, data});
+        dump->stages.emplace_back(n * 32);
+        be.download(dump->stages.back().data(), bytes, n * 32);
+        be.sync();
+    }
+
+    void snapshot_g1(StageDump* dump, const xyzz_t* data, size_t n) {
+        if (!dump) return;
+        Owned<Backend, uint8_t> bytes(be, n * 48);
+        be.launch(n, G1Bytes{bytes, data});
+        dump->stages.emplace_back(n * 48);
+        be.download(dump->stages.back().data(), bytes, n * 48);
+        be.sync();
+    }
+
 public:
     std::string device_name() { return be.device_name(); }
 
@@ -136,7 +162,7 @@ public:
     /// `2k × 129 × 48` bytes (per row its commitment, then its 128 proofs, compressed).
     /// `stage_ms` gets STAGE_COUNT durations.
     void encode(const void* rows, uint32_t k, uint8_t* cells_out, uint8_t* points_out,
-                double* stage_ms) {
+                double* stage_ms, StageDump* dump = nullptr) {
         if (k == 0 || k > MAX_K || (k & (k - 1)))
             throw std::invalid_argument("k must be a power of two <= 128");
         uint32_t log_k = 0;
@@ -161,29 +187,35 @@ public:
         ntt(coeffs, Strided{0, ROW, 1}, k, ROW, true, true);
         be.launch((size_t)k * ROW, FrScale{coeffs, inv2 + 12});
         be.mark(INTERPOLATE);
+        snapshot_fr(dump, coeffs, (size_t)k * ROW);
 
         msm(g1, coeffs, commit_table, k, ROW, Backend::COMMIT_CHUNK, 1, ROW, 0, 1, 0,
             G1_PER_ROW, 0);
         be.mark(COMMITMENTS);
+        snapshot_g1(dump, g1, rows2 * G1_PER_ROW);
 
         // Cells: the forward NTT of size 8192 of the zero-padded polynomial, decimation in
         // frequency, so the evaluations come out in bit-reversed order: the cells' order.
         be.launch((size_t)k * EXT_ROW, CellsInput{square, coeffs});
         ntt(square, Strided{0, EXT_ROW, 1}, k, EXT_ROW, false, false);
         be.mark(CELLS);
+        snapshot_fr(dump, square, rows2 * EXT_ROW);
 
         be.launch((size_t)k * 64 * 128, Fk20Input{toeplitz, coeffs, inv2 + 7});
         ntt(toeplitz, Strided{0, 128, 1}, (size_t)k * 64, 128, false, false);
         be.mark(FK20_TOEPLITZ);
+        snapshot_fr(dump, toeplitz, (size_t)k * 64 * 128);
 
         msm(conv, toeplitz, fk20_table, (size_t)k * 128, 64, Backend::FK20_CHUNK, 128,
             64 * 128, 1, 128, 64, 128, 1);
         be.mark(FK20_MSM);
+        snapshot_g1(dump, conv, (size_t)k * 128);
 
         ntt(conv, Strided{0, 128, 1}, k, 128, true, true);
         be.launch((size_t)k * 128, Fk20Select{g1, conv});
         ntt(g1, Strided{1, G1_PER_ROW, 1}, k, 128, false, false);
         be.mark(FK20_G1_FFT);
+        snapshot_g1(dump, g1, rows2 * G1_PER_ROW);
 
         // Column code: rows k..2k are the column polynomials on the odd coset.
         be.launch((size_t)k * EXT_ROW, CopyRows<fr_t>{square, EXT_ROW, k});
@@ -194,6 +226,7 @@ public:
             ntt(square, col, EXT_ROW, k, false, false);
         }
         be.mark(COLUMN_FR);
+        snapshot_fr(dump, square, rows2 * EXT_ROW);
 
         be.launch((size_t)k * G1_PER_ROW, CopyRows<xyzz_t>{g1, G1_PER_ROW, k});
         if (k > 1) {
@@ -203,6 +236,7 @@ public:
             ntt(g1, col, G1_PER_ROW, k, false, false);
         }
         be.mark(COLUMN_G1);
+        snapshot_g1(dump, g1, rows2 * G1_PER_ROW);
 
         be.launch(rows2 * EXT_ROW, FrBytes{cell_bytes, square});
         be.launch(rows2 * G1_PER_ROW, G1Bytes{point_bytes, g1});
@@ -243,6 +277,28 @@ inline void write_error(const char* msg, char* buf, size_t len) {
         try {                                                                               \
             static_cast<weft::Encoder<Backend>*>(enc)->encode(rows, k, cells, points,       \
                                                               stage_ms);                    \
+            return 0;                                                                       \
+        } catch (const std::exception& e) {                                                 \
+            weft::write_error(e.what(), err, err_len);                                      \
+            return 1;                                                                       \
+        }                                                                                   \
+    }                                                                                       \
+    extern "C" int weft_##prefix##_encode_stages(void* enc, const void* rows, uint32_t k,   \
+                                                 uint8_t* out, size_t out_len,              \
+                                                 size_t* written, char* err,                \
+                                                 size_t err_len) {                          \
+        try {                                                                               \
+            weft::StageDump dump;                                                           \
+            std::vector<uint8_t> cells((size_t)2 * k * 8192 * 32), points((size_t)2 * k * 129 * 48); \
+            static_cast<weft::Encoder<Backend>*>(enc)->encode(rows, k, cells.data(),        \
+                                                              points.data(), nullptr, &dump); \
+            size_t at = 0;                                                                  \
+            for (auto& s : dump.stages) {                                                   \
+                if (at + s.size() > out_len) throw std::length_error("stage buffer too small"); \
+                std::memcpy(out + at, s.data(), s.size());                                  \
+                at += s.size();                                                             \
+            }                                                                               \
+            *written = at;                                                                  \
             return 0;                                                                       \
         } catch (const std::exception& e) {                                                 \
             weft::write_error(e.what(), err, err_len);                                      \

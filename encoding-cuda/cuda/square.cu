@@ -47,6 +47,8 @@ struct CudaBackend {
     T* alloc(size_t n) {
         void* p = nullptr;
         check(cudaMalloc(&p, n * sizeof(T) + 1), "cudaMalloc");
+        // Zeroed, as the emulator's: stage dumps must not show leftover bytes.
+        check(cudaMemsetAsync(p, 0, n * sizeof(T) + 1, stream), "cudaMemset");
         return static_cast<T*>(p);
     }
     void release(void* p) {

@@ -44,12 +44,22 @@ pub(crate) struct Api {
         *mut c_char,
         usize,
     ) -> c_int,
+    encode_stages: unsafe extern "C" fn(
+        *mut c_void,
+        *const c_void,
+        u32,
+        *mut u8,
+        usize,
+        *mut usize,
+        *mut c_char,
+        usize,
+    ) -> c_int,
     device_name: unsafe extern "C" fn(*mut c_void, *mut c_char, usize) -> c_int,
     free: unsafe extern "C" fn(*mut c_void),
 }
 
 macro_rules! backend {
-    ($feature:literal, $name:ident, $module:ident, $new:ident, $encode:ident, $device:ident, $free:ident) => {
+    ($feature:literal, $name:ident, $module:ident, $new:ident, $encode:ident, $stages:ident, $device:ident, $free:ident) => {
         #[cfg(feature = $feature)]
         mod $module {
             use super::*;
@@ -72,6 +82,16 @@ macro_rules! backend {
                     err: *mut c_char,
                     err_len: usize,
                 ) -> c_int;
+                pub(super) fn $stages(
+                    enc: *mut c_void,
+                    rows: *const c_void,
+                    k: u32,
+                    out: *mut u8,
+                    out_len: usize,
+                    written: *mut usize,
+                    err: *mut c_char,
+                    err_len: usize,
+                ) -> c_int;
                 pub(super) fn $device(enc: *mut c_void, out: *mut c_char, len: usize) -> c_int;
                 pub(super) fn $free(enc: *mut c_void);
             }
@@ -80,6 +100,7 @@ macro_rules! backend {
         pub(crate) const $name: Api = Api {
             new: $module::$new,
             encode: $module::$encode,
+            encode_stages: $module::$stages,
             device_name: $module::$device,
             free: $module::$free,
         };
@@ -92,6 +113,7 @@ backend!(
     cuda,
     weft_cuda_new,
     weft_cuda_encode,
+    weft_cuda_encode_stages,
     weft_cuda_device_name,
     weft_cuda_free
 );
@@ -101,6 +123,7 @@ backend!(
     emulator,
     weft_emu_new,
     weft_emu_encode,
+    weft_emu_encode_stages,
     weft_emu_device_name,
     weft_emu_free
 );
@@ -202,6 +225,40 @@ impl Context {
             return Err(message(&err));
         }
         Ok(stage_ms)
+    }
+
+    /// Encodes k rows keeping each stage's output (see `pipeline.cuh`'s `StageDump`): returns
+    /// `out_len` bytes, the stages concatenated.
+    pub(crate) fn encode_stages(
+        &mut self,
+        rows: &[u8],
+        k: usize,
+        out_len: usize,
+    ) -> Result<Vec<u8>, String> {
+        assert_eq!(rows.len(), k * 4096 * 32);
+        let mut out = vec![0u8; out_len];
+        let mut written = 0usize;
+        let mut err = [0 as c_char; ERROR_BUFFER];
+        // SAFETY: `rows` has the length the C++ side reads for this k (asserted); `out` is
+        // valid for `out_len` bytes, which the C++ side checks before each copy; `written` and
+        // `err` are valid for writes.
+        let rc = unsafe {
+            (self.api.encode_stages)(
+                self.ptr,
+                rows.as_ptr().cast(),
+                k as u32,
+                out.as_mut_ptr(),
+                out.len(),
+                &mut written,
+                err.as_mut_ptr(),
+                err.len(),
+            )
+        };
+        if rc != 0 {
+            return Err(message(&err));
+        }
+        out.truncate(written);
+        Ok(out)
     }
 
     /// The device's name ("host emulator" for the emulator).

@@ -147,6 +147,34 @@ impl GpuEncoder {
         Ok((assemble(k, cells, &points)?, StageTimes(times)))
     }
 
+    /// Encodes k rows and returns every stage's output in canonical bytes (Fr elements as 32
+    /// bytes big-endian, points compressed), named — for finding the first stage at which a
+    /// device and the emulator (or the CPU's intermediate values) part. Slow: each stage is
+    /// copied back.
+    ///
+    /// Errors: as [`Self::encode`].
+    pub fn encode_stages(&self, rows: Vec<Vec<Scalar>>) -> Result<Vec<(&'static str, Vec<u8>)>> {
+        let k = rows.len();
+        inputs::check_rows(&rows)?;
+        let input = inputs::montgomery_bytes(&rows);
+        let sizes = stage_sizes(k);
+        let all = self
+            .context
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .encode_stages(&input, k, sizes.iter().map(|s| s.1).sum())
+            .map_err(|message| GpuError::Backend { message })?;
+        let mut at = 0;
+        Ok(sizes
+            .iter()
+            .map(|&(name, len)| {
+                let stage = all[at..(at + len).min(all.len())].to_vec();
+                at += len;
+                (name, stage)
+            })
+            .collect())
+    }
+
     /// Encodes k rows given as blob bytes (4,096 canonical 32-byte big-endian elements each).
     ///
     /// Errors: as [`Self::encode`], and [`GpuError::Encoding`] for a row of the wrong length or
@@ -175,6 +203,24 @@ impl GpuEncoder {
             .concat();
         self.encode_montgomery(&input).map(|(square, _)| square)
     }
+}
+
+/// The stages [`GpuEncoder::encode_stages`] returns, each with the size of its output for k
+/// rows: Fr elements as 32 bytes, points as 48 (compressed).
+fn stage_sizes(k: usize) -> [(&'static str, usize); 8] {
+    let rows2 = 2 * k;
+    let g1 = rows2 * (CELLS_PER_ROW + 1) * 48;
+    let square = rows2 * 8192 * 32;
+    [
+        ("interpolate: k × 4096 coefficients", k * 4096 * 32),
+        ("commitments: 2k × 129 points (commitment column set)", g1),
+        ("cells: 2k × 8192 elements (rows < k set)", square),
+        ("fk20_toeplitz: k × 64 × 128 elements", k * 64 * 128 * 32),
+        ("fk20_msm: k × 128 points", k * 128 * 48),
+        ("fk20_g1_fft: 2k × 129 points (rows < k set)", g1),
+        ("column_fr: 2k × 8192 elements", square),
+        ("column_g1: 2k × 129 points", g1),
+    ]
 }
 
 /// Builds the square from the device's output: `cells` is 2k × 128 cells row-major, `points`

@@ -50,6 +50,34 @@ fn square(k: usize, seed: u64, padding: usize) -> Vec<Vec<Scalar>> {
         .collect()
 }
 
+/// Run first on the device: names the first stage at which the GPU and the host emulator (the
+/// same code, on blst's arithmetic) part, so that one run on the GPU machine says which kernel
+/// to look at.
+#[test]
+#[ignore = "needs a CUDA device: run with --ignored on the GPU machine"]
+fn every_stage_on_the_gpu_equals_the_emulator() {
+    let gpu = GpuEncoder::cuda().expect("a CUDA device");
+    let emulator = GpuEncoder::emulator().expect("the emulator is in test builds");
+    for (k, padding) in [(1, 0), (8, 2)] {
+        let rows = square(k, 100 + k as u64, padding);
+        let on_gpu = gpu.encode_stages(rows.clone()).expect("gpu stages");
+        let on_host = emulator.encode_stages(rows).expect("emulator stages");
+        let mut first_bad = None;
+        for ((name, got), (_, want)) in on_gpu.iter().zip(&on_host) {
+            let differing = got.iter().zip(want).filter(|(a, b)| a != b).count()
+                + got.len().abs_diff(want.len());
+            println!("k = {k}: stage {name}: {differing} bytes differ");
+            if differing > 0 && first_bad.is_none() {
+                first_bad = Some(*name);
+            }
+        }
+        assert!(
+            first_bad.is_none(),
+            "k = {k}: first differing stage: {first_bad:?}"
+        );
+    }
+}
+
 #[test]
 #[ignore = "needs a CUDA device: run with --ignored on the GPU machine"]
 fn the_gpu_square_equals_the_cpu_square_byte_for_byte() {

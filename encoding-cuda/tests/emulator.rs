@@ -83,6 +83,79 @@ fn eight_rows_with_padding() {
     assert_same(8, 8, &[5, 6, 7]);
 }
 
+/// The stage dump (what a device is compared on) holds, where the CPU encoder computes the same
+/// values, exactly those: coefficients, commitments, original cells, original proofs, and after
+/// the column code the whole square.
+#[test]
+fn stage_outputs_are_the_cpu_encoders_values_where_it_has_them() {
+    let k = 4;
+    let rows = square(k, 44, &[3]);
+    let expected = cpu().encode(rows.clone()).expect("cpu encodes");
+    let stages = emulator().encode_stages(rows.clone()).expect("stages");
+    assert_eq!(stages.len(), 8);
+    let stage = |prefix: &str| {
+        &stages
+            .iter()
+            .find(|(name, _)| name.starts_with(prefix))
+            .expect("stage named")
+            .1
+    };
+    let coefficients: Vec<u8> = rows
+        .iter()
+        .flat_map(|r| {
+            let poly = cpu().prover().interpolate(r.clone());
+            let mut bytes = vec![0u8; 4096 * 32];
+            weft_encoding::field::scalars_to_bytes(&poly, &mut bytes);
+            bytes
+        })
+        .collect();
+    assert_eq!(stage("interpolate"), &coefficients);
+    let point = |bytes: &[u8], row: usize, i: usize| -> [u8; 48] {
+        bytes[(row * 129 + i) * 48..(row * 129 + i + 1) * 48]
+            .try_into()
+            .unwrap()
+    };
+    let cells_of =
+        |bytes: &[u8], row: usize| bytes[row * 8192 * 32..(row + 1) * 8192 * 32].to_vec();
+    let cpu_cells = |row: usize| expected.row_cells(row).concat();
+    for row in 0..k {
+        assert_eq!(
+            point(stage("commitments"), row, 0),
+            expected.commitments()[row].0
+        );
+        assert_eq!(cells_of(stage("cells"), row), cpu_cells(row));
+        assert_eq!(
+            point(stage("fk20_g1_fft"), row, 0),
+            expected.commitments()[row].0
+        );
+        for c in 0..128 {
+            assert_eq!(
+                point(stage("fk20_g1_fft"), row, 1 + c),
+                expected.proof(row, c).0
+            );
+        }
+    }
+    for row in 0..2 * k {
+        assert_eq!(
+            cells_of(stage("column_fr"), row),
+            cpu_cells(row),
+            "row {row}"
+        );
+        assert_eq!(
+            point(stage("column_g1"), row, 0),
+            expected.commitments()[row].0
+        );
+        for c in 0..128 {
+            assert_eq!(
+                point(stage("column_g1"), row, 1 + c),
+                expected.proof(row, c).0
+            );
+        }
+    }
+    assert_eq!(stage("fk20_toeplitz").len(), k * 64 * 128 * 32);
+    assert_eq!(stage("fk20_msm").len(), k * 128 * 48);
+}
+
 #[test]
 fn bad_shapes_are_refused_like_the_cpu_encoder() {
     let enc = emulator();
