@@ -55,6 +55,16 @@ mod tests {
             (partial.block_time, partial.max_k),
             (Duration::from_millis(500), 8)
         );
+        std::fs::write(&path, "encoder = \"cpu\"\n").unwrap();
+        assert_eq!(
+            load_or_create(&path).unwrap().encoder,
+            weft_types::config::node::EncoderChoice::Cpu
+        );
+        std::fs::write(&path, "encoder = \"gpu\"\n").unwrap();
+        assert!(load_or_create(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown variant `gpu`"));
         std::fs::write(&path, "blok_time = \"1s\"\n").unwrap();
         assert!(load_or_create(&path)
             .unwrap_err()
