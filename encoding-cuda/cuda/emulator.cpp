@@ -13,11 +13,6 @@
 namespace weft {
 
 struct HostBackend {
-    static constexpr uint32_t TABLE_GROUPS = 1;
-    static constexpr size_t AFFINE_SEGMENT = TABLE_PER_BASE;
-    static constexpr uint32_t COMMIT_CHUNK = 512;
-    static constexpr uint32_t FK20_CHUNK = 64;
-
     using clock = std::chrono::steady_clock;
     clock::time_point last;
     double ms[STAGE_COUNT] = {};

@@ -22,6 +22,17 @@ enum Stage : int {
 constexpr uint32_t ROW = 4096, EXT_ROW = 8192, CELLS_PER_ROW = 128, G1_PER_ROW = 129;
 constexpr uint32_t MAX_K = 128;
 
+/// How work is split into threads — the same on both backends, so that the emulator runs the
+/// very partitioning the device does (window groups, segments, chunk sums).
+/// Window groups per table base (each thread doubles its base 4·8·group times first).
+constexpr uint32_t TABLE_GROUPS = 8;
+/// Table points normalised per thread (one inversion each).
+constexpr size_t AFFINE_SEGMENT = 64;
+/// Terms per thread in a commitment MSM (then a sum over 4096/32 = 128 chunks).
+constexpr uint32_t COMMIT_CHUNK = 32;
+/// Terms per thread in an FK20 product (then a sum over 64/8 = 8 chunks).
+constexpr uint32_t FK20_CHUNK = 8;
+
 /// Each stage's output in canonical bytes (Fr elements 32 bytes big-endian, points 48 bytes
 /// compressed): what a device and the emulator are compared on, stage by stage, to find the
 /// first stage where they part (the representations inside may differ; these may not).
@@ -69,10 +80,10 @@ class Encoder {
         size_t entries = bases * TABLE_PER_BASE;
         Owned<Backend, xyzz_t> scratch(be, entries);
         affine_t* table = be.template alloc<affine_t>(entries);
-        uint32_t groups = Backend::TABLE_GROUPS;
+        uint32_t groups = TABLE_GROUPS;
         be.launch(bases * groups,
                   TableWindows{scratch, src, groups, WINDOWS / groups, inner, s_hi, s_lo});
-        size_t seg = Backend::AFFINE_SEGMENT;
+        size_t seg = AFFINE_SEGMENT;
         be.launch((entries + seg - 1) / seg, ToAffine{table, scratch, entries, seg});
         be.sync();
         return table;
@@ -189,7 +200,7 @@ public:
         be.mark(INTERPOLATE);
         snapshot_fr(dump, coeffs, (size_t)k * ROW);
 
-        msm(g1, coeffs, commit_table, k, ROW, Backend::COMMIT_CHUNK, 1, ROW, 0, 1, 0,
+        msm(g1, coeffs, commit_table, k, ROW, COMMIT_CHUNK, 1, ROW, 0, 1, 0,
             G1_PER_ROW, 0);
         be.mark(COMMITMENTS);
         snapshot_g1(dump, g1, rows2 * G1_PER_ROW);
@@ -206,7 +217,7 @@ public:
         be.mark(FK20_TOEPLITZ);
         snapshot_fr(dump, toeplitz, (size_t)k * 64 * 128);
 
-        msm(conv, toeplitz, fk20_table, (size_t)k * 128, 64, Backend::FK20_CHUNK, 128,
+        msm(conv, toeplitz, fk20_table, (size_t)k * 128, 64, FK20_CHUNK, 128,
             64 * 128, 1, 128, 64, 128, 1);
         be.mark(FK20_MSM);
         snapshot_g1(dump, conv, (size_t)k * 128);

@@ -46,6 +46,35 @@ WEFT_FN canon384 fp_canonical(fp_t x) {
 
 WEFT_FN bool is_zero(const fp_t& x) { return (bool)x.is_zero(); }
 
+#ifdef __CUDACC__
+#define WEFT_CONSTANT __device__ __constant__ static const
+#else
+#define WEFT_CONSTANT static const
+#endif
+
+/// p − 2 for the BLS12-381 base field, 32-bit little-endian words: the exponent of Fermat's
+/// inversion.
+WEFT_CONSTANT uint32_t P_MINUS_2[12] = {
+    0xffffaaa9, 0xb9feffff, 0xb153ffff, 0x1eabfffe, 0xf6b0f624, 0x6730d2a0,
+    0xf38512bf, 0x64774b84, 0x434bacd7, 0x4b1ba7b6, 0x397fe69a, 0x1a0111ea,
+};
+
+/// 1/x by Fermat (x^(p−2); 0 for 0), in each thread on its own. sppark's device
+/// `reciprocal()` is not used: it pairs neighbouring lanes through full-warp shuffles, so it
+/// needs every lane of the warp to call it together, which a point at infinity (an early
+/// branch) or a partial last warp would break.
+WEFT_FN fp_t inverse(const fp_t& x) {
+    fp_t r = fp_t::one();
+    for (int wi = 11; wi >= 0; wi--) {
+        uint32_t word = P_MINUS_2[wi];
+        for (int bit = 31; bit >= 0; bit--) {
+            r = r * r;
+            if ((word >> bit) & 1) r = r * x;
+        }
+    }
+    return r;
+}
+
 /// An affine point as blst lays it out (`blst_p1_affine`, 96 bytes, Montgomery x and y);
 /// (0, 0) is the point at infinity.
 struct affine_t { fp_t X, Y; };
@@ -143,13 +172,11 @@ WEFT_FN xyzz_t neg(xyzz_t p) {
     return p;
 }
 
-/// s·p by double-and-add over the 255 bits of a canonical scalar. The word loop is unrolled so
-/// that the scalar's words stay in registers (a run-time index would put them on the stack).
+/// s·p by double-and-add over the 255 bits of a canonical scalar, a word at a time (not
+/// unrolled: each step inlines a doubling and an addition, and eight copies would only grow the
+/// kernel).
 WEFT_FN xyzz_t mul(const xyzz_t& p, const canon256& s) {
     xyzz_t acc = xyzz_t::infinity();
-#ifdef __CUDACC__
-#pragma unroll
-#endif
     for (int wi = 7; wi >= 0; wi--) {
         uint32_t word = s.w[wi];
         for (int bit = wi == 7 ? 30 : 31; bit >= 0; bit--) {
@@ -177,7 +204,7 @@ WEFT_FN void compress(const xyzz_t& p, uint8_t* out) {
         for (int i = 1; i < 48; i++) out[i] = 0;
         return;
     }
-    fp_t inv = (p.ZZ * p.ZZZ).reciprocal();  // z^-5
+    fp_t inv = inverse(p.ZZ * p.ZZZ);  // z^-5
     fp_t x = p.X * (inv * p.ZZZ);             // X / ZZ
     fp_t y = p.Y * (inv * p.ZZ);              // Y / ZZZ
     canon384 cx = fp_canonical(x);

@@ -19,10 +19,6 @@ static void check(cudaError_t e, const char* what) {
 }
 
 struct CudaBackend {
-    static constexpr uint32_t TABLE_GROUPS = 8;
-    static constexpr size_t AFFINE_SEGMENT = 64;
-    static constexpr uint32_t COMMIT_CHUNK = 32;
-    static constexpr uint32_t FK20_CHUNK = 8;
     static constexpr unsigned BLOCK = 128;
 
     cudaStream_t stream = nullptr;
@@ -35,12 +31,21 @@ struct CudaBackend {
         check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
         if (count == 0) throw std::runtime_error("no CUDA device");
         check(cudaSetDevice(0), "cudaSetDevice");
-        check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
-        for (auto& e : events) check(cudaEventCreate(&e), "cudaEventCreate");
+        try {
+            check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
+            for (auto& e : events) check(cudaEventCreate(&e), "cudaEventCreate");
+        } catch (...) {
+            destroy();
+            throw;
+        }
     }
-    ~CudaBackend() {
-        for (auto& e : events) cudaEventDestroy(e);
+    ~CudaBackend() { destroy(); }
+    void destroy() {
+        for (auto& e : events)
+            if (e) cudaEventDestroy(e);
         if (stream) cudaStreamDestroy(stream);
+        stream = nullptr;
+        for (auto& e : events) e = nullptr;
     }
 
     template <class T>
@@ -48,7 +53,11 @@ struct CudaBackend {
         void* p = nullptr;
         check(cudaMalloc(&p, n * sizeof(T) + 1), "cudaMalloc");
         // Zeroed, as the emulator's: stage dumps must not show leftover bytes.
-        check(cudaMemsetAsync(p, 0, n * sizeof(T) + 1, stream), "cudaMemset");
+        cudaError_t e = cudaMemsetAsync(p, 0, n * sizeof(T) + 1, stream);
+        if (e != cudaSuccess) {
+            cudaFree(p);
+            check(e, "cudaMemset");
+        }
         return static_cast<T*>(p);
     }
     void release(void* p) {
@@ -96,9 +105,15 @@ struct CudaBackend {
 
 WEFT_BACKEND_API(cuda, weft::CudaBackend)
 
-/// Number of CUDA devices (0 without a driver or a GPU; never fails).
-extern "C" int weft_cuda_device_count() {
+/// Number of CUDA devices; 0 without a driver or a GPU, with the runtime's reason in `why`
+/// (e.g. a driver older than this CUDA 13 runtime needs). Never fails.
+extern "C" int weft_cuda_device_count(char* why, size_t why_len) {
     int count = 0;
-    if (cudaGetDeviceCount(&count) != cudaSuccess) return 0;
+    cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess) {
+        weft::write_error(cudaGetErrorString(e), why, why_len);
+        return 0;
+    }
+    if (count == 0) weft::write_error("the CUDA runtime reports no device", why, why_len);
     return count;
 }

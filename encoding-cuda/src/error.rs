@@ -9,9 +9,13 @@ pub enum GpuError {
         /// "cuda" or "emulator".
         backend: &'static str,
     },
-    /// The CUDA runtime sees no GPU (or no driver).
-    #[error("no CUDA device found")]
-    NoDevice,
+    /// The CUDA runtime sees no GPU: no driver, a driver older than the CUDA 13 runtime this
+    /// build links, or no device.
+    #[error("no CUDA device found ({reason})")]
+    NoDevice {
+        /// The runtime's reason.
+        reason: String,
+    },
     /// The device or its runtime failed: out of memory, a failed launch or copy.
     #[error("GPU encoder failed: {message}")]
     Backend {

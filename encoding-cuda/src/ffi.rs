@@ -130,20 +130,28 @@ backend!(
 
 #[cfg(feature = "cuda")]
 extern "C" {
-    fn weft_cuda_device_count() -> c_int;
+    fn weft_cuda_device_count(why: *mut c_char, why_len: usize) -> c_int;
 }
 
 /// CUDA devices visible to the runtime: 0 without a driver, without a GPU, or when the crate
 /// was built without the `cuda` feature.
 pub fn cuda_device_count() -> usize {
+    cuda_devices().0
+}
+
+/// As [`cuda_device_count`], with the runtime's reason when it is 0 (no driver, a driver too
+/// old for this CUDA 13 runtime, no device, or no CUDA support compiled in).
+pub(crate) fn cuda_devices() -> (usize, String) {
     #[cfg(feature = "cuda")]
     {
-        // SAFETY: takes no arguments; never fails (returns 0 on any runtime error).
-        let n = unsafe { weft_cuda_device_count() };
-        return n.max(0) as usize;
+        let mut why = [0 as c_char; ERROR_BUFFER];
+        // SAFETY: `why` is valid for writes of its length; the call never fails (0 devices
+        // and a message on any runtime error).
+        let n = unsafe { weft_cuda_device_count(why.as_mut_ptr(), why.len()) };
+        return (n.max(0) as usize, message(&why));
     }
     #[allow(unreachable_code)]
-    0
+    (0, "built without the `cuda` feature".into())
 }
 
 fn message(buf: &[c_char]) -> String {

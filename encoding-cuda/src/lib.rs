@@ -68,8 +68,9 @@ impl GpuEncoder {
     pub fn cuda() -> Result<Self> {
         #[cfg(feature = "cuda")]
         {
-            if cuda_device_count() == 0 {
-                return Err(GpuError::NoDevice);
+            let (count, reason) = ffi::cuda_devices();
+            if count == 0 {
+                return Err(GpuError::NoDevice { reason });
             }
             return Self::open(ffi::CUDA, Backend::Cuda);
         }

@@ -24,7 +24,8 @@ fn opening_the_gpu_encoder_matches_what_the_machine_has() {
             assert!(!built_with_cuda);
             assert_eq!(backend, "cuda");
         }
-        Err(GpuError::NoDevice) => {
+        Err(GpuError::NoDevice { reason }) => {
+            assert!(!reason.is_empty());
             assert!(built_with_cuda);
             assert_eq!(cuda_device_count(), 0);
         }
