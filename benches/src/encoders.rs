@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use rand::{seq::index::sample, RngCore, SeedableRng};
+use rand::{seq::index::sample, SeedableRng};
 use rayon::prelude::*;
 use serde::Serialize;
 use weft_encoding::{
@@ -41,27 +41,11 @@ pub struct Figure {
     pub stages_ms: Vec<(&'static str, f64)>,
 }
 
-/// k random canonical rows (each element's top byte cleared), seeded.
-pub fn random_rows(seed: u64, k: usize) -> Vec<Vec<u8>> {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    (0..k)
-        .map(|_| {
-            let mut row = vec![0u8; BYTES_PER_ROW];
-            rng.fill_bytes(&mut row);
-            row.chunks_exact_mut(32).for_each(|e| e[0] = 0);
-            row
-        })
-        .collect()
-}
+/// k random canonical rows, seeded (the integration tests' generator).
+pub use weft_testkit::random_rows;
 
 fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+    crate::report::percentile(&mut v, 50.0)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -123,11 +107,7 @@ pub fn cpu_square(encoder: &SquareEncoder, k: usize, threads: usize, reps: usize
 pub fn gpu_square(encoder: &GpuEncoder, k: usize, reps: usize) -> Figure {
     let rows = random_rows(k as u64, k);
     let refs: Vec<&[u8]> = rows.iter().map(Vec::as_slice).collect();
-    let scalars: Vec<_> = refs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| weft_encoding::field::scalars_from_bytes(r, i).expect("canonical"))
-        .collect();
+    let scalars = weft_encoding::square::rows_from_bytes(&refs).expect("canonical");
     let mut stages: Vec<StageTimes> = Vec::new();
     let runs = time(reps, || {
         let (_, t) = encoder.encode_timed(scalars.clone()).expect("encodes");

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "stages.cuh"
@@ -67,7 +68,7 @@ class Encoder {
         if (n < 2) return;
         for (uint32_t step = 0, half = dit ? 1 : n / 2; step < 31 && half >= 1 && half < n;
              step++, half = dit ? half * 2 : half / 2) {
-            if constexpr (sizeof(E) == sizeof(fr_t))
+            if constexpr (std::is_same_v<E, fr_t>)
                 be.launch(batches * (n / 2), FrLayer{data, tw, s, n, half, dit, inverse});
             else
                 be.launch(batches * (n / 2), G1Layer{data, tw, s, n, half, dit, inverse});

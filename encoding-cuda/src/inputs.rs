@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use ekzg_bls12_381::{ff::Field, Scalar};
 use ekzg_polynomial::domain::Domain;
 use rust_eth_kzg::TrustedSetup;
-use weft_encoding::constants::{FIELD_ELEMENTS_PER_ROW, MAX_K};
+use weft_encoding::constants::FIELD_ELEMENTS_PER_ROW;
 
 /// Size of the largest domain (the extended row): the device's twiddle table.
 const TWIDDLES: usize = 8192;
@@ -75,32 +75,11 @@ fn montgomery(s: &Scalar) -> [u8; 32] {
     out
 }
 
-/// Checks k and the row lengths as the CPU encoder does.
-pub(crate) fn check_rows(rows: &[Vec<Scalar>]) -> weft_encoding::Result<()> {
-    let k = rows.len();
-    if !k.is_power_of_two() || k > MAX_K {
-        return Err(weft_encoding::Error::InvalidK { k });
-    }
-    if let Some(r) = rows.iter().find(|r| r.len() != FIELD_ELEMENTS_PER_ROW) {
-        return Err(weft_encoding::Error::Length {
-            what: "row (elements)",
-            expected: FIELD_ELEMENTS_PER_ROW,
-            got: r.len(),
-        });
-    }
-    Ok(())
-}
-
 /// The rows as the device reads them: k × 4096 × 32 bytes (rows converted in parallel).
 pub(crate) fn montgomery_bytes(rows: &[Vec<Scalar>]) -> Vec<u8> {
     use rayon::prelude::*;
     rows.par_iter()
-        .map(|r| montgomery_bytes_of_row(r))
+        .map(|r| r.iter().flat_map(montgomery).collect::<Vec<u8>>())
         .collect::<Vec<_>>()
         .concat()
-}
-
-/// One row as the device reads it: 4096 × 32 bytes.
-pub(crate) fn montgomery_bytes_of_row(row: &[Scalar]) -> Vec<u8> {
-    row.iter().flat_map(montgomery).collect()
 }

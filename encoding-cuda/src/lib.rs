@@ -7,10 +7,8 @@ mod inputs;
 use std::sync::Mutex;
 
 use ekzg_bls12_381::Scalar;
-use rayon::prelude::*;
 use weft_encoding::{
-    constants::{BYTES_PER_CELL, BYTES_PER_ROW, CELLS_PER_ROW, MAX_K},
-    field::scalars_from_bytes,
+    constants::{BYTES_PER_CELL, BYTES_PER_ROW, CELLS_PER_ROW},
     Cell, Commitment, ExtendedSquare, Proof,
 };
 
@@ -127,7 +125,7 @@ impl GpuEncoder {
 
     /// As [`Self::encode`], with each stage's device time.
     pub fn encode_timed(&self, rows: Vec<Vec<Scalar>>) -> Result<(ExtendedSquare, StageTimes)> {
-        inputs::check_rows(&rows)?;
+        weft_encoding::square::check_rows(&rows)?;
         let input = inputs::montgomery_bytes(&rows);
         drop(rows);
         self.encode_montgomery(&input)
@@ -156,7 +154,7 @@ impl GpuEncoder {
     /// Errors: as [`Self::encode`].
     pub fn encode_stages(&self, rows: Vec<Vec<Scalar>>) -> Result<Vec<(&'static str, Vec<u8>)>> {
         let k = rows.len();
-        inputs::check_rows(&rows)?;
+        weft_encoding::square::check_rows(&rows)?;
         let input = inputs::montgomery_bytes(&rows);
         let sizes = stage_sizes(k);
         let all = self
@@ -181,28 +179,7 @@ impl GpuEncoder {
     /// Errors: as [`Self::encode`], and [`GpuError::Encoding`] for a row of the wrong length or
     /// a non-canonical element.
     pub fn encode_bytes(&self, rows: &[&[u8]]) -> Result<ExtendedSquare> {
-        let k = rows.len();
-        if !k.is_power_of_two() || k > MAX_K {
-            return Err(weft_encoding::Error::InvalidK { k }.into());
-        }
-        // Checked and converted row by row in parallel (a serial pass over half a million
-        // elements at k = 128 would be a tenth of the GPU's whole square time).
-        let input = rows
-            .par_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                if r.len() != BYTES_PER_ROW {
-                    return Err(weft_encoding::Error::Length {
-                        what: "row",
-                        expected: BYTES_PER_ROW,
-                        got: r.len(),
-                    });
-                }
-                Ok(inputs::montgomery_bytes_of_row(&scalars_from_bytes(r, i)?))
-            })
-            .collect::<weft_encoding::Result<Vec<_>>>()?
-            .concat();
-        self.encode_montgomery(&input).map(|(square, _)| square)
+        self.encode(weft_encoding::square::rows_from_bytes(rows)?)
     }
 }
 

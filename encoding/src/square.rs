@@ -163,37 +163,55 @@ impl SquareEncoder {
 
     /// Encodes k rows given as blob bytes (4096 canonical 32-byte big-endian elements each).
     pub fn encode_bytes(&self, rows: &[&[u8]]) -> Result<ExtendedSquare> {
-        // Row by row in parallel: at k = 128 this is half a million field elements, a serial
-        // part that would cap the speed-up on many cores.
-        let rows = par_map(rows.iter().enumerate().collect(), |(i, r)| {
-            if r.len() != BYTES_PER_ROW {
-                return Err(Error::Length {
-                    what: "row",
-                    expected: BYTES_PER_ROW,
-                    got: r.len(),
-                });
-            }
-            scalars_from_bytes(r, i)
-        })
-        .into_iter()
-        .collect::<Result<Vec<_>>>()?;
-        self.encode(rows)
+        self.encode(rows_from_bytes(rows)?)
     }
 
     /// Encodes k rows of 4096 field elements each (blob order).
     pub fn encode(&self, rows: Vec<Vec<Scalar>>) -> Result<ExtendedSquare> {
-        check_k(rows.len())?;
-        if let Some(r) = rows.iter().find(|r| r.len() != FIELD_ELEMENTS_PER_ROW) {
-            return Err(Error::Length {
-                what: "row (elements)",
-                expected: FIELD_ELEMENTS_PER_ROW,
-                got: r.len(),
-            });
-        }
+        check_rows(&rows)?;
         let prover = &self.prover;
         let encoded = par_map(rows, |data| prover.encode(data));
         Ok(extend_square(encoded))
     }
+}
+
+/// Parses k rows of blob bytes (4096 canonical 32-byte big-endian elements each) into field
+/// elements, row by row in parallel (at k = 128 this is half a million elements: serial, it
+/// would cap the speed-up on many cores). Every encoder takes its input through this.
+///
+/// # Errors
+/// [`Error::Length`] for a row of the wrong size; the element errors of
+/// [`scalars_from_bytes`] (item = row index).
+pub fn rows_from_bytes(rows: &[&[u8]]) -> Result<Vec<Vec<Scalar>>> {
+    par_map(rows.iter().enumerate().collect(), |(i, r)| {
+        if r.len() != BYTES_PER_ROW {
+            return Err(Error::Length {
+                what: "row",
+                expected: BYTES_PER_ROW,
+                got: r.len(),
+            });
+        }
+        scalars_from_bytes(r, i)
+    })
+    .into_iter()
+    .collect()
+}
+
+/// Checks a square's shape before encoding: k a power of two up to [`MAX_K`], every row 4096
+/// elements. Every encoder (CPU or GPU) checks its input through this.
+///
+/// # Errors
+/// [`Error::InvalidK`]; [`Error::Length`] for a row of another length.
+pub fn check_rows(rows: &[Vec<Scalar>]) -> Result<()> {
+    check_k(rows.len())?;
+    if let Some(r) = rows.iter().find(|r| r.len() != FIELD_ELEMENTS_PER_ROW) {
+        return Err(Error::Length {
+            what: "row (elements)",
+            expected: FIELD_ELEMENTS_PER_ROW,
+            got: r.len(),
+        });
+    }
+    Ok(())
 }
 
 /// The column extension of the cell data: `result[c][e]` is cell c of extended row `k + e`.
