@@ -84,6 +84,12 @@ pub struct NodeReport {
     pub cpu_cores: Option<f64>,
     /// Peak resident memory in MiB (processes only).
     pub peak_rss_mib: Option<f64>,
+    /// Inbound requests it refused by the per-peer rate limit (`weft_requests_rate_limited`).
+    pub rate_limited: u64,
+    /// Penalties it gave peers (`weft_peers_penalised`).
+    pub penalties: u64,
+    /// Peers it banned (`weft_peers_banned`).
+    pub banned: u64,
 }
 
 /// A whole run.
@@ -129,6 +135,13 @@ pub struct Summary {
     pub cells_per_second: f64,
     /// Each full node's share and resources.
     pub nodes: Vec<NodeReport>,
+    /// The harness's own CPU over the run, in cores (clients, publisher, flooder).
+    pub harness_cpu_cores: Option<f64>,
+    /// Share of all the machine's cores busy over the run (0–1), from `/proc/stat`.
+    pub machine_busy: Option<f64>,
+    /// Share of all the machine's cores busy while samples were being served: in the 50 ms
+    /// slices between a height's first header arrival and its last sample served (0–1).
+    pub machine_busy_serving: Option<f64>,
     /// Flooding peer: requests sent, refused, and whether it was disconnected or banned.
     pub flood: Option<FloodReport>,
 }
@@ -177,7 +190,7 @@ impl Summary {
         );
         for n in &self.nodes {
             t += &format!(
-                "node {}: {} cells ({:.0} %), CPU {}, peak RSS {}\n",
+                "node {}: {} cells ({:.0} %), CPU {}, peak RSS {}, {} requests rate-limited, {} penalties, {} bans\n",
                 n.url,
                 n.cells_served,
                 n.share * 100.0,
@@ -185,8 +198,20 @@ impl Summary {
                     .map_or("n/a".into(), |c| format!("{:.0} % of a core", c * 100.0)),
                 n.peak_rss_mib
                     .map_or("n/a".into(), |m| format!("{m:.0} MiB")),
+                n.rate_limited,
+                n.penalties,
+                n.banned,
             );
         }
+        let pct = |v: Option<f64>| v.map_or("n/a".into(), |b| format!("{:.0} %", b * 100.0));
+        t += &format!(
+            "machine ({} cores) busy {} over the run, {} while samples were served · harness {}\n",
+            std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
+            pct(self.machine_busy),
+            pct(self.machine_busy_serving),
+            self.harness_cpu_cores
+                .map_or("n/a".into(), |c| format!("{:.0} % of a core", c * 100.0)),
+        );
         if let Some(f) = &self.flood {
             t += &format!(
                 "flooder at {}/s: sent {}, served {}, refused {}, failed {}, disconnected {} times, {} dials refused\n",

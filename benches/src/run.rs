@@ -219,6 +219,8 @@ pub async fn run_swarm(config: &SwarmConfig) -> Result<Report, SwarmError> {
     } else {
         None
     };
+    let harness_before = procstat::cpu_time(std::process::id());
+    let machine = procstat::MachineSampler::start();
     let started = Instant::now();
     let mut published: HashMap<u64, Instant> = HashMap::new();
     let mut tick = tokio::time::interval(config.block_time);
@@ -243,12 +245,24 @@ pub async fn run_swarm(config: &SwarmConfig) -> Result<Report, SwarmError> {
             Some((now - (*before)?).as_secs_f64() / started.elapsed().as_secs_f64())
         })
         .collect();
+    let harness_cpu = procstat::cpu_time(std::process::id())
+        .zip(harness_before)
+        .map(|(now, before)| (now - before).as_secs_f64() / started.elapsed().as_secs_f64());
+    let machine = machine.stop();
     let flood = match flooder {
         Some(f) => Some(f.stop().await),
         None => None,
     };
     let served_after: Vec<u64> =
         futures::future::join_all(nodes.iter().map(FullNode::cells_served)).await;
+    let mut scored = Vec::new();
+    for n in &nodes {
+        scored.push((
+            n.counter("weft_requests_rate_limited").await,
+            n.counter("weft_peers_penalised").await,
+            n.counter("weft_peers_banned").await,
+        ));
+    }
     let rss: Vec<Option<u64>> = nodes
         .iter()
         .map(|n| n.pid.and_then(procstat::peak_rss))
@@ -286,6 +300,18 @@ pub async fn run_swarm(config: &SwarmConfig) -> Result<Report, SwarmError> {
     let samples = weft_light::confidence::samples_needed(config.k, config.confidence);
     let reported_fetch = fetched.iter().filter(|f| in_run(f.height)).count();
     let reported_verify = verified.iter().filter(|v| in_run(v.height)).count();
+    // While samples were served: each height's first header arrival to its last sample.
+    let serving: Vec<(Instant, Instant)> = heights
+        .iter()
+        .filter_map(|&h| {
+            let of_h = fetched.iter().filter(|f| f.height == h);
+            let first = of_h.clone().map(|f| f.arrived).min()?;
+            let last = of_h
+                .filter_map(|f| Some(f.arrived + Duration::from_secs_f64(f.ms? / 1000.0)))
+                .max()?;
+            Some((first, last))
+        })
+        .collect();
     let summary = Summary {
         clients: config.clients,
         verifying: config.verifying,
@@ -349,8 +375,14 @@ pub async fn run_swarm(config: &SwarmConfig) -> Result<Report, SwarmError> {
                 },
                 cpu_cores: cpu[i],
                 peak_rss_mib: rss[i].map(|b| b as f64 / (1024.0 * 1024.0)),
+                rate_limited: scored[i].0,
+                penalties: scored[i].1,
+                banned: scored[i].2,
             })
             .collect(),
+        harness_cpu_cores: harness_cpu,
+        machine_busy: procstat::busy_within(&machine, &[(started, Instant::now())]),
+        machine_busy_serving: procstat::busy_within(&machine, &serving),
         flood,
     };
     for n in nodes {

@@ -247,15 +247,19 @@ impl FullNode {
 
     /// Its `weft_cells_served_p2p` counter.
     pub async fn cells_served(&self) -> u64 {
+        self.counter("weft_cells_served_p2p").await
+    }
+
+    /// The value of counter `name` in its `/metrics` (0 when it cannot be read).
+    pub async fn counter(&self, name: &str) -> u64 {
         let Ok(answer) = reqwest::get(format!("{}/metrics", self.url)).await else {
             return 0;
         };
         let text = answer.text().await.unwrap_or_default();
+        let total = format!("{name}_total ");
+        let plain = format!("{name} ");
         text.lines()
-            .find(|l| {
-                l.starts_with("weft_cells_served_p2p_total")
-                    || l.starts_with("weft_cells_served_p2p ")
-            })
+            .find(|l| l.starts_with(&total) || l.starts_with(&plain))
             .and_then(|l| l.split_whitespace().last()?.parse::<f64>().ok())
             .map_or(0, |v| v as u64)
     }

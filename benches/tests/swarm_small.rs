@@ -1,7 +1,8 @@
 //! The load harness, small (CI): 50 clients (5 of them full verifying light clients) against a
 //! full node following a publishing producer for 20 s. Every client must reach the target
 //! confidence on every height with data, with no failed verification, no refused request and
-//! no height missed.
+//! no height missed — and the node neither rate-limits nor penalises any of these honest
+//! clients.
 
 use std::time::Duration;
 
@@ -49,6 +50,14 @@ async fn fifty_clients_sample_every_height_without_a_failure() {
         "{}",
         s.table()
     );
+    for n in &s.nodes {
+        assert_eq!(
+            (n.rate_limited, n.penalties, n.banned),
+            (0, 0, 0),
+            "honest clients scored down by {}",
+            n.url
+        );
+    }
     for h in &report.heights {
         assert_eq!(
             (h.fetch_done, h.verify_available),

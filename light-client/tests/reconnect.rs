@@ -2,7 +2,9 @@
 //! samples again once one is back — its only (bootstrap) node restarted on the same port, a
 //! node it found by discovery rather than bootstrap, and a node that was not up yet when the
 //! client started — and says "no full nodes" meanwhile instead of idling silently. Each fails
-//! on 66b4232, where a lost peer was never dialled again.
+//! on 66b4232, where a lost peer was never dialled again. And (issue 13) a producer that leaves
+//! light clients to its full nodes is not dialled again and again by a light client that found
+//! it through discovery.
 
 mod common;
 
@@ -159,6 +161,68 @@ async fn a_follower_catches_up_after_the_producer_restarts() {
     let producer = producer_at(&producer_dir, port).await;
     let h2 = submit(&producer, 2, &bytes(2, 30_000)).await.height;
     wait_for_height(&follower, h2, WAIT).await;
+    follower.stop().await;
+    producer.stop().await;
+}
+
+/// The producer's count of light-client connections it closed (`weft_light_clients_refused`).
+async fn refused_by(node: &Node) -> u64 {
+    let metrics = http()
+        .get(format!("{}/metrics", node.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("weft_light_clients_refused_total "))
+        .unwrap_or_else(|| panic!("no weft_light_clients_refused_total in {metrics}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_producer_that_refuses_light_clients_is_held_off_not_redialled() {
+    let producer_dir = tempfile::tempdir().unwrap();
+    let follower_dir = tempfile::tempdir().unwrap();
+    init_logs();
+    let producer = Node::start(NodeConfig {
+        serve_light_clients: false,
+        ..producer_config(&producer_dir, BLOCK)
+    })
+    .await
+    .unwrap();
+    let follower = follower_at(follower_dir.path(), free_port(), &producer).await;
+    // Bootstrapped to the follower: the producer is found through identify and Kademlia, and
+    // closes the client's connection as soon as the client identifies.
+    let (client, mut events) = light(&[&follower], &producer, |_| {}).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while refused_by(&producer).await == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the producer never refused the client"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Refused twice in a row (once could be a restart), then held off for five minutes; a
+    // doubling backoff would dial it again at about 3, 7 and 15 s.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let settled = refused_by(&producer).await;
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert_eq!(
+        refused_by(&producer).await,
+        settled,
+        "dialled again while held off"
+    );
+    assert!(settled <= 4, "{settled} refusals before the hold");
+    // The client samples from the follower all along.
+    let h = submit(&producer, 1, &bytes(1, 30_000)).await.height;
+    let records = final_records(&mut events, &[h], WAIT).await;
+    assert_eq!(records[&h].verdict, Availability::Available);
+    assert_eq!(client.status().peers, 1, "only the follower");
+    client.stop().await;
     follower.stop().await;
     producer.stop().await;
 }

@@ -26,6 +26,8 @@ pub struct NetworkMetrics {
     pub connected_peers: Gauge,
     /// Our requests held back to stay under a peer's advertised rate.
     pub requests_paced: Counter,
+    /// Light clients disconnected because this node leaves them to its full nodes.
+    pub light_clients_refused: Counter,
 }
 
 impl NetworkMetrics {
@@ -65,6 +67,11 @@ impl NetworkMetrics {
             "weft_requests_paced",
             "Outbound p2p requests held back to stay under the peer's advertised rate",
             self.requests_paced.clone(),
+        );
+        registry.register(
+            "weft_light_clients_refused",
+            "Light-client connections closed at identify because this node leaves light clients to its full nodes (serve_light_clients = false)",
+            self.light_clients_refused.clone(),
         );
         registry.register(
             "weft_connected_peers",

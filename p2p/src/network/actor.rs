@@ -31,7 +31,7 @@ use weft_types::{
 use super::{
     handle::{Command, NetInfo, Reply, RequestError},
     peers::{PeerBook, Penalty},
-    redial::{Dial, Redial},
+    redial::{Dial, Redial, REFUSED_REDIAL},
     NetworkConfig,
 };
 use crate::{
@@ -169,7 +169,7 @@ impl Actor {
             limiter: RateLimiter::new(PEER_REQUESTS_PER_SECOND, PEER_REQUEST_BURST),
             peers: PeerBook::default(),
             metrics: config.metrics,
-            redial: Redial::new(config.bootstrap, now),
+            redial: Redial::new(config.bootstrap, now, config.role == crate::Role::Light),
             discovery_interval: config.discovery_interval,
             penalise_timeouts: config.role == crate::Role::Full,
             last_discovery: now,
@@ -232,9 +232,14 @@ impl Actor {
             tracing::debug!("re-dialling {dial:?}");
             let _ = match dial {
                 Dial::Address(addr) => self.swarm.dial(addr),
-                Dial::Peer(peer, addrs) => self
-                    .swarm
-                    .dial(DialOpts::peer_id(peer).addresses(addrs).build()),
+                Dial::Peer(peer, addrs) => {
+                    if !self.peers.is_banned(&peer) {
+                        // Held off after a refusal, due now.
+                        self.swarm.behaviour_mut().blocked.unblock_peer(peer);
+                    }
+                    self.swarm
+                        .dial(DialOpts::peer_id(peer).addresses(addrs).build())
+                }
             };
         }
         if now.duration_since(self.last_discovery) >= self.discovery_interval
@@ -440,6 +445,7 @@ impl Actor {
                 let full = info.protocols.iter().any(|p| p.as_ref() == ROW_PROTOCOL);
                 if !full && !self.accept_light {
                     tracing::debug!("light client {peer_id} disconnected: this node leaves light clients to full nodes");
+                    self.metrics.light_clients_refused.inc();
                     let _ = self.swarm.disconnect_peer_id(peer_id);
                     return;
                 }
@@ -462,7 +468,10 @@ impl Actor {
             }
             SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated {
                 peer, ..
-            })) if !self.swarm.is_connected(&peer) && self.peers.should_dial(peer) => {
+            })) if !self.swarm.is_connected(&peer)
+                && !self.redial.holds_off(&peer, Instant::now())
+                && self.peers.should_dial(peer) =>
+            {
                 let _ = self.swarm.dial(peer);
             }
             SwarmEvent::Behaviour(BehaviourEvent::Headers(e)) => {
@@ -485,7 +494,10 @@ impl Actor {
                 ..
             } => {
                 self.peers.disconnected(&peer_id);
-                self.redial.lost(&peer_id, Instant::now());
+                if self.redial.lost(&peer_id, Instant::now()) {
+                    tracing::debug!("full node {peer_id} refused this light client: held off for {REFUSED_REDIAL:?}");
+                    self.swarm.behaviour_mut().blocked.block_peer(peer_id);
+                }
                 self.publish_info();
             }
             SwarmEvent::OutgoingConnectionError {

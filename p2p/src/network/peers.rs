@@ -64,6 +64,11 @@ impl PeerBook {
         self.dialled.remove(peer);
     }
 
+    /// True if the peer is banned.
+    pub(crate) fn is_banned(&self, peer: &PeerId) -> bool {
+        self.banned.contains(peer)
+    }
+
     /// A dial failed.
     pub(crate) fn dial_failed(&mut self, peer: &PeerId) {
         self.dialled.remove(peer);

@@ -1,9 +1,15 @@
 //! Re-dialling lost full nodes (issue 11, fault 3): the bootstrap addresses and every full node
 //! seen are kept as dial targets, each with its own backoff (1 s, doubling to 60 s, back to 1 s
-//! once a connection to it has lasted [`STABLE_CONNECTION`]: a node that closes every
-//! connection at once — a producer leaving light clients to its full nodes — is not dialled
-//! every second). A bootstrap address is due while no full node is connected; a known full node
-//! is due while it is not connected. Runtime-free: the actor asks what is due each second.
+//! once a connection to it has lasted [`STABLE_CONNECTION`]). A full node that closed our
+//! connection within [`REFUSED_WITHIN`] of making it [`REFUSALS_IN_A_ROW`] times in a row — a
+//! producer leaving light clients to its full nodes; once could be a restart — refused a light
+//! client: it is dialled again only after [`REFUSED_REDIAL`], and
+//! the actor blocks it meanwhile so that Kademlia's lookups do not dial it either (issue 13:
+//! 1,000 light clients re-dialling such a producer made ~60 handshakes a second each way). A
+//! full node's own connections never count as refused: a producer that restarts must be found
+//! again at once. A bootstrap address is due while no full node is
+//! connected; a known full node is due while it is not connected. Runtime-free: the actor asks
+//! what is due each second.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -16,6 +22,12 @@ pub(crate) const FIRST_REDIAL: Duration = Duration::from_secs(1);
 pub(crate) const MAX_REDIAL: Duration = Duration::from_secs(60);
 /// A connection that lasted this long restarts its peer's backoff when it is lost.
 pub(crate) const STABLE_CONNECTION: Duration = Duration::from_secs(10);
+/// A connection closed sooner than this after it was made was refused (closed at identify).
+pub(crate) const REFUSED_WITHIN: Duration = Duration::from_secs(3);
+/// Quick closes in a row that make a refusal.
+pub(crate) const REFUSALS_IN_A_ROW: u8 = 2;
+/// Pause before dialling again a full node that refused us.
+pub(crate) const REFUSED_REDIAL: Duration = Duration::from_secs(300);
 /// Full nodes remembered for re-dialling (the oldest is forgotten past this).
 pub(crate) const MAX_KNOWN_FULL: usize = 64;
 /// Addresses remembered per full node.
@@ -26,6 +38,8 @@ const MAX_ADDRS: usize = 8;
 struct Backoff {
     next: Instant,
     wait: Duration,
+    /// Connections in a row closed within [`REFUSED_WITHIN`].
+    quick: u8,
 }
 
 impl Backoff {
@@ -33,6 +47,7 @@ impl Backoff {
         Self {
             next: now,
             wait: FIRST_REDIAL,
+            quick: 0,
         }
     }
 
@@ -44,6 +59,12 @@ impl Backoff {
         self.next = now + self.wait;
         self.wait = (self.wait * 2).min(MAX_REDIAL);
         true
+    }
+
+    /// Refused at `now`: not due before [`REFUSED_REDIAL`] has passed.
+    fn refused(&mut self, now: Instant) {
+        self.next = self.next.max(now + REFUSED_REDIAL);
+        self.wait = MAX_REDIAL;
     }
 }
 
@@ -64,11 +85,15 @@ pub(crate) struct Redial {
     seen: u64,
     /// When each connected peer's connection was made.
     since: HashMap<PeerId, Instant>,
+    /// Whether quick closes count as refusals (light clients only).
+    refusals: bool,
 }
 
 impl Redial {
     /// Targets for `bootstrap`, just dialled at start: each is due again after the first pause.
-    pub(crate) fn new(bootstrap: Vec<Multiaddr>, now: Instant) -> Self {
+    /// `refusals`: a quick close by a known full node holds it off for [`REFUSED_REDIAL`]
+    /// (light clients).
+    pub(crate) fn new(bootstrap: Vec<Multiaddr>, now: Instant, refusals: bool) -> Self {
         let dialled = || {
             let mut b = Backoff::fresh(now);
             b.take(now);
@@ -79,6 +104,7 @@ impl Redial {
             known: HashMap::new(),
             seen: 0,
             since: HashMap::new(),
+            refusals,
         }
     }
 
@@ -115,14 +141,28 @@ impl Redial {
     }
 
     /// A peer's last connection closed: if it had lasted [`STABLE_CONNECTION`], its backoff
-    /// (and that of a bootstrap address naming it) starts over; otherwise it keeps doubling.
-    pub(crate) fn lost(&mut self, peer: &PeerId, now: Instant) {
-        let stable = self
+    /// (and that of a bootstrap address naming it) starts over; if refusals count and a known
+    /// full node closed [`REFUSALS_IN_A_ROW`] connections in a row within [`REFUSED_WITHIN`],
+    /// it is not due again for [`REFUSED_REDIAL`] and this returns true (the caller blocks it
+    /// until then); otherwise the backoff keeps doubling.
+    pub(crate) fn lost(&mut self, peer: &PeerId, now: Instant) -> bool {
+        let lasted = self
             .since
             .remove(peer)
-            .is_some_and(|t| now.saturating_duration_since(t) >= STABLE_CONNECTION);
-        if !stable {
-            return;
+            .map(|t| now.saturating_duration_since(t));
+        if let Some(entry) = self.known.get_mut(peer) {
+            if lasted.is_some_and(|d| d < REFUSED_WITHIN) {
+                entry.1.quick = entry.1.quick.saturating_add(1);
+                if self.refusals && entry.1.quick >= REFUSALS_IN_A_ROW {
+                    entry.1.refused(now);
+                    return true;
+                }
+                return false;
+            }
+            entry.1.quick = 0;
+        }
+        if lasted.is_none_or(|d| d < STABLE_CONNECTION) {
+            return false;
         }
         if let Some(entry) = self.known.get_mut(peer) {
             entry.1 = Backoff::fresh(now);
@@ -132,6 +172,13 @@ impl Redial {
                 *backoff = Backoff::fresh(now);
             }
         }
+        false
+    }
+
+    /// True if `peer` is a known full node whose next dial is not yet due: discovery must not
+    /// dial it either.
+    pub(crate) fn holds_off(&self, peer: &PeerId, now: Instant) -> bool {
+        self.known.get(peer).is_some_and(|e| now < e.1.next)
     }
 
     /// A peer was banned: never dial it again.
@@ -190,7 +237,7 @@ mod tests {
     #[test]
     fn bootstrap_is_dialled_with_backoff_only_while_no_full_node_is_connected() {
         let t0 = Instant::now();
-        let mut r = Redial::new(vec![addr(1)], t0);
+        let mut r = Redial::new(vec![addr(1)], t0, true);
         let nobody = |_: &PeerId| false;
         assert!(
             r.due(t0, 0, nobody).is_empty(),
@@ -218,7 +265,7 @@ mod tests {
     #[test]
     fn a_lost_full_node_is_dialled_again_and_its_backoff_restarts_once_connected() {
         let t0 = Instant::now();
-        let mut r = Redial::new(vec![], t0);
+        let mut r = Redial::new(vec![], t0, true);
         let peer = PeerId::random();
         let with_id = addr(9).with(Protocol::P2p(peer));
         r.full_node(peer, vec![with_id], t0);
@@ -240,32 +287,96 @@ mod tests {
     }
 
     #[test]
-    fn a_node_that_closes_every_connection_at_once_is_dialled_ever_less_often() {
+    fn a_node_that_closes_every_connection_at_once_is_dialled_only_after_the_refusal_pause() {
         let t0 = Instant::now();
-        let mut r = Redial::new(vec![], t0);
+        let mut r = Redial::new(vec![], t0, true);
         let peer = PeerId::random();
-        let mut dials = 0;
-        for ms in (0..600_000u64).step_by(100) {
+        let mut dials = Vec::new();
+        for ms in (0..900_000u64).step_by(100) {
             let now = t0 + Duration::from_millis(ms);
             for _ in r.due(now, 1, |_| false) {
-                dials += 1;
+                dials.push(ms / 1000);
                 // Connected, identified, and closed by the remote 100 ms later.
                 r.connected(&peer, now);
                 r.full_node(peer, vec![addr(9)], now);
-                r.lost(&peer, now + Duration::from_millis(100));
+                let refused = r.lost(&peer, now + Duration::from_millis(100));
+                assert_eq!(
+                    refused,
+                    dials.len() >= 2,
+                    "refused from the second quick close"
+                );
+                if refused {
+                    assert!(
+                        r.holds_off(&peer, now + Duration::from_secs(1)),
+                        "discovery waits too"
+                    );
+                }
             }
             if ms == 0 {
                 r.full_node(peer, vec![addr(9)], now);
             }
         }
-        // 1, 2, 4, … 60 s apart over ten minutes: about a dozen dials, not 600.
-        assert!((5..=20).contains(&dials), "{dials} dials");
+        // At once, 1 s later (once could be a restart), then every five minutes over fifteen:
+        // 4 dials, not 900 (or the 20 of a doubling backoff).
+        assert_eq!(dials, vec![0, 1, 301, 601], "dialled at (s)");
+    }
+
+    #[test]
+    fn a_connection_lost_between_refusal_and_stable_keeps_doubling() {
+        let t0 = Instant::now();
+        let mut r = Redial::new(vec![], t0, true);
+        let peer = PeerId::random();
+        r.full_node(peer, vec![addr(9)], t0);
+        assert_eq!(r.due(t0, 1, |_| false).len(), 1);
+        r.connected(&peer, t0);
+        assert!(
+            !r.lost(&peer, t0 + Duration::from_millis(100)),
+            "one quick close: a restart?"
+        );
+        r.connected(&peer, t0);
+        assert!(!r.lost(&peer, t0 + REFUSED_WITHIN + Duration::from_secs(1)));
+        let lost = t0 + REFUSED_WITHIN + Duration::from_secs(1);
+        assert!(
+            !r.holds_off(&peer, lost),
+            "1 s after the first dial: due again"
+        );
+        assert_eq!(r.due(lost, 1, |_| false).len(), 1);
+        assert!(
+            r.holds_off(&peer, lost + Duration::from_secs(1)),
+            "then 2 s later"
+        );
+        assert!(
+            !r.holds_off(&PeerId::random(), lost),
+            "unknown peers are not held off"
+        );
+        // The longer connection reset the count: one quick close is not yet a refusal.
+        r.connected(&peer, lost);
+        assert!(!r.lost(&peer, lost + Duration::from_millis(100)));
+    }
+
+    #[test]
+    fn a_full_node_never_counts_a_quick_close_as_a_refusal() {
+        let t0 = Instant::now();
+        let mut r = Redial::new(vec![], t0, false);
+        let producer = PeerId::random();
+        r.full_node(producer, vec![addr(9)], t0);
+        assert_eq!(r.due(t0, 0, |_| false).len(), 1);
+        // The producer closes every connection at once (restarting): found again on the backoff.
+        for s in [0, 1, 3] {
+            let at = t0 + Duration::from_secs(s);
+            if s > 0 {
+                assert_eq!(r.due(at, 0, |_| false).len(), 1, "at {s} s");
+            }
+            r.connected(&producer, at);
+            assert!(!r.lost(&producer, at + Duration::from_millis(100)));
+        }
+        assert!(!r.holds_off(&producer, t0 + Duration::from_secs(7)));
     }
 
     #[test]
     fn known_full_nodes_are_bounded() {
         let t0 = Instant::now();
-        let mut r = Redial::new(vec![], t0);
+        let mut r = Redial::new(vec![], t0, true);
         let first = PeerId::random();
         r.full_node(first, vec![addr(1)], t0);
         for i in 0..MAX_KNOWN_FULL {
