@@ -450,8 +450,13 @@ impl Actor {
                     return;
                 }
                 if full {
-                    self.redial
-                        .full_node(peer_id, info.listen_addrs.clone(), Instant::now());
+                    let forgotten =
+                        self.redial
+                            .full_node(peer_id, info.listen_addrs.clone(), Instant::now());
+                    // A forgotten node held off after a refusal would stay blocked for good.
+                    if let Some(old) = forgotten.filter(|p| !self.peers.is_banned(p)) {
+                        self.swarm.behaviour_mut().blocked.unblock_peer(old);
+                    }
                 }
                 for addr in info.listen_addrs {
                     self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);

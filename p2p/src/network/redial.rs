@@ -109,8 +109,15 @@ impl Redial {
     }
 
     /// A full node was connected at these addresses: remember it, and dial it again at once
-    /// when it is lost.
-    pub(crate) fn full_node(&mut self, peer: PeerId, addrs: Vec<Multiaddr>, now: Instant) {
+    /// when it is lost. Returns the node forgotten to stay within [`MAX_KNOWN_FULL`] (the one
+    /// seen longest ago), if any: the caller lifts its hold (unblocks it) if it had one, since
+    /// only [`Redial::due`] would have.
+    pub(crate) fn full_node(
+        &mut self,
+        peer: PeerId,
+        addrs: Vec<Multiaddr>,
+        now: Instant,
+    ) -> Option<PeerId> {
         let addrs: Vec<Multiaddr> = addrs
             .into_iter()
             .map(|a| without_peer(&a))
@@ -118,12 +125,13 @@ impl Redial {
             .take(MAX_ADDRS)
             .collect();
         if addrs.is_empty() {
-            return;
+            return None;
         }
         self.seen += 1;
+        let mut forgotten = None;
         if !self.known.contains_key(&peer) && self.known.len() >= MAX_KNOWN_FULL {
-            let oldest = self.known.iter().min_by_key(|(_, e)| e.2).map(|(p, _)| *p);
-            if let Some(oldest) = oldest {
+            forgotten = self.known.iter().min_by_key(|(_, e)| e.2).map(|(p, _)| *p);
+            if let Some(oldest) = forgotten {
                 self.known.remove(&oldest);
             }
         }
@@ -133,6 +141,7 @@ impl Redial {
             .get(&peer)
             .map_or_else(|| Backoff::fresh(now), |e| e.1);
         self.known.insert(peer, (addrs, backoff, self.seen));
+        forgotten
     }
 
     /// A peer was connected.
@@ -378,11 +387,16 @@ mod tests {
         let t0 = Instant::now();
         let mut r = Redial::new(vec![], t0, true);
         let first = PeerId::random();
-        r.full_node(first, vec![addr(1)], t0);
-        for i in 0..MAX_KNOWN_FULL {
-            r.full_node(PeerId::random(), vec![addr(i as u16 + 2)], t0);
-        }
+        assert_eq!(r.full_node(first, vec![addr(1)], t0), None);
+        let forgotten: Vec<PeerId> = (0..MAX_KNOWN_FULL)
+            .filter_map(|i| r.full_node(PeerId::random(), vec![addr(i as u16 + 2)], t0))
+            .collect();
         assert_eq!(r.known.len(), MAX_KNOWN_FULL);
         assert!(!r.known.contains_key(&first), "the oldest was forgotten");
+        assert_eq!(
+            forgotten,
+            vec![first],
+            "and named, so that its hold can be lifted"
+        );
     }
 }
