@@ -214,6 +214,26 @@ fn malformed_proofs_are_peer_faults_with_the_reason() {
 }
 
 #[test]
+fn the_first_malformed_proof_in_item_order_is_named_though_proofs_are_parsed_in_parallel() {
+    let mut owned = pick(&random_positions(23, 96));
+    owned[70].3 = small_x_point(false);
+    owned[9].3 = small_x_point(true);
+    owned[90].3 = vec![0u8; 48];
+    for _ in 0..5 {
+        let err = vk()
+            .verify_samples(&header(), &samples(&owned))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Error::InvalidProofPoint {
+                item: 9,
+                reason: PointError::NotInSubgroup
+            }
+        );
+    }
+}
+
+#[test]
 fn malformed_commitments_are_input_faults() {
     let mut commitments: Vec<Commitment> = square().original_commitments().to_vec();
     commitments[3] = Commitment(small_x_point(true).try_into().unwrap());
