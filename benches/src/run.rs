@@ -257,11 +257,14 @@ pub async fn run_swarm(config: &SwarmConfig) -> Result<Report, SwarmError> {
         futures::future::join_all(nodes.iter().map(FullNode::cells_served)).await;
     let mut scored = Vec::new();
     for n in &nodes {
-        scored.push((
-            n.counter("weft_requests_rate_limited").await,
-            n.counter("weft_peers_penalised").await,
-            n.counter("weft_peers_banned").await,
-        ));
+        let c = n
+            .counters(&[
+                "weft_requests_rate_limited",
+                "weft_peers_penalised",
+                "weft_peers_banned",
+            ])
+            .await;
+        scored.push((c[0], c[1], c[2]));
     }
     let rss: Vec<Option<u64>> = nodes
         .iter()

@@ -247,21 +247,26 @@ impl FullNode {
 
     /// Its `weft_cells_served_p2p` counter.
     pub async fn cells_served(&self) -> u64 {
-        self.counter("weft_cells_served_p2p").await
+        self.counters(&["weft_cells_served_p2p"]).await[0]
     }
 
-    /// The value of counter `name` in its `/metrics` (0 when it cannot be read).
-    pub async fn counter(&self, name: &str) -> u64 {
-        let Ok(answer) = reqwest::get(format!("{}/metrics", self.url)).await else {
-            return 0;
+    /// The values of counters `names` in one read of its `/metrics` (0 for one that cannot be
+    /// read).
+    pub async fn counters(&self, names: &[&str]) -> Vec<u64> {
+        let text = match reqwest::get(format!("{}/metrics", self.url)).await {
+            Ok(answer) => answer.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
         };
-        let text = answer.text().await.unwrap_or_default();
-        let total = format!("{name}_total ");
-        let plain = format!("{name} ");
-        text.lines()
-            .find(|l| l.starts_with(&total) || l.starts_with(&plain))
-            .and_then(|l| l.split_whitespace().last()?.parse::<f64>().ok())
-            .map_or(0, |v| v as u64)
+        names
+            .iter()
+            .map(|name| {
+                let (total, plain) = (format!("{name}_total "), format!("{name} "));
+                text.lines()
+                    .find(|l| l.starts_with(&total) || l.starts_with(&plain))
+                    .and_then(|l| l.split_whitespace().last()?.parse::<f64>().ok())
+                    .map_or(0, |v| v as u64)
+            })
+            .collect()
     }
 
     /// Stops it.

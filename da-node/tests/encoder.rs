@@ -32,14 +32,7 @@ async fn the_encoder_in_use_is_reported_in_info_and_metrics() {
     if expected_auto() == "cpu" {
         assert!(device.ends_with("CPU threads"), "{device}");
     }
-    let metrics = http()
-        .get(format!("{}/metrics", node.url()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics(&node).await;
     let line = format!(
         "weft_encoder{{encoder=\"{}\",device=\"{device}\"}} 1\n",
         expected_auto()

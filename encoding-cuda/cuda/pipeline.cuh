@@ -75,6 +75,22 @@ class Encoder {
         }
     }
 
+    /// The column code over a row-major `2k × width` array (Fr cells or G1 points): rows
+    /// k..2k become the column polynomials of rows 0..k evaluated on the odd coset — copy,
+    /// inverse NTT of size k down each column, twist by ω_{2k}^t / k, forward NTT.
+    template <class E>
+    void extend_columns(E* data, size_t width, uint32_t k, uint32_t log_k) {
+        be.launch((size_t)k * width, CopyRows<E>{data, width, k});
+        if (k < 2) return;
+        Strided col{(size_t)k * width, 1, width};
+        ntt(data, col, width, k, true, true);
+        if constexpr (std::is_same_v<E, fr_t>)
+            be.launch(width * k, FrTwist{data, tw, inv2 + log_k, col, k});
+        else
+            be.launch(width * k, G1Twist{data, tw, inv2 + log_k, col, k});
+        ntt(data, col, width, k, false, false);
+    }
+
     /// Window tables for `bases` points read from `src` (see TableWindows), normalised.
     affine_t* build_table(const xyzz_t* src, size_t bases, uint32_t inner, size_t s_hi,
                           size_t s_lo) {
@@ -230,23 +246,11 @@ public:
         snapshot_g1(dump, g1, rows2 * G1_PER_ROW);
 
         // Column code: rows k..2k are the column polynomials on the odd coset.
-        be.launch((size_t)k * EXT_ROW, CopyRows<fr_t>{square, EXT_ROW, k});
-        if (k > 1) {
-            Strided col{(size_t)k * EXT_ROW, 1, EXT_ROW};
-            ntt(square, col, EXT_ROW, k, true, true);
-            be.launch((size_t)EXT_ROW * k, FrTwist{square, tw, inv2 + log_k, col, k});
-            ntt(square, col, EXT_ROW, k, false, false);
-        }
+        extend_columns(square, EXT_ROW, k, log_k);
         be.mark(COLUMN_FR);
         snapshot_fr(dump, square, rows2 * EXT_ROW);
 
-        be.launch((size_t)k * G1_PER_ROW, CopyRows<xyzz_t>{g1, G1_PER_ROW, k});
-        if (k > 1) {
-            Strided col{(size_t)k * G1_PER_ROW, 1, G1_PER_ROW};
-            ntt(g1, col, G1_PER_ROW, k, true, true);
-            be.launch((size_t)G1_PER_ROW * k, G1Twist{g1, tw, inv2 + log_k, col, k});
-            ntt(g1, col, G1_PER_ROW, k, false, false);
-        }
+        extend_columns(g1, G1_PER_ROW, k, log_k);
         be.mark(COLUMN_G1);
         snapshot_g1(dump, g1, rows2 * G1_PER_ROW);
 

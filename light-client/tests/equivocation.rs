@@ -103,14 +103,7 @@ async fn equivocation_is_detected_kept_alarmed_and_gossiped() {
             .contains("stopped following"),
         "{body}"
     );
-    let metrics = http()
-        .get(format!("{}/metrics", follower.url()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics(&follower).await;
     assert!(metrics.contains("\nweft_equivocations 1\n"), "{metrics}");
     wait_light(&client).await;
     // The producers learn it too (each sees the other's headers) and stop producing.

@@ -167,14 +167,7 @@ async fn a_follower_catches_up_after_the_producer_restarts() {
 
 /// The producer's count of light-client connections it closed (`weft_light_clients_refused`).
 async fn refused_by(node: &Node) -> u64 {
-    let metrics = http()
-        .get(format!("{}/metrics", node.url()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics(node).await;
     metrics
         .lines()
         .find_map(|l| l.strip_prefix("weft_light_clients_refused_total "))

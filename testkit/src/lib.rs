@@ -116,6 +116,18 @@ pub fn http() -> reqwest::Client {
         .expect("client")
 }
 
+/// The node's `/metrics` text (Prometheus exposition format).
+pub async fn metrics(node: &Node) -> String {
+    http()
+        .get(format!("{}/metrics", node.url()))
+        .send()
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("metrics text")
+}
+
 /// Submits through `weft-client` and waits for the block (retrying after `Retry-After` as a
 /// client must); panics if it is not included.
 pub async fn submit(node: &Node, namespace: u8, data: &[u8]) -> BlobReceipt {
