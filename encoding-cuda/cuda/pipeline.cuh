@@ -164,21 +164,18 @@ private:
         fk20_table = build_table(srs_vectors, 128 * 64, 64, 1, 128);
     }
 
-    void snapshot_fr(StageDump* dump, const fr_t* data, size_t n) {
+    /// Copies `n` Fr elements or G1 points, serialised (32 / 48 bytes each), into `dump`.
+    template <class E>
+    void snapshot(StageDump* dump, const E* data, size_t n) {
         if (!dump) return;
-        Owned<Backend, uint8_t> bytes(be, n * 32);
-        be.launch(n, FrBytes{bytes, data});
-        dump->stages.emplace_back(n * 32);
-        be.download(dump->stages.back().data(), bytes, n * 32);
-        be.sync();
-    }
-
-    void snapshot_g1(StageDump* dump, const xyzz_t* data, size_t n) {
-        if (!dump) return;
-        Owned<Backend, uint8_t> bytes(be, n * 48);
-        be.launch(n, G1Bytes{bytes, data});
-        dump->stages.emplace_back(n * 48);
-        be.download(dump->stages.back().data(), bytes, n * 48);
+        constexpr size_t width = std::is_same_v<E, fr_t> ? 32 : 48;
+        Owned<Backend, uint8_t> bytes(be, n * width);
+        if constexpr (std::is_same_v<E, fr_t>)
+            be.launch(n, FrBytes{bytes, data});
+        else
+            be.launch(n, G1Bytes{bytes, data});
+        dump->stages.emplace_back(n * width);
+        be.download(dump->stages.back().data(), bytes, n * width);
         be.sync();
     }
 
@@ -215,44 +212,44 @@ public:
         ntt(coeffs, Strided{0, ROW, 1}, k, ROW, true, true);
         be.launch((size_t)k * ROW, FrScale{coeffs, inv2 + 12});
         be.mark(INTERPOLATE);
-        snapshot_fr(dump, coeffs, (size_t)k * ROW);
+        snapshot(dump, coeffs, (size_t)k * ROW);
 
         msm(g1, coeffs, commit_table, k, ROW, COMMIT_CHUNK, 1, ROW, 0, 1, 0,
             G1_PER_ROW, 0);
         be.mark(COMMITMENTS);
-        snapshot_g1(dump, g1, rows2 * G1_PER_ROW);
+        snapshot(dump, g1, rows2 * G1_PER_ROW);
 
         // Cells: the forward NTT of size 8192 of the zero-padded polynomial, decimation in
         // frequency, so the evaluations come out in bit-reversed order: the cells' order.
         be.launch((size_t)k * EXT_ROW, CellsInput{square, coeffs});
         ntt(square, Strided{0, EXT_ROW, 1}, k, EXT_ROW, false, false);
         be.mark(CELLS);
-        snapshot_fr(dump, square, rows2 * EXT_ROW);
+        snapshot(dump, square, rows2 * EXT_ROW);
 
         be.launch((size_t)k * 64 * 128, Fk20Input{toeplitz, coeffs, inv2 + 7});
         ntt(toeplitz, Strided{0, 128, 1}, (size_t)k * 64, 128, false, false);
         be.mark(FK20_TOEPLITZ);
-        snapshot_fr(dump, toeplitz, (size_t)k * 64 * 128);
+        snapshot(dump, toeplitz, (size_t)k * 64 * 128);
 
         msm(conv, toeplitz, fk20_table, (size_t)k * 128, 64, FK20_CHUNK, 128,
             64 * 128, 1, 128, 64, 128, 1);
         be.mark(FK20_MSM);
-        snapshot_g1(dump, conv, (size_t)k * 128);
+        snapshot(dump, conv, (size_t)k * 128);
 
         ntt(conv, Strided{0, 128, 1}, k, 128, true, true);
         be.launch((size_t)k * 128, Fk20Select{g1, conv});
         ntt(g1, Strided{1, G1_PER_ROW, 1}, k, 128, false, false);
         be.mark(FK20_G1_FFT);
-        snapshot_g1(dump, g1, rows2 * G1_PER_ROW);
+        snapshot(dump, g1, rows2 * G1_PER_ROW);
 
         // Column code: rows k..2k are the column polynomials on the odd coset.
         extend_columns(square, EXT_ROW, k, log_k);
         be.mark(COLUMN_FR);
-        snapshot_fr(dump, square, rows2 * EXT_ROW);
+        snapshot(dump, square, rows2 * EXT_ROW);
 
         extend_columns(g1, G1_PER_ROW, k, log_k);
         be.mark(COLUMN_G1);
-        snapshot_g1(dump, g1, rows2 * G1_PER_ROW);
+        snapshot(dump, g1, rows2 * G1_PER_ROW);
 
         be.launch(rows2 * EXT_ROW, FrBytes{cell_bytes, square});
         be.launch(rows2 * G1_PER_ROW, G1Bytes{point_bytes, g1});

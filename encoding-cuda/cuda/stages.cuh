@@ -31,19 +31,29 @@ struct Strided {
     }
 };
 
+/// Thread t's butterfly in a layer of a batch of NTTs of size n: its batch, its pair of
+/// positions (i1 = i0 + half) and its twiddle index j within the group.
+struct Butterfly {
+    size_t b; uint32_t i0, i1, j;
+    WEFT_KERNEL_FN Butterfly(size_t t, uint32_t n, uint32_t half) {
+        b = t / (n / 2);
+        uint32_t u = (uint32_t)(t % (n / 2));
+        j = u % half;
+        i0 = (u / half) * 2 * half + j;
+        i1 = i0 + half;
+    }
+};
+
 /// One radix-2 layer of a batch of NTTs of size n over Fr. Decimation in time (bit-reversed
 /// input, natural output) runs layers half = 1, 2, … n/2; decimation in frequency (natural
 /// input, bit-reversed output) runs them in reverse. One thread per butterfly.
 struct FrLayer {
     fr_t* data; const fr_t* tw; Strided s; uint32_t n, half; bool dit, inverse;
     WEFT_KERNEL_FN void operator()(size_t t) const {
-        size_t b = t / (n / 2);
-        uint32_t u = (uint32_t)(t % (n / 2));
-        uint32_t group = u / half, j = u % half;
-        uint32_t i0 = group * 2 * half + j, i1 = i0 + half;
-        fr_t w = root(tw, j * (TWIDDLES / (2 * half)), inverse);
-        fr_t& a = data[s.at(b, i0)];
-        fr_t& c = data[s.at(b, i1)];
+        Butterfly f(t, n, half);
+        fr_t w = root(tw, f.j * (TWIDDLES / (2 * half)), inverse);
+        fr_t& a = data[s.at(f.b, f.i0)];
+        fr_t& c = data[s.at(f.b, f.i1)];
         if (dit) {
             fr_t wc = c * w;
             c = a - wc;
@@ -60,23 +70,20 @@ struct FrLayer {
 struct G1Layer {
     xyzz_t* data; const fr_t* tw; Strided s; uint32_t n, half; bool dit, inverse;
     WEFT_KERNEL_FN void operator()(size_t t) const {
-        size_t b = t / (n / 2);
-        uint32_t u = (uint32_t)(t % (n / 2));
-        uint32_t group = u / half, j = u % half;
-        uint32_t i0 = group * 2 * half + j, i1 = i0 + half;
-        xyzz_t a = data[s.at(b, i0)];
-        xyzz_t c = data[s.at(b, i1)];
-        canon256 w = fr_canonical(root(tw, j * (TWIDDLES / (2 * half)), inverse));
+        Butterfly f(t, n, half);
+        xyzz_t a = data[s.at(f.b, f.i0)];
+        xyzz_t c = data[s.at(f.b, f.i1)];
+        canon256 w = fr_canonical(root(tw, f.j * (TWIDDLES / (2 * half)), inverse));
         // One scalar multiplication site for both directions (it is the kernel's bulk):
         // DIT multiplies the odd input, DIF the difference.
         xyzz_t x = dit ? c : add(a, neg(c));
-        xyzz_t wx = j == 0 ? x : mul(x, w);
+        xyzz_t wx = f.j == 0 ? x : mul(x, w);
         if (dit) {
-            data[s.at(b, i0)] = add(a, wx);
-            data[s.at(b, i1)] = add(a, neg(wx));
+            data[s.at(f.b, f.i0)] = add(a, wx);
+            data[s.at(f.b, f.i1)] = add(a, neg(wx));
         } else {
-            data[s.at(b, i0)] = add(a, c);
-            data[s.at(b, i1)] = wx;
+            data[s.at(f.b, f.i0)] = add(a, c);
+            data[s.at(f.b, f.i1)] = wx;
         }
     }
 };
