@@ -269,6 +269,19 @@ inline void write_error(const char* msg, char* buf, size_t len) {
     buf[len - 1] = 0;
 }
 
+/// Runs `f` for the C interface: 0 when it returns, 1 with the exception's message in `err`
+/// when it throws.
+template <class F>
+int guarded(char* err, size_t err_len, F&& f) {
+    try {
+        f();
+        return 0;
+    } catch (const std::exception& e) {
+        write_error(e.what(), err, err_len);
+        return 1;
+    }
+}
+
 }  // namespace weft
 
 /// The C interface of one backend, named weft_<prefix>_*; returns 0 on success, else 1 with
@@ -276,31 +289,22 @@ inline void write_error(const char* msg, char* buf, size_t len) {
 #define WEFT_BACKEND_API(prefix, Backend)                                                   \
     extern "C" int weft_##prefix##_new(const void* tw, const void* inv2, const void* srs,   \
                                        void** out, char* err, size_t err_len) {            \
-        try {                                                                               \
-            *out = new weft::Encoder<Backend>(tw, inv2, srs);                               \
-            return 0;                                                                       \
-        } catch (const std::exception& e) {                                                 \
-            weft::write_error(e.what(), err, err_len);                                      \
-            return 1;                                                                       \
-        }                                                                                   \
+        return weft::guarded(err, err_len,                                                  \
+                             [&] { *out = new weft::Encoder<Backend>(tw, inv2, srs); });    \
     }                                                                                       \
     extern "C" int weft_##prefix##_encode(void* enc, const void* rows, uint32_t k,          \
                                           uint8_t* cells, uint8_t* points, double* stage_ms,\
                                           char* err, size_t err_len) {                      \
-        try {                                                                               \
+        return weft::guarded(err, err_len, [&] {                                            \
             static_cast<weft::Encoder<Backend>*>(enc)->encode(rows, k, cells, points,       \
                                                               stage_ms);                    \
-            return 0;                                                                       \
-        } catch (const std::exception& e) {                                                 \
-            weft::write_error(e.what(), err, err_len);                                      \
-            return 1;                                                                       \
-        }                                                                                   \
+        });                                                                                 \
     }                                                                                       \
     extern "C" int weft_##prefix##_encode_stages(void* enc, const void* rows, uint32_t k,   \
                                                  uint8_t* out, size_t out_len,              \
                                                  size_t* written, char* err,                \
                                                  size_t err_len) {                          \
-        try {                                                                               \
+        return weft::guarded(err, err_len, [&] {                                            \
             weft::StageDump dump;                                                           \
             std::vector<uint8_t> cells((size_t)2 * k * 8192 * 32), points((size_t)2 * k * 129 * 48); \
             static_cast<weft::Encoder<Backend>*>(enc)->encode(rows, k, cells.data(),        \
@@ -312,11 +316,7 @@ inline void write_error(const char* msg, char* buf, size_t len) {
                 at += s.size();                                                             \
             }                                                                               \
             *written = at;                                                                  \
-            return 0;                                                                       \
-        } catch (const std::exception& e) {                                                 \
-            weft::write_error(e.what(), err, err_len);                                      \
-            return 1;                                                                       \
-        }                                                                                   \
+        });                                                                                 \
     }                                                                                       \
     extern "C" int weft_##prefix##_device_name(void* enc, char* out, size_t len) {          \
         try {                                                                               \
