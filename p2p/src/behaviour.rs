@@ -29,7 +29,7 @@ const MAX_CONNECTIONS_PER_PEER: u32 = 2;
 /// connection and one file descriptor).
 const MAX_CONNECTIONS: u32 = 4096;
 /// Heartbeats a gossiped message is kept: a full node holds a header back until its block is
-/// stored (at most `network::actor::HOLD_LIMIT`, 20 s), and gossipsub must still have it then.
+/// stored (at most `network::hold::HOLD_LIMIT`, 20 s), and gossipsub must still have it then.
 pub(crate) const GOSSIP_HISTORY: usize = 40;
 /// Largest header mesh of a full node: every light client that grafts stays in it, so a header
 /// reaches each of them in one hop (a light client has one to a few full nodes and no other

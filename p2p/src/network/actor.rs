@@ -1,8 +1,14 @@
 //! The network actor's event loop: swarm events, commands from handles, answers computed off
-//! the loop, and a housekeeping tick.
+//! the loop, and a housekeeping tick. Gossip validation is in [`gossip`], peer bookkeeping in
+//! [`peering`], the serving of inbound requests in [`serving`]; the state machines they drive
+//! are swarm-free, each in its own module of `network`.
+
+mod gossip;
+mod peering;
+mod serving;
 
 use std::{
-    collections::{BTreeMap, HashMap, VecDeque},
+    collections::HashMap,
     sync::{Arc, RwLock},
     time::Duration,
 };
@@ -21,16 +27,17 @@ use libp2p::{
 use web_time::Instant;
 use weft_types::{
     wire::{
-        CellsRequest, CellsResponse, HeadersRequest, HeadersResponse, Refusal, RowRequest,
-        RowResponse, StatusRequest, StatusResponse, CELLS_PROTOCOL, HEADERS_PROTOCOL,
-        PEER_REQUESTS_PER_SECOND, PEER_REQUEST_BURST, ROW_PROTOCOL,
+        CellsResponse, HeadersResponse, RowResponse, PEER_REQUESTS_PER_SECOND, PEER_REQUEST_BURST,
     },
-    EquivocationProof, Header, ProducerKey,
+    Header, ProducerKey,
 };
 
 use super::{
+    equivocation::EquivocationGossip,
     handle::{Command, NetInfo, Reply, RequestError},
-    peers::{PeerBook, Penalty},
+    hold::HeaderHold,
+    inbound::{Answer, Inbound, Serving},
+    peers::PeerBook,
     redial::{Dial, Redial, REFUSED_REDIAL},
     NetworkConfig,
 };
@@ -39,70 +46,14 @@ use crate::{
     codec::Spec,
     exec,
     metrics::NetworkMetrics,
-    rate_limit::{Admission, RateLimiter},
+    rate_limit::RateLimiter,
     scores::Misbehaviour,
     serve::RequestServer,
-    BANNED_SHOWN, MAX_SERVING,
 };
 
 /// How often housekeeping runs: rate-limit buckets pruned, lost full nodes and bootstrap peers
 /// re-dialled when due (see [`Redial`]), discovery when due.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(1);
-
-/// Longest a full node holds a gossiped header back while its block is not stored; then the
-/// header is dropped unforwarded (peers catch up by range requests). Gossipsub keeps messages
-/// awaiting validation for `behaviour::GOSSIP_HISTORY` heartbeats, longer than this.
-pub(crate) const HOLD_LIMIT: Duration = Duration::from_secs(20);
-
-/// Inbound requests waiting for an answer slot ([`MAX_SERVING`] answered at once); beyond it
-/// they are refused (no penalty). Sized for a thousand light clients asking at once when a
-/// header arrives.
-pub(crate) const MAX_QUEUED: usize = 4096;
-
-/// How often a kept equivocation proof is gossiped again, for peers that joined since.
-const PROOF_REGOSSIP_INTERVAL: Duration = Duration::from_secs(5);
-
-/// An inbound request with the channel its answer goes back on.
-enum Inbound {
-    Headers(HeadersRequest, ResponseChannel<HeadersResponse>),
-    Cells(CellsRequest, ResponseChannel<CellsResponse>),
-    Row(RowRequest, ResponseChannel<RowResponse>),
-}
-
-/// An answer on its way back to the swarm.
-enum Answer {
-    Headers(ResponseChannel<HeadersResponse>, HeadersResponse),
-    Cells(ResponseChannel<CellsResponse>, CellsResponse),
-    Row(ResponseChannel<RowResponse>, RowResponse),
-    /// The server panicked: no answer (the requester times out), but the slot is freed.
-    Lost,
-}
-
-impl Inbound {
-    const fn protocol(&self) -> &'static str {
-        match self {
-            Self::Headers(..) => HEADERS_PROTOCOL,
-            Self::Cells(..) => CELLS_PROTOCOL,
-            Self::Row(..) => ROW_PROTOCOL,
-        }
-    }
-
-    fn refuse(self, why: Refusal) -> Answer {
-        match self {
-            Self::Headers(_, ch) => Answer::Headers(ch, HeadersResponse::Refused(why)),
-            Self::Cells(_, ch) => Answer::Cells(ch, CellsResponse::Refused(why)),
-            Self::Row(_, ch) => Answer::Row(ch, RowResponse::Refused(why)),
-        }
-    }
-
-    fn answer(self, server: &dyn RequestServer) -> Answer {
-        match self {
-            Self::Headers(req, ch) => Answer::Headers(ch, server.headers(&req)),
-            Self::Cells(req, ch) => Answer::Cells(ch, server.cells(&req)),
-            Self::Row(req, ch) => Answer::Row(ch, server.row(&req)),
-        }
-    }
-}
 
 /// Outbound requests of one protocol awaiting answers.
 struct Outbound<T>(HashMap<OutboundRequestId, Reply<T>>);
@@ -128,22 +79,17 @@ pub(super) struct Actor {
     discovery_interval: Duration,
     penalise_timeouts: bool,
     last_discovery: Instant,
-    last_proof_gossip: Instant,
-    /// Inbound requests being answered off the loop.
-    serving: usize,
+    /// Inbound requests being answered off the loop, and those waiting for a slot.
+    serving: Serving<Inbound>,
+    /// Gossiped headers held back until their blocks are stored (a full node).
+    hold: HeaderHold,
+    /// The kept equivocation proof and its re-gossip turns.
+    equivocation: EquivocationGossip,
     headers: Outbound<HeadersResponse>,
     rows: Outbound<RowResponse>,
     cells: Outbound<CellsResponse>,
     /// Status requests sent to full peers, by request.
     asked_status: HashMap<OutboundRequestId, PeerId>,
-    /// A full node holds gossiped headers back until their block is stored.
-    hold: bool,
-    /// Every block up to this height is stored.
-    stored_through: u64,
-    /// Headers held back, by height: message, the peer it came from, when.
-    held: BTreeMap<u64, Vec<(gossipsub::MessageId, PeerId, Instant)>>,
-    /// Inbound requests waiting for an answer slot.
-    queued: VecDeque<(PeerId, Inbound)>,
     /// Keep light clients' connections.
     accept_light: bool,
 }
@@ -157,6 +103,7 @@ impl Actor {
     ) -> Self {
         let (answers_tx, answers_rx) = mpsc::unbounded();
         let now = Instant::now();
+        // A full node holds gossiped headers back until their block is stored.
         let hold = config.role == crate::Role::Full && config.server.is_some();
         Self {
             swarm,
@@ -173,16 +120,13 @@ impl Actor {
             discovery_interval: config.discovery_interval,
             penalise_timeouts: config.role == crate::Role::Full,
             last_discovery: now,
-            last_proof_gossip: now,
-            serving: 0,
+            serving: Serving::new(),
+            hold: HeaderHold::new(hold),
+            equivocation: EquivocationGossip::new(now),
             headers: Outbound::default(),
             rows: Outbound::default(),
             cells: Outbound::default(),
             asked_status: HashMap::new(),
-            hold,
-            stored_through: 0,
-            held: BTreeMap::new(),
-            queued: VecDeque::new(),
             accept_light: config.accept_light,
         }
     }
@@ -200,10 +144,9 @@ impl Actor {
                 _ = stop => break,
                 cmd = commands.select_next_some() => self.on_command(cmd),
                 answer = self.answers_rx.select_next_some() => {
-                    self.serving -= 1;
                     self.respond(answer);
-                    if let Some((peer, inbound)) = self.queued.pop_front() {
-                        self.answer_off_loop(peer, inbound);
+                    if let Some(inbound) = self.serving.finished() {
+                        self.answer_off_loop(inbound);
                     }
                 }
                 event = self.swarm.select_next_some() => self.on_event(event),
@@ -219,10 +162,11 @@ impl Actor {
     fn housekeeping(&mut self) {
         let now = Instant::now();
         self.limiter.prune(now);
-        self.expire_held(now);
-        if now.duration_since(self.last_proof_gossip) >= PROOF_REGOSSIP_INTERVAL {
-            self.last_proof_gossip = now;
-            self.gossip_equivocation();
+        // Held too long: dropped unforwarded.
+        let dropped = self.hold.expire(now);
+        self.report_held(dropped, gossipsub::MessageAcceptance::Ignore);
+        if let Some(bytes) = self.equivocation.due(now) {
+            self.publish_equivocation(bytes);
         }
         let swarm = &self.swarm;
         let due = self
@@ -250,17 +194,6 @@ impl Actor {
         }
     }
 
-    fn publish_info(&self) {
-        let mut info = self
-            .info
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        info.peers = self.swarm.connected_peers().copied().collect();
-        info.full_peers = self.peers.full().to_vec();
-        info.statuses = self.peers.statuses().clone();
-        self.metrics.connected_peers.set(info.peers.len() as u64);
-    }
-
     fn on_command(&mut self, cmd: Command) {
         let b = self.swarm.behaviour_mut();
         match cmd {
@@ -270,7 +203,11 @@ impl Actor {
                     tracing::debug!("header {} not gossiped: {e}", header.height());
                 }
             }
-            Command::Stored(height) => self.release_held(height),
+            Command::Stored(height) => {
+                // Their blocks are stored: forwarded now.
+                let due = self.hold.stored(height);
+                self.report_held(due, gossipsub::MessageAcceptance::Accept);
+            }
             Command::Headers(peer, req, reply) => {
                 let id = b.headers.send_request(&peer, req);
                 self.headers.0.insert(id, reply);
@@ -284,143 +221,12 @@ impl Actor {
                 self.cells.0.insert(id, reply);
             }
             Command::Penalise(peer, what) => self.penalise(peer, what),
-            Command::Equivocation(proof) => self.keep_equivocation(*proof),
-        }
-    }
-
-    /// Forwards the headers held back up to `height`, now that their blocks are stored.
-    fn release_held(&mut self, height: u64) {
-        self.stored_through = self.stored_through.max(height);
-        let later = self.held.split_off(&(height + 1));
-        let due = std::mem::replace(&mut self.held, later);
-        let gossip = &mut self.swarm.behaviour_mut().gossipsub;
-        for (id, source, _) in due.into_values().flatten() {
-            gossip.report_message_validation_result(
-                &id,
-                &source,
-                gossipsub::MessageAcceptance::Accept,
-            );
-        }
-    }
-
-    /// Drops (unforwarded) headers held back longer than [`HOLD_LIMIT`].
-    fn expire_held(&mut self, now: Instant) {
-        let gossip = &mut self.swarm.behaviour_mut().gossipsub;
-        self.held.retain(|_, messages| {
-            messages.retain(|(id, source, since)| {
-                let keep = now.duration_since(*since) < HOLD_LIMIT;
-                if !keep {
-                    gossip.report_message_validation_result(
-                        id,
-                        source,
-                        gossipsub::MessageAcceptance::Ignore,
-                    );
+            Command::Equivocation(proof) => {
+                if self.equivocation.keep(*proof) {
+                    self.equivocation_kept();
                 }
-                keep
-            });
-            !messages.is_empty()
-        });
-    }
-
-    fn penalise(&mut self, peer: PeerId, what: Misbehaviour) {
-        self.metrics.peers_penalised.inc();
-        tracing::warn!("peer {peer} penalised: {what:?}");
-        let Penalty::Banned { lifted } = self.peers.penalise(peer, what, Instant::now()) else {
-            return;
-        };
-        self.metrics.peers_banned.inc();
-        self.redial.forget(&peer);
-        tracing::warn!("peer {peer} banned");
-        let blocked = &mut self.swarm.behaviour_mut().blocked;
-        blocked.block_peer(peer);
-        if let Some(old) = lifted {
-            blocked.unblock_peer(old);
-        }
-        let _ = self.swarm.disconnect_peer_id(peer);
-        {
-            let mut info = self
-                .info
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            info.banned.push(peer);
-            if info.banned.len() > BANNED_SHOWN {
-                info.banned.remove(0);
             }
         }
-        self.publish_info();
-    }
-
-    fn respond(&mut self, answer: Answer) {
-        let b = self.swarm.behaviour_mut();
-        let sent = match answer {
-            Answer::Headers(ch, r) => b.headers.send_response(ch, r).is_ok(),
-            Answer::Cells(ch, r) => {
-                if let CellsResponse::Cells(cells) = &r {
-                    self.metrics.cells_served.inc_by(cells.len() as u64);
-                }
-                b.cells.send_response(ch, r).is_ok()
-            }
-            Answer::Row(ch, r) => {
-                if matches!(r, RowResponse::Row { .. }) {
-                    self.metrics.rows_served.inc();
-                }
-                b.rows.send_response(ch, r).is_ok()
-            }
-            Answer::Lost => true,
-        };
-        if !sent {
-            tracing::debug!("requester went away before the response");
-        }
-    }
-
-    /// Answers an inbound request off the loop, unless the peer is over its rate (refused;
-    /// penalised only when flooding); queued while [`MAX_SERVING`] answers are in progress,
-    /// refused when [`MAX_QUEUED`] already wait.
-    fn serve(&mut self, peer: PeerId, inbound: Inbound) {
-        if self.server.is_none() {
-            self.respond(inbound.refuse(Refusal::NotFound));
-            return;
-        }
-        let admission = self.limiter.admit(peer, inbound.protocol(), Instant::now());
-        if admission != Admission::Allowed {
-            self.metrics.requests_rate_limited.inc();
-            self.respond(inbound.refuse(Refusal::RateLimited));
-            if admission == Admission::Flooding {
-                self.penalise(peer, Misbehaviour::Flooding);
-            }
-            return;
-        }
-        if self.serving >= MAX_SERVING {
-            if self.queued.len() >= MAX_QUEUED {
-                self.metrics.requests_rate_limited.inc();
-                self.respond(inbound.refuse(Refusal::RateLimited));
-            } else {
-                self.queued.push_back((peer, inbound));
-            }
-            return;
-        }
-        self.answer_off_loop(peer, inbound);
-    }
-
-    /// Answers one admitted request on the blocking pool; the answer comes back through
-    /// `answers_rx`.
-    fn answer_off_loop(&mut self, _peer: PeerId, inbound: Inbound) {
-        let Some(server) = self.server.clone() else {
-            self.respond(inbound.refuse(Refusal::NotFound));
-            return;
-        };
-        self.serving += 1;
-        let tx = self.answers_tx.clone();
-        exec::blocking(move || {
-            // A panicking server must not leak the slot: the loop always hears back.
-            let answer =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inbound.answer(&*server)))
-                    .unwrap_or_else(|_| {
-                        tracing::error!("the request server panicked; the request goes unanswered");
-                        Answer::Lost
-                    });
-            let _ = tx.unbounded_send(answer);
-        });
     }
 
     fn on_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
@@ -441,36 +247,7 @@ impl Actor {
                 peer_id,
                 info,
                 ..
-            })) => {
-                let full = info.protocols.iter().any(|p| p.as_ref() == ROW_PROTOCOL);
-                if !full && !self.accept_light {
-                    tracing::debug!("light client {peer_id} disconnected: this node leaves light clients to full nodes");
-                    self.metrics.light_clients_refused.inc();
-                    let _ = self.swarm.disconnect_peer_id(peer_id);
-                    return;
-                }
-                if full {
-                    let forgotten =
-                        self.redial
-                            .full_node(peer_id, info.listen_addrs.clone(), Instant::now());
-                    // A forgotten node held off after a refusal would stay blocked for good.
-                    if let Some(old) = forgotten.filter(|p| !self.peers.is_banned(p)) {
-                        self.swarm.behaviour_mut().blocked.unblock_peer(old);
-                    }
-                }
-                for addr in info.listen_addrs {
-                    self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
-                }
-                if full && self.peers.add_full(peer_id) {
-                    let id = self
-                        .swarm
-                        .behaviour_mut()
-                        .status
-                        .send_request(&peer_id, StatusRequest);
-                    self.asked_status.insert(id, peer_id);
-                    self.publish_info();
-                }
-            }
+            })) => self.on_identify(peer_id, info),
             SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated {
                 peer, ..
             })) if !self.swarm.is_connected(&peer)
@@ -528,115 +305,6 @@ impl Actor {
         }
     }
 
-    /// A gossiped equivocation proof: forwarded and kept if it verifies against our producer's
-    /// key, else rejected and its sender penalised.
-    fn on_equivocation_gossip(&mut self, source: PeerId, id: &gossipsub::MessageId, data: &[u8]) {
-        let verdict = EquivocationProof::decode_verified(data, &self.producer);
-        let acceptance = if verdict.is_ok() {
-            gossipsub::MessageAcceptance::Accept
-        } else {
-            gossipsub::MessageAcceptance::Reject
-        };
-        self.swarm
-            .behaviour_mut()
-            .gossipsub
-            .report_message_validation_result(id, &source, acceptance);
-        match verdict {
-            Ok(proof) => self.keep_equivocation(proof),
-            Err(e) => {
-                tracing::warn!("rejected equivocation proof from {source}: {e}");
-                self.penalise(source, Misbehaviour::InvalidHeader);
-            }
-        }
-    }
-
-    /// Keeps the first proof of equivocation and gossips it.
-    fn keep_equivocation(&mut self, proof: EquivocationProof) {
-        {
-            let mut info = self
-                .info
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if info.equivocation.is_some() {
-                return;
-            }
-            tracing::error!(
-                height = proof.height(),
-                "the producer signed two different headers for one height (equivocation)"
-            );
-            info.equivocation = Some(proof);
-        }
-        self.gossip_equivocation();
-    }
-
-    /// Gossips the kept proof (again: peers that joined since have not seen it).
-    fn gossip_equivocation(&mut self) {
-        let bytes = self
-            .info
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .equivocation
-            .as_ref()
-            .map(EquivocationProof::to_bytes);
-        if let Some(bytes) = bytes {
-            if let Err(e) = self
-                .swarm
-                .behaviour_mut()
-                .gossipsub
-                .publish(equivocation_topic(), bytes)
-            {
-                tracing::debug!("equivocation proof not gossiped now: {e}");
-            }
-        }
-    }
-
-    fn on_gossip(&mut self, source: PeerId, id: &gossipsub::MessageId, data: &[u8]) {
-        let verdict = Header::decode_verified(data, &self.producer);
-        let acceptance = match &verdict {
-            // Ahead of our clock: neither forwarded nor punished (range sync fetches it later).
-            Ok(h) if h.check_clock(exec::unix_ms()).is_err() => {
-                tracing::debug!("header {} is ahead of the local clock; ignored", h.height());
-                self.swarm
-                    .behaviour_mut()
-                    .gossipsub
-                    .report_message_validation_result(
-                        id,
-                        &source,
-                        gossipsub::MessageAcceptance::Ignore,
-                    );
-                return;
-            }
-            // A full node forwards a header only once it can serve the block.
-            Ok(h) if self.hold && h.height() > self.stored_through => {
-                self.held
-                    .entry(h.height())
-                    .or_default()
-                    .push((id.clone(), source, Instant::now()));
-                None
-            }
-            Ok(_) => Some(gossipsub::MessageAcceptance::Accept),
-            Err(_) => Some(gossipsub::MessageAcceptance::Reject),
-        };
-        if let Some(acceptance) = acceptance {
-            self.swarm
-                .behaviour_mut()
-                .gossipsub
-                .report_message_validation_result(id, &source, acceptance);
-        }
-        match verdict {
-            Ok(header) => {
-                if self.headers_out.try_send(header).is_err() {
-                    tracing::debug!("verified header dropped: the owner is behind");
-                }
-            }
-            Err(e) => {
-                tracing::warn!("rejected gossiped header from {source}: {e}");
-                self.metrics.headers_rejected.inc();
-                self.penalise(source, Misbehaviour::InvalidHeader);
-            }
-        }
-    }
-
     /// One request-response behaviour's events: inbound requests are served, answers and
     /// failures go back to their waiters.
     fn on_protocol<S: Spec>(
@@ -677,42 +345,6 @@ impl Actor {
                 );
             }
             request_response::Event::ResponseSent { .. } => {}
-        }
-    }
-
-    /// Status: answered at once from the server; a peer's answer is kept with its full-peer
-    /// entry (a peer that does not answer is taken to hold every height at our own rate).
-    fn on_status(&mut self, event: request_response::Event<StatusRequest, StatusResponse>) {
-        match event {
-            request_response::Event::Message {
-                message: request_response::Message::Request { channel, .. },
-                ..
-            } => {
-                if let Some(server) = &self.server {
-                    let status = server.status();
-                    let _ = self
-                        .swarm
-                        .behaviour_mut()
-                        .status
-                        .send_response(channel, status);
-                }
-            }
-            request_response::Event::Message {
-                peer,
-                message:
-                    request_response::Message::Response {
-                        request_id,
-                        response,
-                    },
-                ..
-            } if self.asked_status.remove(&request_id).is_some() => {
-                self.peers.set_status(peer, response);
-                self.publish_info();
-            }
-            request_response::Event::OutboundFailure { request_id, .. } => {
-                self.asked_status.remove(&request_id);
-            }
-            _ => {}
         }
     }
 

@@ -70,7 +70,8 @@ pub struct NetInfo {
     /// The most recently banned peers (at most [`crate::BANNED_SHOWN`]).
     pub banned: Vec<PeerId>,
     /// Proof that the producer signed two headers for one height, from gossip or reported by
-    /// the owner (the first one seen; it is gossiped again every minute for peers that join).
+    /// the owner (the first one seen; it is gossiped again every
+    /// `network::equivocation::PROOF_REGOSSIP_INTERVAL`, 5 s, for peers that join).
     pub equivocation: Option<weft_types::EquivocationProof>,
     /// What full peers advertised on `/weft/status/1` (their availability windows and rates).
     pub statuses: std::collections::HashMap<PeerId, weft_types::wire::StatusResponse>,

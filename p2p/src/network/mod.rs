@@ -6,7 +6,10 @@
 //! under a per-peer rate limit, and scores and bans peers that misbehave.
 
 mod actor;
+mod equivocation;
 mod handle;
+mod hold;
+mod inbound;
 mod listen;
 mod peers;
 mod redial;
