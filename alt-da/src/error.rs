@@ -92,7 +92,9 @@ impl AltDaError {
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound(_) | Self::Node(ClientError::NotFound(_)) => StatusCode::NOT_FOUND,
             Self::Node(ClientError::Input(_)) => StatusCode::BAD_REQUEST,
-            Self::Node(ClientError::Misbehaving { .. }) => StatusCode::BAD_GATEWAY,
+            Self::Node(ClientError::Misbehaving { .. } | ClientError::Status { .. }) => {
+                StatusCode::BAD_GATEWAY
+            }
             Self::Busy { .. }
             | Self::Indexing { .. }
             | Self::Node(ClientError::Unavailable { .. } | ClientError::Transport(_)) => {

@@ -63,6 +63,9 @@ pub struct DaServerConfig {
     pub get_timeout: Duration,
     /// Puts in flight at once ([`DEFAULT_MAX_PUTS`]).
     pub max_puts: usize,
+    /// Blobs the keccak256 index remembers ([`crate::MAX_INDEXED_BLOBS`]); past it the lowest
+    /// heights' are forgotten and found again by a rescan.
+    pub keccak_index_blobs: usize,
 }
 
 impl DaServerConfig {
@@ -82,6 +85,7 @@ impl DaServerConfig {
             put_timeout: DEFAULT_PUT_TIMEOUT,
             get_timeout: DEFAULT_GET_TIMEOUT,
             max_puts: DEFAULT_MAX_PUTS,
+            keccak_index_blobs: crate::MAX_INDEXED_BLOBS,
         }
     }
 }
@@ -166,7 +170,7 @@ impl DaServer {
             max_puts: config.max_puts.max(1),
             puts: Arc::new(Semaphore::new(config.max_puts.max(1))),
             gets: Arc::new(Semaphore::new(MAX_GETS)),
-            keccak: KeccakIndex::default(),
+            keccak: KeccakIndex::with_capacity(config.keccak_index_blobs),
         });
         let app = Router::new()
             .route("/put", post(put))

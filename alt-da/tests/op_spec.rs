@@ -324,3 +324,42 @@ async fn puts_over_the_limits_are_refused_at_once_or_timed_out() {
     assert_eq!(status, 413);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capped_keccak_index_still_finds_forgotten_blobs_by_a_rescan() {
+    let (node, server, client) = setup().await;
+    let mut commitments = Vec::new();
+    for seed in 0..6 {
+        let data = bytes(100 + seed, 3_000);
+        let hash = keccak(&data);
+        assert_eq!(client.put_keccak(&hash, &data).await, 200);
+        let mut commitment = vec![0x00];
+        commitment.extend_from_slice(&hash);
+        commitments.push((commitment, data));
+    }
+    // A verifier's server remembering two blobs: finding the newest indexes every height and
+    // forgets the lowest ones.
+    let mut config = DaServerConfig::new(
+        node.node.url(),
+        NAMESPACE,
+        node.node.producer_key(),
+        "127.0.0.1:0".parse().unwrap(),
+    );
+    config.keccak_index_blobs = 2;
+    let verifier = DaServer::start(config).await.unwrap();
+    let reader = SpecClient::new(verifier.url());
+    for (commitment, data) in commitments.iter().rev().chain(commitments.iter()) {
+        let (status, got) = reader.get(commitment).await;
+        assert_eq!(
+            (status, &got == data),
+            (200, true),
+            "found again after eviction"
+        );
+    }
+    let mut unknown = vec![0x00];
+    unknown.extend_from_slice(&keccak(b"never put"));
+    assert_eq!(reader.get(&unknown).await.0, 404, "absence is still proven");
+    verifier.stop().await;
+    server.stop().await;
+    node.node.stop().await;
+}

@@ -18,6 +18,7 @@
 //! - [`ingest`]: node ingest end to end per encoder (`ingest` binary), and what limits it.
 
 pub mod encoders;
+mod error;
 pub mod fetcher;
 pub mod flooder;
 pub mod ingest;
@@ -27,4 +28,5 @@ pub mod report;
 mod run;
 pub mod topology;
 
-pub use run::{run_swarm, SwarmConfig, SwarmError};
+pub use error::SwarmError;
+pub use run::{run_swarm, SwarmConfig};

@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use weft_light::{Availability, LightClient, LightConfig, LightEvent};
 
 use crate::{
+    error::SwarmError,
     fetcher::{FetchConfig, Fetched, Fetcher},
     flooder::Flooder,
     procstat,
@@ -20,14 +21,6 @@ use crate::{
 const CONNECT_BATCH: usize = 50;
 /// Time every client has to connect to a full node.
 const CONNECT_LIMIT: Duration = Duration::from_secs(120);
-
-/// Why a run could not be made.
-#[derive(Debug, thiserror::Error)]
-pub enum SwarmError {
-    /// The network or the clients could not be set up.
-    #[error("setup: {0}")]
-    Setup(String),
-}
 
 /// One run's settings.
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use weft_node::{EncodedSquare, Node, NodeConfig};
 use weft_p2p::{Multiaddr, PeerId, Protocol};
 use weft_types::{api::NodeInfo, ProducerKey};
 
-use crate::SwarmError;
+use crate::error::SwarmError;
 
 /// How long a full node may take to answer its HTTP API after it starts.
 const START_LIMIT: Duration = Duration::from_secs(60);

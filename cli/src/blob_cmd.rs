@@ -90,7 +90,7 @@ pub(crate) enum HeaderCommand {
 
 pub(crate) fn parse_namespace(raw: &str) -> Result<Namespace, CliError> {
     raw.parse().map_err(|e| {
-        CliError::new(format!(
+        CliError::usage(format!(
             "--namespace {raw:?}: expected 32 hex characters: {e}"
         ))
     })
@@ -101,10 +101,10 @@ fn read_input(file: &str) -> Result<Vec<u8>, CliError> {
         let mut data = Vec::new();
         std::io::stdin()
             .read_to_end(&mut data)
-            .map_err(|e| CliError::new(format!("reading standard input: {e}")))?;
+            .map_err(|e| CliError::failure(format!("reading standard input: {e}")))?;
         return Ok(data);
     }
-    std::fs::read(file).map_err(|e| CliError::new(format!("FILE {file}: {e}")))
+    std::fs::read(file).map_err(|e| CliError::usage(format!("FILE {file}: {e}")))
 }
 
 pub(crate) async fn run(cmd: BlobCommand) -> Result<(), CliError> {
@@ -136,20 +136,15 @@ pub(crate) async fn run(cmd: BlobCommand) -> Result<(), CliError> {
     }
 }
 
-/// A `--node URL` error as the CLI reports it: unreachable nodes and refusals name the flag.
+/// A `--node URL` error as the CLI reports it (see [`CliError::node`]).
 pub(crate) fn node_error(node: &str, e: weft_client::ClientError) -> CliError {
-    match e {
-        weft_client::ClientError::Transport(e) => {
-            CliError::new(format!("cannot reach --node {node}: {e}"))
-        }
-        other => CliError::new(format!("--node {node}: {other}")),
-    }
+    CliError::node(node, e)
 }
 
 /// A client for `--node URL`.
 pub(crate) fn client(node: &str) -> Result<weft_client::Client, CliError> {
     weft_client::Client::new(node).map_err(|e| {
-        CliError::new(format!(
+        CliError::usage(format!(
             "--node {node}: expected a URL like http://127.0.0.1:7580 ({e})"
         ))
     })
@@ -166,7 +161,7 @@ async fn submit(
     let client = client(node)?;
     let data = read_input(file)?;
     if data.is_empty() {
-        return Err(CliError::new(format!(
+        return Err(CliError::usage(format!(
             "FILE {file}: is empty; a blob needs at least one byte"
         )));
     }
@@ -234,27 +229,27 @@ pub(crate) fn trusted_key(
     if let Some(raw) = flag {
         return raw
             .parse()
-            .map_err(|e| CliError::new(format!("--producer-key: {e}")));
+            .map_err(|e| CliError::usage(format!("--producer-key: {e}")));
     }
     if let Some(path) = config {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::new(format!("--config {}: {e}", path.display())))?;
+            .map_err(|e| CliError::usage(format!("--config {}: {e}", path.display())))?;
         /// The one field read; the file's others are its owner's.
         #[derive(serde::Deserialize)]
         struct KeyOnly {
             producer_key: Option<ProducerKey>,
         }
-        let settings: KeyOnly = weft_types::config::parse(&text)
-            .map_err(|e| CliError::new(format!("--config {}: {e}", path.display())))?;
+        let settings: KeyOnly = weft_config::parse(&text)
+            .map_err(|e| CliError::usage(format!("--config {}: {e}", path.display())))?;
         if let Some(key) = settings.producer_key {
             return Ok(key);
         }
-        return Err(CliError::new(format!(
+        return Err(CliError::usage(format!(
             "--config {}: no producer_key in it",
             path.display()
         )));
     }
-    Err(CliError::new(
+    Err(CliError::usage(
         "--producer-key: no trusted producer key given (nor $WEFT_PRODUCER_KEY, nor producer_key \
          in --config FILE), so nothing can be verified; get the key from a node you trust with \
          `weft node info --node URL` and pass it with --producer-key",
@@ -270,21 +265,32 @@ async fn get(
     json: bool,
 ) -> Result<(), CliError> {
     let ns = parse_namespace(namespace)?;
-    let client =
-        weft_client::Client::new(node).map_err(|e| CliError::new(format!("--node {node}: {e}")))?;
+    let client = client(node)?;
     let verified = weft_client::VerifiedClient::new(client, producer);
     let blobs: Vec<Vec<u8>> = verified
         .get_blobs(height, &ns)
         .await
         .map_err(|e| match e {
-            weft_client::ClientError::Misbehaving { what, .. } => {
-                CliError::new(format!("refused: {what} (trusted producer key {producer})"))
-            }
-            other => CliError::new(format!("--node {node}: {other}")),
+            weft_client::ClientError::Misbehaving { node, what } => CliError::node(
+                &node,
+                weft_client::ClientError::Misbehaving {
+                    node: node.clone(),
+                    what: format!("{what} (trusted producer key {producer})"),
+                },
+            ),
+            other => CliError::node(node, other),
         })?
         .into_iter()
         .map(|b| b.data)
         .collect();
+    if blobs.is_empty() {
+        // Verified: the signed index proves the namespace empty there. A script must not carry
+        // on as if it had the data.
+        return Err(CliError::not_found(format!(
+            "no blob of --namespace {ns} at --height {height} (verified against the header \
+             signed by {producer}); nothing written"
+        )));
+    }
     let files = write_out(&blobs, output)?;
     let bytes = blobs.iter().map(Vec::len).sum();
     let verified = Verified {
@@ -299,8 +305,11 @@ async fn get(
         eprintln!("{}", serde_json::to_string(&verified).expect("json"));
     } else {
         eprintln!(
-            "verified {} blob(s), {} bytes, against header {height} signed by {producer}",
-            verified.blobs, bytes
+            "verified {} blob(s), {} bytes, against header {height} signed by {producer}; \
+             wrote {}",
+            verified.blobs,
+            bytes,
+            verified.files.join(", ")
         );
     }
     Ok(())
@@ -308,10 +317,10 @@ async fn get(
 
 fn write_out(blobs: &[Vec<u8>], output: Option<PathBuf>) -> Result<Vec<String>, CliError> {
     let write = |path: &PathBuf, data: &[u8]| {
-        std::fs::write(path, data).map_err(|e| CliError::new(format!("-o {}: {e}", path.display())))
+        std::fs::write(path, data)
+            .map_err(|e| CliError::failure(format!("-o {}: {e}", path.display())))
     };
     match (output, blobs.len()) {
-        (_, 0) => Ok(Vec::new()),
         (Some(path), 1) => {
             write(&path, &blobs[0])?;
             Ok(vec![path.display().to_string()])
@@ -328,10 +337,11 @@ fn write_out(blobs: &[Vec<u8>], output: Option<PathBuf>) -> Result<Vec<String>, 
         (None, 1) => {
             std::io::stdout()
                 .write_all(&blobs[0])
-                .map_err(|e| CliError::new(format!("standard output: {e}")))?;
+                .map_err(|e| CliError::failure(format!("standard output: {e}")))?;
             Ok(vec!["-".into()])
         }
-        (None, n) => Err(CliError::new(format!(
+        (_, 0) => Ok(Vec::new()),
+        (None, n) => Err(CliError::usage(format!(
             "{n} blobs in this namespace: pass -o FILE to write them to FILE.0 … FILE.{}",
             n - 1
         ))),

@@ -51,17 +51,17 @@ pub(crate) async fn run(args: DaServerArgs) -> Result<(), CliError> {
     let namespace = parse_namespace(&args.namespace)?;
     let producer = trusted_key(args.producer_key.as_deref(), args.config.as_deref())?;
     if args.max_puts == 0 {
-        return Err(CliError::new("--max-puts must be at least 1"));
+        return Err(CliError::usage("--max-puts must be at least 1"));
     }
     if args.max_blob_size == Some(0) {
-        return Err(CliError::new("--max-blob-size must be at least 1"));
+        return Err(CliError::usage("--max-blob-size must be at least 1"));
     }
     for (flag, value) in [
         ("--put-timeout", args.put_timeout),
         ("--get-timeout", args.get_timeout),
     ] {
         if value.is_zero() {
-            return Err(CliError::new(format!("{flag} must be more than 0s")));
+            return Err(CliError::usage(format!("{flag} must be more than 0s")));
         }
     }
     let config = DaServerConfig {
@@ -73,7 +73,7 @@ pub(crate) async fn run(args: DaServerArgs) -> Result<(), CliError> {
     };
     let server = DaServer::start(config)
         .await
-        .map_err(|e| CliError::new(e.to_string()))?;
+        .map_err(|e| CliError::failure(e.to_string()))?;
     println!(
         "Alt-DA server for namespace {namespace} at {} (op-batcher and op-node: --altda.enabled=true --altda.da-service=true --altda.da-server={})",
         server.url(),

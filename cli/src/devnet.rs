@@ -30,6 +30,10 @@ pub(crate) struct DevnetArgs {
     /// The full node's HTTP address.
     #[arg(long, default_value = "127.0.0.1:7590")]
     full_http: SocketAddr,
+    /// The producer's p2p port (TCP and QUIC), fixed so that the bootstrap address it prints
+    /// stays valid across restarts (0: any free port).
+    #[arg(long, default_value_t = 7581)]
+    p2p_port: u16,
     /// Block interval.
     #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
     block_time: Duration,
@@ -46,11 +50,12 @@ pub(crate) struct DevnetArgs {
 
 pub(crate) async fn run(args: DevnetArgs) -> Result<(), CliError> {
     if args.blob_size == 0 {
-        return Err(CliError::new("--blob-size must be at least 1"));
+        return Err(CliError::usage("--blob-size must be at least 1"));
     }
     let producer = Node::start(NodeConfig {
         data_dir: args.data_dir.join("producer"),
         http: args.http,
+        p2p_port: args.p2p_port,
         block_time: args.block_time,
         page_dir: crate::node_cmd::default_page_dir(),
         ..NodeConfig::default()
@@ -75,6 +80,10 @@ pub(crate) async fn run(args: DevnetArgs) -> Result<(), CliError> {
     );
     println!("  full node  {}", full.url());
     println!("  producer key {}", producer.producer_key());
+    println!(
+        "  bootstrap  {}   (another node's or a light client's --bootstrap)",
+        producer.tcp_addr()
+    );
     println!(
         "  submitting a {} B blob every {:?}; Ctrl-C to stop",
         args.blob_size, args.blob_every
@@ -136,7 +145,7 @@ async fn check_full(
             break h;
         }
         if tokio::time::Instant::now() > deadline {
-            return Err(CliError::new(format!(
+            return Err(CliError::failure(format!(
                 "block {} not synced after {FOLLOW_TIMEOUT:?}",
                 receipt.height
             )));
@@ -149,7 +158,7 @@ async fn check_full(
         .map_err(|e| node_error(full.url(), e))?;
     let same_blob = STANDARD
         .decode(&blob.data)
-        .map_err(|e| CliError::new(e.to_string()))?
+        .map_err(|e| CliError::failure(e.to_string()))?
         == data;
     let k = header.header.k() as u16;
     let (row, col) = {

@@ -58,7 +58,7 @@ impl LightArgs {
     fn settings(&self) -> Result<LightSettings, CliError> {
         let mut s = match &self.config {
             Some(path) => {
-                weft_light::load_settings(path).map_err(|e| CliError::new(e.to_string()))?
+                weft_light::load_settings(path).map_err(|e| CliError::usage(e.to_string()))?
             }
             None => LightSettings::default(),
         };
@@ -68,7 +68,7 @@ impl LightArgs {
         if let Some(key) = &self.producer_key {
             s.producer_key = Some(
                 key.parse()
-                    .map_err(|e| CliError::new(format!("--producer-key: {e}")))?,
+                    .map_err(|e| CliError::usage(format!("--producer-key: {e}")))?,
             );
         }
         s.confidence = self.confidence.unwrap_or(s.confidence);
@@ -85,14 +85,14 @@ pub(crate) async fn run(cmd: LightCommand) -> Result<(), CliError> {
     let LightCommand::Start(args) = cmd;
     let settings = args.settings()?;
     let mut config =
-        LightConfig::from_settings(&settings).map_err(|e| CliError::new(e.to_string()))?;
+        LightConfig::from_settings(&settings).map_err(|e| CliError::usage(e.to_string()))?;
     let records = FileRecords::open(&settings.data_dir, &config.producer)
-        .map_err(|e| CliError::new(format!("--data-dir {}: {e}", settings.data_dir.display())))?;
+        .map_err(|e| CliError::usage(format!("--data-dir {}: {e}", settings.data_dir.display())))?;
     config.records = Box::new(records);
     let confidence = config.confidence;
     let mut client = LightClient::start(config)
         .await
-        .map_err(|e| CliError::new(e.to_string()))?;
+        .map_err(|e| CliError::usage(e.to_string()))?;
     let stop = tokio_util::sync::CancellationToken::new();
     if let Some(addr) = settings.http {
         let token = stop.clone();
@@ -100,7 +100,7 @@ pub(crate) async fn run(cmd: LightCommand) -> Result<(), CliError> {
             token.cancelled().await
         })
         .await
-        .map_err(|e| CliError::new(format!("--http {addr}: {e}")))?;
+        .map_err(|e| CliError::usage(format!("--http {addr}: {e}")))?;
         eprintln!("status on http://{bound}/v1/status");
     }
     let mut events = client.events().expect("events are taken once");

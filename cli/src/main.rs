@@ -4,16 +4,18 @@
 mod blob_cmd;
 mod da_server_cmd;
 mod devnet;
+mod error;
 mod light_cmd;
 mod node_cmd;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+pub use error::CliError;
 
 /// Weft: a data-availability layer with a 2D KZG-committed data square.
 #[derive(Debug, Parser)]
-#[command(name = "weft", version, about)]
+#[command(name = "weft", version, about, after_help = error::EXIT_CODES_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,24 +39,6 @@ enum Command {
     Devnet(devnet::DevnetArgs),
     /// An OP Stack Alt-DA DA server in front of a node, for op-batcher and op-node.
     DaServer(da_server_cmd::DaServerArgs),
-}
-
-/// A CLI failure: the message names the flag or input to fix.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct CliError(pub String);
-
-impl CliError {
-    /// An error message.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
-    }
-}
-
-impl From<weft_node::NodeError> for CliError {
-    fn from(e: weft_node::NodeError) -> Self {
-        Self(e.to_string())
-    }
 }
 
 fn init_logging() {
@@ -89,7 +73,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(2)
+            e.exit_code()
         }
     }
 }

@@ -124,7 +124,7 @@ impl StartArgs {
         if let Some(key) = &self.producer_key {
             c.producer_key = Some(
                 key.parse::<ProducerKey>()
-                    .map_err(|e| CliError::new(format!("--producer-key: {e}")))?,
+                    .map_err(|e| CliError::usage(format!("--producer-key: {e}")))?,
             );
         }
         if let Some(dir) = self
@@ -162,13 +162,12 @@ pub(crate) async fn run(cmd: NodeCommand) -> Result<(), CliError> {
 
 async fn start(args: StartArgs) -> Result<(), CliError> {
     let config = args.resolve()?;
-    let role = if config.is_producer() {
-        "producer"
-    } else {
-        "full node"
-    };
     let node = Node::start(config).await?;
     let info = node.net_info();
+    let role = match node.role() {
+        weft_types::api::NodeRole::Producer => "producer",
+        weft_types::api::NodeRole::Full => "full node",
+    };
     println!("weft {role} running");
     println!("  http          {}", node.url());
     println!("  producer key  {}", node.producer_key());
@@ -184,6 +183,10 @@ async fn start(args: StartArgs) -> Result<(), CliError> {
     for addr in &info.listen_addrs {
         println!("  listening     {addr}");
     }
+    println!(
+        "  bootstrap     {}   (give this to another node's or a light client's --bootstrap)",
+        node.tcp_addr()
+    );
     println!("  stop with Ctrl-C");
     tokio::select! {
         () = shutdown_signal() => println!("stopping…"),
@@ -193,7 +196,7 @@ async fn start(args: StartArgs) -> Result<(), CliError> {
     node.stop().await;
     match failure {
         // Exit non-zero so that a process supervisor starts the node again.
-        Some(why) => Err(CliError::new(format!("the node stopped itself: {why}"))),
+        Some(why) => Err(CliError::failure(format!("the node stopped itself: {why}"))),
         None => Ok(()),
     }
 }

@@ -1,123 +1,19 @@
-//! The `weft` binary as users run it: a node in its own process, blobs submitted and fetched
-//! through `weft blob`, commitments computed offline, headers and node info read, errors that
-//! name the flag to fix, a light client printing JSON lines, and the devnet of the README.
+//! The `weft` binary as users run it: errors that name the flag to fix, the encoder flag, a
+//! light client printing JSON lines, the devnet of the README, the page served from the binary
+//! and the DA server. Blobs through `weft blob` are in `blobs.rs`.
 
 mod common;
 
 use std::{
     io::{BufRead, BufReader},
-    path::Path,
-    process::{Command, Output, Stdio},
+    process::{Command, Stdio},
     time::Duration,
 };
 
-use common::{free_port, spawn_node, stderr, stdout, weft, weft_bin, Proc};
+use common::{
+    blob_submit, free_port, producer_key, start_node, stderr, stdout, weft, weft_bin, Proc,
+};
 use serde_json::Value;
-
-/// `weft blob submit` of one file, with extra flags.
-fn blob_submit(url: &str, ns: &str, file: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["blob", "submit", "--node", url, "--namespace", ns];
-    args.extend_from_slice(extra);
-    args.push(file.to_str().unwrap());
-    weft(&args)
-}
-
-/// `weft blob get` of one namespace at one height, with extra flags.
-fn blob_get(url: &str, height: &str, ns: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "blob",
-        "get",
-        "--node",
-        url,
-        "--height",
-        height,
-        "--namespace",
-        ns,
-    ];
-    args.extend_from_slice(extra);
-    weft(&args)
-}
-
-/// The producer key a node reports (`weft node info`).
-fn producer_key(url: &str) -> String {
-    let info: Value =
-        serde_json::from_str(&stdout(&weft(&["node", "info", "--node", url]))).unwrap();
-    info["producer_key"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("0x")
-        .to_string()
-}
-
-/// A producer in its own process on a free port, once its HTTP API answers; and its URL.
-fn start_node(dir: &Path) -> (Proc, String) {
-    let port = free_port();
-    let node = spawn_node(dir, port, "300ms", 100_000, Stdio::null());
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..600 {
-        if weft(&["node", "info", "--node", &url]).status.success() {
-            return (node, url);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("node did not start");
-}
-
-#[test]
-fn blob_round_trip_through_the_cli() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_node, url) = start_node(&dir.path().join("node"));
-    let ns = "000000000000000000000000000000aa";
-    let file = dir.path().join("blob.bin");
-    let data: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
-    std::fs::write(&file, &data).unwrap();
-
-    let offline = weft(&["blob", "commit", "--namespace", ns, file.to_str().unwrap()]);
-    assert!(offline.status.success(), "{}", stderr(&offline));
-    let commitment = stdout(&offline).trim().to_string();
-
-    let submitted = blob_submit(&url, ns, &file, &["--json"]);
-    assert!(submitted.status.success(), "{}", stderr(&submitted));
-    let receipt: Value = serde_json::from_str(&stdout(&submitted)).unwrap();
-    assert_eq!(
-        receipt["commitment"],
-        commitment.as_str(),
-        "offline commitment equals the node's"
-    );
-    let height = receipt["height"].as_u64().unwrap().to_string();
-
-    let out = dir.path().join("out.bin");
-    let key = producer_key(&url);
-    let got = blob_get(
-        &url,
-        &height,
-        ns,
-        &["-o", out.to_str().unwrap(), "--producer-key", &key],
-    );
-    assert!(got.status.success(), "{}", stderr(&got));
-    assert!(
-        stderr(&got).contains("verified 1 blob(s)"),
-        "{}",
-        stderr(&got)
-    );
-    assert_eq!(std::fs::read(&out).unwrap(), data);
-
-    let header = weft(&["header", "get", "--node", &url, "--height", &height]);
-    let header: Value = serde_json::from_str(&stdout(&header)).unwrap();
-    assert_eq!(header["height"].as_u64().unwrap().to_string(), height);
-    let info: Value =
-        serde_json::from_str(&stdout(&weft(&["node", "info", "--node", &url]))).unwrap();
-    assert_eq!(info["role"], "producer");
-    assert!(info["listen_addrs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|a| a.as_str().unwrap().contains("/ws/")));
-
-    // A wrong producer key is caught before anything is written.
-    let wrong = blob_get(&url, &height, ns, &["--producer-key", &"11".repeat(32)]);
-    assert!(!wrong.status.success());
-}
 
 #[test]
 fn errors_name_the_flag_to_fix() {
@@ -131,7 +27,7 @@ fn errors_name_the_flag_to_fix() {
     std::fs::write(&light_toml, "windw = 3\n").unwrap();
     let light_toml = light_toml.to_str().unwrap();
     let producer = "11".repeat(32);
-    let cases: [(&[&str], &str); 12] = [
+    let cases: [(&[&str], &str, i32); 12] = [
         (
             &[
                 "da-server",
@@ -139,6 +35,7 @@ fn errors_name_the_flag_to_fix() {
                 "00000000000000000000000000000001",
             ],
             "--producer-key",
+            2,
         ),
         (
             &[
@@ -151,8 +48,13 @@ fn errors_name_the_flag_to_fix() {
                 "http://127.0.0.1:1",
             ],
             "--node http://127.0.0.1:1",
+            1,
         ),
-        (&["blob", "commit", "--namespace", "zz", f], "--namespace"),
+        (
+            &["blob", "commit", "--namespace", "zz", f],
+            "--namespace",
+            2,
+        ),
         (
             &[
                 "blob",
@@ -162,6 +64,7 @@ fn errors_name_the_flag_to_fix() {
                 "/no/such/file",
             ],
             "FILE /no/such/file",
+            2,
         ),
         (
             &[
@@ -174,6 +77,7 @@ fn errors_name_the_flag_to_fix() {
                 f,
             ],
             "--node",
+            2,
         ),
         (
             &[
@@ -186,24 +90,29 @@ fn errors_name_the_flag_to_fix() {
                 f,
             ],
             "cannot reach --node",
+            6,
         ),
         (
             &["node", "start", "--data-dir", x, "--max-k", "3"],
             "--max-k",
+            2,
         ),
         (
             &["node", "start", "--data-dir", y, "--producer-key", "beef"],
             "--producer-key",
+            2,
         ),
         (
             &["light", "start", "--producer-key", &producer],
             "--bootstrap",
+            2,
         ),
         (
             &["light", "start", "--config", "/no/such/light.toml"],
             "--config /no/such/light.toml",
+            2,
         ),
-        (&["light", "start", "--config", light_toml], "windw"),
+        (&["light", "start", "--config", light_toml], "windw", 2),
         (
             &[
                 "light",
@@ -216,11 +125,13 @@ fn errors_name_the_flag_to_fix() {
                 "1.5",
             ],
             "--confidence",
+            2,
         ),
     ];
-    for (args, flag) in cases {
+    for (args, flag, code) in cases {
         let out = weft(args);
         assert!(!out.status.success(), "{args:?} succeeded");
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
         assert!(
             stderr(&out).contains(flag),
             "{args:?}: {:?} does not mention {flag}",
@@ -364,11 +275,18 @@ fn devnet_runs_and_both_nodes_serve_the_same_data() {
             &format!("127.0.0.1:{a}"),
             "--full-http",
             &format!("127.0.0.1:{b}"),
+            "--p2p-port",
+            "0",
         ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("bootstrap") && l.contains("/tcp/") && l.contains("/p2p/")),
+        "the banner names the address to bootstrap from: {text}"
+    );
     let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("height")).collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert!(
@@ -377,82 +295,6 @@ fn devnet_runs_and_both_nodes_serve_the_same_data() {
             .all(|l| l.contains("blob ✓") && l.contains('✓') && !l.contains('✗')),
         "{text}"
     );
-}
-
-/// Issue 12: `weft blob get` verifies only against a key the caller trusts — a flag,
-/// `$WEFT_PRODUCER_KEY` or `producer_key` in `--config FILE` — never the key a header names
-/// itself: after the node's producer key changed, the old key refuses its new headers, and with
-/// no key nothing is verified. Fails on 66b4232, where `blob get` without a key verified a
-/// header against its own key.
-#[test]
-fn blob_get_trusts_only_the_key_it_is_given() {
-    let dir = tempfile::tempdir().unwrap();
-    let data_dir = dir.path().join("node");
-    let ns = "000000000000000000000000000000bb";
-    let file = dir.path().join("blob.bin");
-    std::fs::write(&file, b"under a new key").unwrap();
-    let (node, url) = start_node(&data_dir);
-    let old_key = producer_key(&url);
-    drop(node);
-    // The node's producer key changes (its key file is gone; a new one is made at start).
-    std::fs::remove_file(data_dir.join("producer.key")).unwrap();
-    let (_node, url) = start_node(&data_dir);
-    let new_key = producer_key(&url);
-    assert_ne!(old_key, new_key);
-    let submitted = blob_submit(&url, ns, &file, &["--json"]);
-    assert!(submitted.status.success(), "{}", stderr(&submitted));
-    let receipt: Value = serde_json::from_str(&stdout(&submitted)).unwrap();
-    let height = receipt["height"].as_u64().unwrap().to_string();
-
-    let unkeyed = blob_get(&url, &height, ns, &[]);
-    assert!(!unkeyed.status.success(), "verified without a trusted key");
-    assert!(
-        stderr(&unkeyed).contains("--producer-key"),
-        "{}",
-        stderr(&unkeyed)
-    );
-    assert!(
-        stderr(&unkeyed).contains("weft node info"),
-        "{}",
-        stderr(&unkeyed)
-    );
-
-    let stale = blob_get(&url, &height, ns, &["--producer-key", &old_key]);
-    assert!(
-        !stale.status.success(),
-        "a header signed by another key was accepted"
-    );
-    assert!(stderr(&stale).contains("refused"), "{}", stderr(&stale));
-
-    let out = dir.path().join("out.bin");
-    let out = out.to_str().unwrap();
-    let keyed = blob_get(&url, &height, ns, &["--producer-key", &new_key, "-o", out]);
-    assert!(keyed.status.success(), "{}", stderr(&keyed));
-    assert_eq!(std::fs::read(out).unwrap(), b"under a new key");
-
-    let from_env = Command::new(weft_bin())
-        .args([
-            "blob",
-            "get",
-            "--node",
-            &url,
-            "--height",
-            &height,
-            "--namespace",
-            ns,
-        ])
-        .env("WEFT_PRODUCER_KEY", &new_key)
-        .output()
-        .unwrap();
-    assert!(from_env.status.success(), "{}", stderr(&from_env));
-    let config = dir.path().join("weft.toml");
-    std::fs::write(
-        &config,
-        format!("producer_key = \"{new_key}\"\nblock_time = \"1s\"\n"),
-    )
-    .unwrap();
-    let from_file = blob_get(&url, &height, ns, &["--config", config.to_str().unwrap()]);
-    assert!(from_file.status.success(), "{}", stderr(&from_file));
 }
 
 /// Issue 12: the light-client page is embedded in the binary, so a `weft` run anywhere (here

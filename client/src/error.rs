@@ -29,9 +29,20 @@ pub enum ClientError {
         /// When to retry, from `Retry-After`.
         retry_after: Option<Duration>,
     },
-    /// The node could not be reached or its answer could not be read.
+    /// The node could not be reached, or the connection failed before its answer was whole:
+    /// the cause, from the HTTP stack down (e.g. `"… tcp connect error: Connection refused (os
+    /// error 111)"`).
     #[error("transport: {0}")]
     Transport(String),
+    /// The node answered with a status no other variant stands for (a 5xx but 503/504, 401,
+    /// 403, …): `status` and the node's message.
+    #[error("HTTP {status}: {message}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The node's message (its error body's `error`, or the body as text).
+        message: String,
+    },
 }
 
 impl ClientError {

@@ -35,6 +35,28 @@ pub enum Submitted {
     Queued(SubmitAccepted),
 }
 
+/// Why an exchange failed, without the URL (the caller names the node once): what the HTTP
+/// stack says, then each underlying cause, e.g. `"client error (Connect): tcp connect error:
+/// Connection refused (os error 111)"`.
+fn cause(e: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    if e.is_timeout() {
+        parts.push("timed out".to_string());
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    if parts.is_empty() {
+        // reqwest's own message, without its `for url (…)` part.
+        let text = e.to_string();
+        parts.push(text.split(" for url (").next().unwrap_or(&text).to_string());
+    }
+    parts.dedup();
+    parts.join(": ")
+}
+
 /// Talks to one node over HTTP.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -66,7 +88,7 @@ impl Client {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .build()
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+            .map_err(|e| ClientError::Transport(cause(&e)))?;
         Ok(Self { base, http })
     }
 
@@ -89,7 +111,7 @@ impl Client {
         let response = request
             .send()
             .await
-            .map_err(|e| ClientError::Transport(format!("{}: {e}", self.base)))?;
+            .map_err(|e| ClientError::Transport(cause(&e)))?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
@@ -99,7 +121,7 @@ impl Client {
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| ClientError::Transport(format!("{}: {e}", self.base)))?
+            .map_err(|e| ClientError::Transport(cause(&e)))?
             .to_vec();
         if (200..300).contains(&status) {
             return Ok((status, bytes));
@@ -115,7 +137,7 @@ impl Client {
                 message,
                 retry_after,
             },
-            _ => ClientError::Transport(format!("{} answered {status}: {message}", self.base)),
+            _ => ClientError::Status { status, message },
         })
     }
 
@@ -273,11 +295,11 @@ impl Client {
             .get(format!("{}/health", self.base))
             .send()
             .await
-            .map_err(|e| ClientError::Transport(format!("{}: {e}", self.base)))?;
+            .map_err(|e| ClientError::Transport(cause(&e)))?;
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| ClientError::Transport(format!("{}: {e}", self.base)))?;
+            .map_err(|e| ClientError::Transport(cause(&e)))?;
         self.json(&bytes)
     }
 

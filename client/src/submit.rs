@@ -38,7 +38,12 @@ pub async fn submit_with_retry(
     data: &[u8],
     retry: Retry,
 ) -> Result<BlobReceipt, ClientError> {
-    let mut pause = Duration::from_secs(1);
+    let mut pauses = backon::BackoffBuilder::build(
+        backon::ExponentialBuilder::new()
+            .with_min_delay(Duration::from_secs(1))
+            .with_max_delay(retry.max_pause)
+            .without_max_times(),
+    );
     let mut attempt = 1;
     loop {
         match client.submit(namespace, data, true).await {
@@ -49,9 +54,9 @@ pub async fn submit_with_retry(
             Err(ClientError::Unavailable { retry_after, .. })
                 if attempt < retry.attempts.max(1) =>
             {
+                let pause = pauses.next().unwrap_or(retry.max_pause);
                 let wait = retry_after.unwrap_or(pause).min(retry.max_pause);
                 tokio::time::sleep(wait).await;
-                pause = (pause * 2).min(retry.max_pause);
                 attempt += 1;
             }
             Err(e) => return Err(e),

@@ -6,16 +6,12 @@ use std::{path::PathBuf, time::Duration};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ProducerKey;
+use weft_types::ProducerKey;
 
-/// Default target confidence per height.
-pub const DEFAULT_CONFIDENCE: f64 = 0.9999;
-/// Default number of heights behind the first head seen to start sampling at.
-pub const DEFAULT_WINDOW: u64 = 16;
-/// Default time to verify every sample of a height before declaring it unavailable.
-pub const DEFAULT_SAMPLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default directory for finished-height records.
-pub const DEFAULT_DATA_DIR: &str = "./weft-light";
+pub use crate::defaults::{
+    DEFAULT_CONFIDENCE, DEFAULT_LIGHT_DATA_DIR as DEFAULT_DATA_DIR, DEFAULT_SAMPLE_TIMEOUT,
+    DEFAULT_WINDOW,
+};
 
 /// The settings a file or flags give (TOML field names; every field optional in the file).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,11 +58,11 @@ mod tests {
     #[test]
     fn a_file_overrides_defaults_and_names_bad_fields() {
         let settings: LightSettings =
-            crate::config::parse("window = 4\nsample_timeout = \"5s\"\n").unwrap();
+            crate::parse("window = 4\nsample_timeout = \"5s\"\n").unwrap();
         assert_eq!(settings.window, 4);
         assert_eq!(settings.sample_timeout, Duration::from_secs(5));
         assert_eq!(settings.confidence, DEFAULT_CONFIDENCE);
-        let bad = crate::config::parse::<LightSettings>("windw = 3").unwrap_err();
+        let bad = crate::parse::<LightSettings>("windw = 3").unwrap_err();
         assert!(bad.to_string().contains("windw"), "{bad}");
     }
 }

@@ -10,8 +10,9 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 
-use super::ConfigError;
-use crate::ProducerKey;
+use weft_types::ProducerKey;
+
+use crate::ConfigError;
 
 /// Default HTTP address.
 pub const DEFAULT_HTTP: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 7580);
@@ -132,7 +133,8 @@ pub struct NodeConfig {
     pub prune_after: Option<u64>,
     /// Peers to dial at start.
     pub bootstrap: Vec<String>,
-    /// The producer to follow; none means this node produces blocks.
+    /// The producer to follow (`--producer-key`); none: this node produces blocks (on a data
+    /// dir that holds no other chain, see `weft_node::ChainRecord`).
     pub producer_key: Option<ProducerKey>,
     /// Directory of the light-client page served at `/` (built by `scripts/build-wasm`).
     pub page_dir: Option<PathBuf>,
@@ -176,11 +178,6 @@ impl Default for NodeConfig {
 }
 
 impl NodeConfig {
-    /// True when this node produces blocks.
-    pub const fn is_producer(&self) -> bool {
-        self.producer_key.is_none()
-    }
-
     /// Checks the values against each other.
     ///
     /// # Errors

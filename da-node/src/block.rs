@@ -1,18 +1,36 @@
-//! Building a block from blobs (the producer) and assembling one from verified rows (a full
-//! node that syncs).
+//! Building a block from blobs (the producer, or a publisher handed encoded squares): the
+//! square laid out and encoded, the header signed on top of the parent — never on top of a
+//! chain signed by another key. Assembling a block from fetched rows is the syncer's
+//! (`sync::assemble`).
 
 use ed25519_dalek::SigningKey;
 use weft_encoding::{
-    layout::{lay_out, parse_layout, Blob, Digest32, IndexEntry},
-    Cell, ExtendedSquare, Proof, SquareCommitments,
+    layout::{lay_out, Blob, Digest32, IndexEntry},
+    ExtendedSquare,
 };
 use weft_types::{Header, ProducerKey, UnsignedHeader, GENESIS_PARENT};
 
-use crate::{
-    error::Result,
-    store::{Inclusion, StoredBlock},
-    sync::SyncError,
-};
+use crate::store::{Inclusion, StoredBlock};
+
+/// Why a block could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BlockError {
+    /// The blobs do not lay out or encode (an empty blob, blobs that do not fit `max_k`, an
+    /// encoder failure).
+    #[error(transparent)]
+    Encoding(#[from] weft_encoding::Error),
+    /// The parent header was signed by another key: a producer never extends someone else's
+    /// chain (it would sign a second header at a height the other key already signed).
+    #[error("block {height}'s parent was signed by {signer}, not by this producer's key {own}: a producer does not extend another key's chain")]
+    ForeignParent {
+        /// The height that would have been signed.
+        height: u64,
+        /// The key that signed the parent.
+        signer: ProducerKey,
+        /// This producer's key.
+        own: ProducerKey,
+    },
+}
 
 /// A data square encoded ahead of its block: the blobs laid out and the square extended, with
 /// its commitments and proofs — everything of a block but the signed header, which
@@ -31,9 +49,13 @@ impl EncodedSquare {
     /// extends it (PROTOCOL §2, §5).
     ///
     /// # Errors
-    /// [`crate::NodeError::Encoding`] for an empty blob, blobs that do not fit `max_k`, or an
+    /// [`BlockError::Encoding`] for an empty blob, blobs that do not fit `max_k`, or an
     /// encoding failure.
-    pub fn encode(encoder: &crate::Encoder, blobs: &[Blob], max_k: usize) -> Result<Self> {
+    pub fn encode(
+        encoder: &crate::Encoder,
+        blobs: &[Blob],
+        max_k: usize,
+    ) -> Result<Self, BlockError> {
         Ok(Self::encode_with_order(encoder, blobs, max_k)?.0)
     }
 
@@ -41,7 +63,7 @@ impl EncodedSquare {
         encoder: &crate::Encoder,
         blobs: &[Blob],
         max_k: usize,
-    ) -> Result<(Self, Vec<usize>)> {
+    ) -> Result<(Self, Vec<usize>), BlockError> {
         let layout = lay_out(blobs, max_k)?;
         let square = if layout.k == 0 {
             None
@@ -64,12 +86,23 @@ impl EncodedSquare {
 
     /// The block of this square at the height after `parent` (1 without one), its header signed
     /// with `key`; its timestamp `now_ms`, or the parent's if that is later.
+    ///
+    /// # Errors
+    /// [`BlockError::ForeignParent`] when `parent` was signed by another key.
     pub(crate) fn sign(
         self,
         key: &SigningKey,
         parent: Option<&Header>,
         now_ms: u64,
-    ) -> StoredBlock {
+    ) -> Result<StoredBlock, BlockError> {
+        let own = ProducerKey::of(key);
+        if let Some(p) = parent.filter(|p| p.unsigned.producer != own) {
+            return Err(BlockError::ForeignParent {
+                height: p.height() + 1,
+                signer: p.unsigned.producer,
+                own,
+            });
+        }
         let unsigned = UnsignedHeader {
             height: parent.map_or(1, |p| p.height() + 1),
             parent_hash: parent.map_or(Digest32(GENESIS_PARENT), Header::hash),
@@ -81,9 +114,9 @@ impl EncodedSquare {
                 .map_or_else(Vec::new, |s| s.original_commitments().to_vec()),
             blob_count: self.index.len() as u32,
             index_root: Digest32(self.index_root),
-            producer: ProducerKey::of(key),
+            producer: own,
         };
-        StoredBlock {
+        Ok(StoredBlock {
             commitments: self
                 .square
                 .as_ref()
@@ -91,12 +124,15 @@ impl EncodedSquare {
             square: self.square,
             index: self.index,
             header: unsigned.sign(key),
-        }
+        })
     }
 }
 
 /// Encodes blobs into the next block and signs its header. Returns the block and, for each input
 /// blob, where it was included.
+///
+/// # Errors
+/// [`BlockError`]: blobs that do not encode, or a parent signed by another key.
 pub(crate) fn build_block(
     encoder: &crate::Encoder,
     key: &SigningKey,
@@ -104,9 +140,9 @@ pub(crate) fn build_block(
     blobs: &[Blob],
     max_k: usize,
     now_ms: u64,
-) -> Result<(StoredBlock, Vec<Inclusion>)> {
+) -> Result<(StoredBlock, Vec<Inclusion>), BlockError> {
     let (encoded, order) = EncodedSquare::encode_with_order(encoder, blobs, max_k)?;
-    let block = encoded.sign(key, parent, now_ms);
+    let block = encoded.sign(key, parent, now_ms)?;
     let height = block.header.height();
     let mut receipts = vec![None; blobs.len()];
     for (position, &input) in order.iter().enumerate() {
@@ -127,50 +163,37 @@ pub(crate) fn build_block(
     ))
 }
 
-/// Assembles a block from all 2k rows (already verified against the header) and checks its
-/// layout against the header's index root and blob count.
-pub(crate) fn assemble_block(
-    header: Header,
-    rows: Vec<(Vec<Cell>, Vec<Proof>)>,
-) -> Result<StoredBlock, SyncError> {
-    let k = header.k();
-    let commitments = SquareCommitments::new(&header.unsigned.row_commitments)?.extended();
-    let (cells, proofs): (Vec<Vec<Cell>>, Vec<Vec<Proof>>) = rows.into_iter().unzip();
-    let square = ExtendedSquare::from_parts(k, commitments, cells.concat(), proofs.concat())?;
-    block_of_square(header, square)
-}
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+    use weft_encoding::layout::{Blob, Namespace};
 
-/// A block from its header and its square (assembled from rows, or reconstructed), after
-/// checking that the square's layout matches the header: a producer that signs a square whose
-/// blob index disagrees with the header is caught here.
-pub(crate) fn block_of_square(
-    header: Header,
-    square: ExtendedSquare,
-) -> Result<StoredBlock, SyncError> {
-    let original: Vec<u8> = (0..square.k()).flat_map(|r| square.row_blob(r)).collect();
-    let index = parse_layout(&original)?;
-    let root = weft_encoding::layout::index_root(&index);
-    if root != header.unsigned.index_root.0 || index.len() as u32 != header.unsigned.blob_count {
-        return Err(SyncError::LayoutMismatch {
-            height: header.height(),
-            blobs: index.len(),
-            claimed: header.unsigned.blob_count,
-        });
-    }
-    Ok(StoredBlock {
-        commitments: square.commitments().to_vec(),
-        header,
-        square: Some(square),
-        index,
-    })
-}
+    use super::*;
 
-/// An empty block (k = 0) from its header.
-pub(crate) fn empty_block(header: Header) -> StoredBlock {
-    StoredBlock {
-        header,
-        commitments: Vec::new(),
-        square: None,
-        index: Vec::new(),
+    #[test]
+    fn a_producer_never_signs_on_top_of_another_keys_chain() {
+        let encoder = crate::Encoder::cpu(crate::shared_prover());
+        let (own, other) = (
+            SigningKey::from_bytes(&[1; 32]),
+            SigningKey::from_bytes(&[2; 32]),
+        );
+        let blobs = [Blob::new(Namespace([1; 16]), vec![7; 100])];
+        let (first, _) = build_block(&encoder, &other, None, &blobs, 1, 1_000).unwrap();
+        let refused = build_block(&encoder, &own, Some(&first.header), &blobs, 1, 2_000);
+        match refused {
+            Err(BlockError::ForeignParent {
+                height,
+                signer,
+                own: key,
+            }) => {
+                assert_eq!((height, signer), (2, ProducerKey::of(&other)));
+                assert_eq!(key, ProducerKey::of(&own));
+            }
+            other => panic!("expected ForeignParent, got {other:?}"),
+        }
+        let (second, _) =
+            build_block(&encoder, &other, Some(&first.header), &[], 1, 2_000).unwrap();
+        assert_eq!(second.header.height(), 2);
+        assert!(second.header.follows(&first.header));
     }
 }

@@ -1,16 +1,16 @@
-//! Node configuration: the settings and their checks live in `weft_types::config::node` (so
-//! that tools and fuzzing parse them without the node); this module reads and writes the file.
+//! Node configuration: the settings and their checks live in `weft_config::node` (so that tools
+//! and fuzzing parse them without the node); this module reads and writes the file.
 
 use std::path::Path;
 
-pub use weft_types::config::node::*;
+pub use weft_config::node::*;
 
 use crate::error::{NodeError, Result};
 
 /// Reads a TOML file; if it does not exist, writes the defaults there and returns them.
 pub fn load_or_create(path: &Path) -> Result<NodeConfig> {
     match std::fs::read_to_string(path) {
-        Ok(text) => weft_types::config::parse(&text)
+        Ok(text) => weft_config::parse(&text)
             .map_err(|e| NodeError::Config(format!("{}: {e}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let config = NodeConfig::default();
@@ -58,7 +58,7 @@ mod tests {
         std::fs::write(&path, "encoder = \"cpu\"\n").unwrap();
         assert_eq!(
             load_or_create(&path).unwrap().encoder,
-            weft_types::config::node::EncoderChoice::Cpu
+            weft_config::node::EncoderChoice::Cpu
         );
         std::fs::write(&path, "encoder = \"gpu\"\n").unwrap();
         assert!(load_or_create(&path)

@@ -2,14 +2,29 @@
 //! (`weft-encoding-cuda`), chosen at start with `--encoder auto|cpu|cuda` (`encoder` in
 //! `weft.toml`). Block production and the re-encode step of reconstruction both go through it.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ekzg_bls12_381::Scalar;
+use weft_config::node::EncoderChoice;
 use weft_encoding::{ExtendedSquare, RowProver, SquareEncoder};
 use weft_encoding_cuda::{GpuEncoder, GpuError};
-use weft_types::config::node::EncoderChoice;
 
-use crate::error::{NodeError, Result};
+/// The encoder asked for cannot run here (`--encoder cuda` without a usable GPU); the node
+/// reports it as `NodeError::Encoder`.
+#[derive(Debug, thiserror::Error)]
+#[error("--encoder {choice}: {reason}")]
+pub struct EncoderUnavailable {
+    /// The choice (`cuda`).
+    pub choice: &'static str,
+    /// Why it cannot run.
+    pub reason: String,
+}
+
+/// One row prover per process: it holds the FK20 tables (building them takes seconds).
+pub fn shared_prover() -> Arc<RowProver> {
+    static PROVER: OnceLock<Arc<RowProver>> = OnceLock::new();
+    PROVER.get_or_init(|| Arc::new(RowProver::new())).clone()
+}
 
 /// The encoder in use. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -24,9 +39,12 @@ impl Encoder {
     /// the `cuda` feature) and the machine a CUDA device, else the CPU.
     ///
     /// # Errors
-    /// [`NodeError::Encoder`] for `cuda` without a usable GPU (not compiled in, no device, or
+    /// [`EncoderUnavailable`] for `cuda` without a usable GPU (not compiled in, no device, or
     /// the device failed to set up), naming the `--encoder` flag.
-    pub fn select(choice: EncoderChoice, prover: Arc<RowProver>) -> Result<Self> {
+    pub fn select(
+        choice: EncoderChoice,
+        prover: Arc<RowProver>,
+    ) -> Result<Self, EncoderUnavailable> {
         let cpu = Self::cpu(prover);
         let gpu = match choice {
             EncoderChoice::Cpu => return Ok(cpu),
@@ -38,7 +56,7 @@ impl Encoder {
                 gpu: Some(Arc::new(gpu)),
                 cpu: cpu.cpu,
             }),
-            (Err(e), EncoderChoice::Cuda) => Err(NodeError::Encoder {
+            (Err(e), EncoderChoice::Cuda) => Err(EncoderUnavailable {
                 choice: choice.as_str(),
                 reason: e.to_string(),
             }),

@@ -29,6 +29,34 @@ pub enum NodeError {
         /// The flag that sets it.
         flag: &'static str,
     },
+    /// The data dir holds another producer's chain, or was kept in the other role: a follower
+    /// restarted without `--producer-key` would otherwise produce on top of the chain it
+    /// followed.
+    #[error("{flag}: {data_dir} holds {held}; {fix}")]
+    WrongChain {
+        /// The flag to change (`--producer-key` or `--data-dir`).
+        flag: &'static str,
+        /// The data dir.
+        data_dir: PathBuf,
+        /// What the data dir holds.
+        held: crate::store::ChainRecord,
+        /// How to start the node instead.
+        fix: String,
+    },
+    /// The data dir's chain is signed by two keys (a follower of one producer was restarted
+    /// as a producer before data dirs recorded their role): neither following nor producing
+    /// on it is safe.
+    #[error("--data-dir {data_dir}: its chain is signed by two keys ({first} from height 1, {last} at height {head}): a second producer extended it; start with a new --data-dir")]
+    MixedChain {
+        /// The data dir.
+        data_dir: PathBuf,
+        /// The key of height 1.
+        first: weft_types::ProducerKey,
+        /// The key of the newest header.
+        last: weft_types::ProducerKey,
+        /// The newest height.
+        head: u64,
+    },
     /// The configuration is inconsistent.
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -43,6 +71,10 @@ pub enum NodeError {
         /// Why it cannot run.
         reason: String,
     },
+    /// A block could not be built (blobs that do not encode, or a parent signed by another
+    /// key).
+    #[error(transparent)]
+    Block(#[from] crate::block::BlockError),
     /// Encoding failed (a bug or an impossible input).
     #[error(transparent)]
     Encoding(#[from] weft_encoding::Error),
@@ -62,8 +94,17 @@ pub enum NodeError {
     },
 }
 
-impl From<weft_types::config::ConfigError> for NodeError {
-    fn from(e: weft_types::config::ConfigError) -> Self {
+impl From<weft_config::ConfigError> for NodeError {
+    fn from(e: weft_config::ConfigError) -> Self {
         Self::Config(e.0)
+    }
+}
+
+impl From<crate::encoder::EncoderUnavailable> for NodeError {
+    fn from(e: crate::encoder::EncoderUnavailable) -> Self {
+        Self::Encoder {
+            choice: e.choice,
+            reason: e.reason,
+        }
     }
 }

@@ -7,14 +7,14 @@ use std::{
     future::Future,
     sync::{
         atomic::{AtomicU64, Ordering},
-        Mutex,
+        Mutex, MutexGuard, PoisonError,
     },
     time::{Duration, Instant},
 };
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use weft_types::api::{HealthStatus, NodeHealth, TaskHealth};
+use weft_types::api::{HealthStatus, NodeHealth, NodeRole, TaskHealth};
 
 /// Deaths in a row after which a task is not started again and the node stops.
 pub(crate) const MAX_RESTARTS: u32 = 3;
@@ -22,9 +22,32 @@ pub(crate) const MAX_RESTARTS: u32 = 3;
 const HEALTHY_RUN: Duration = Duration::from_secs(60);
 /// Pause before the first restart; doubled for each death in a row.
 const RESTART_PAUSE: Duration = Duration::from_secs(1);
+/// Longest pause before a restart.
+const MAX_RESTART_PAUSE: Duration = Duration::from_secs(60);
 /// Room beyond three block intervals before a node without a new block counts as stalled
 /// (a k = 64 square takes ~30 s to encode on a 2-core machine).
 const STALL_GRACE: Duration = Duration::from_secs(60);
+
+/// Why a supervised task gave up (it is then started again, see [`supervise`]).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TaskError {
+    /// The producer failed this many blocks in a row (a store that cannot be written).
+    #[error("{in_a_row} blocks in a row failed: {last}")]
+    Blocks {
+        /// Failures in a row.
+        in_a_row: u32,
+        /// The last one.
+        last: crate::NodeError,
+    },
+    /// The syncer failed this many store writes in a row.
+    #[error("{in_a_row} store failures in a row: {last}")]
+    Store {
+        /// Failures in a row.
+        in_a_row: u32,
+        /// The last one.
+        last: crate::store::StoreError,
+    },
+}
 
 /// Shared liveness state, written by the tasks and read by `/health`.
 #[derive(Debug)]
@@ -32,7 +55,7 @@ pub(crate) struct Health {
     /// A producer is stalled when it stores nothing for this long; a follower when it also
     /// knows of higher headers.
     stall_after: Duration,
-    producer: bool,
+    role: NodeRole,
     last_block: Mutex<Instant>,
     network_head: AtomicU64,
     tasks: Mutex<Vec<TaskHealth>>,
@@ -41,11 +64,11 @@ pub(crate) struct Health {
 }
 
 impl Health {
-    /// Liveness for a node with blocks every `block_time` (`producer`: it makes them).
-    pub(crate) fn new(block_time: Duration, producer: bool) -> Self {
+    /// Liveness for a node in `role` with blocks every `block_time`.
+    pub(crate) fn new(block_time: Duration, role: NodeRole) -> Self {
         Self {
             stall_after: block_time * 3 + STALL_GRACE,
-            producer,
+            role,
             last_block: Mutex::new(Instant::now()),
             network_head: AtomicU64::new(0),
             tasks: Mutex::new(Vec::new()),
@@ -54,9 +77,13 @@ impl Health {
         }
     }
 
+    fn producer(&self) -> bool {
+        self.role == NodeRole::Producer
+    }
+
     /// A block was stored.
     pub(crate) fn block_stored(&self) {
-        *self.last_block.lock().expect("not poisoned") = Instant::now();
+        *locked(&self.last_block) = Instant::now();
     }
 
     /// A verified header at `height` was heard of.
@@ -66,12 +93,12 @@ impl Health {
 
     /// The producer equivocated at `height`: the node stops following or producing.
     pub(crate) fn equivocated(&self, height: u64) {
-        *self.equivocation.lock().expect("not poisoned") = Some(height);
+        *locked(&self.equivocation) = Some(height);
     }
 
     /// The height at which the producer equivocated, if it did.
     pub(crate) fn equivocation(&self) -> Option<u64> {
-        *self.equivocation.lock().expect("not poisoned")
+        *locked(&self.equivocation)
     }
 
     /// The highest verified header heard of.
@@ -81,11 +108,11 @@ impl Health {
 
     /// Why the node stopped itself, if it did.
     pub(crate) fn failure(&self) -> Option<String> {
-        self.failed.lock().expect("not poisoned").clone()
+        locked(&self.failed).clone()
     }
 
     fn died(&self, name: &str, why: &str, restarts: u32) {
-        let mut tasks = self.tasks.lock().expect("not poisoned");
+        let mut tasks = locked(&self.tasks);
         let task = match tasks.iter_mut().find(|t| t.name == name) {
             Some(t) => t,
             None => {
@@ -102,7 +129,7 @@ impl Health {
     }
 
     fn register(&self, name: &str) {
-        let mut tasks = self.tasks.lock().expect("not poisoned");
+        let mut tasks = locked(&self.tasks);
         if !tasks.iter().any(|t| t.name == name) {
             tasks.push(TaskHealth {
                 name: name.into(),
@@ -114,7 +141,7 @@ impl Health {
 
     /// The report at `now`, for a store whose head is `head`.
     pub(crate) fn report(&self, head: u64, now: Instant) -> NodeHealth {
-        let since = now.saturating_duration_since(*self.last_block.lock().expect("not poisoned"));
+        let since = now.saturating_duration_since(*locked(&self.last_block));
         let network_head = self.network_head.load(Ordering::Relaxed).max(head);
         let mut problems = Vec::new();
         let failed = self.failure();
@@ -126,7 +153,7 @@ impl Health {
             problems.push(format!(
                 "the producer signed two different headers at height {height} (equivocation): \
                  stopped {}; the proof is kept and gossiped",
-                if self.producer {
+                if self.producer() {
                     "producing"
                 } else {
                     "following"
@@ -134,8 +161,8 @@ impl Health {
             ));
         }
         let behind = network_head > head;
-        if equivocation.is_none() && since > self.stall_after && (self.producer || behind) {
-            problems.push(if self.producer {
+        if equivocation.is_none() && since > self.stall_after && (self.producer() || behind) {
+            problems.push(if self.producer() {
                 format!("no block produced for {}s", since.as_secs())
             } else {
                 format!(
@@ -155,15 +182,23 @@ impl Health {
         };
         NodeHealth {
             status,
+            role: Some(self.role),
             head,
             network_head,
             last_block_seconds_ago: since.as_secs_f64(),
             stall_after_seconds: self.stall_after.as_secs_f64(),
-            tasks: self.tasks.lock().expect("not poisoned").clone(),
+            tasks: locked(&self.tasks).clone(),
             problems,
             equivocation_height: equivocation,
         }
     }
+}
+
+/// The value behind `mutex`. The workspace's lock policy: a poisoned lock is taken over, not
+/// re-panicked — every critical section leaves its value whole, so a panic elsewhere must not
+/// turn every later `/health` request into a panic too.
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Runs the task `start` makes under supervision until `cancel`: when it ends (an error, a
@@ -177,12 +212,13 @@ pub(crate) fn supervise<F>(
     mut start: impl FnMut() -> F + Send + 'static,
 ) -> JoinHandle<()>
 where
-    F: Future<Output = Result<(), String>> + Send + 'static,
+    F: Future<Output = Result<(), TaskError>> + Send + 'static,
 {
     health.register(name);
     tokio::spawn(async move {
         let mut deaths = 0u32;
         let mut restarts = 0u32;
+        let mut pauses = restart_pauses();
         loop {
             let started = Instant::now();
             let outcome = tokio::spawn(start()).await;
@@ -191,25 +227,26 @@ where
             }
             let why = match outcome {
                 Ok(Ok(())) => "ended while the node runs".to_string(),
-                Ok(Err(e)) => e,
+                Ok(Err(e)) => e.to_string(),
                 Err(e) if e.is_panic() => format!("panicked: {}", panic_message(e.into_panic())),
                 Err(e) => e.to_string(),
             };
             if started.elapsed() >= HEALTHY_RUN {
                 deaths = 0;
+                pauses = restart_pauses();
             }
             deaths += 1;
             if deaths > MAX_RESTARTS {
                 let reason = format!("the {name} task died {deaths} times in a row: {why}");
                 tracing::error!("{reason}; stopping the node");
-                *health.failed.lock().expect("not poisoned") = Some(reason);
+                *locked(&health.failed) = Some(reason);
                 health.died(name, &why, restarts);
                 cancel.cancel();
                 return;
             }
             restarts += 1;
             health.died(name, &why, restarts);
-            let pause = RESTART_PAUSE * 2u32.pow(deaths - 1);
+            let pause = pauses.next().unwrap_or(MAX_RESTART_PAUSE);
             tracing::error!(
                 task = name,
                 restarts,
@@ -223,7 +260,18 @@ where
     })
 }
 
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+/// Pauses before restarts: [`RESTART_PAUSE`], doubling, at most [`MAX_RESTART_PAUSE`].
+fn restart_pauses() -> backon::ExponentialBackoff {
+    backon::BackoffBuilder::build(
+        backon::ExponentialBuilder::new()
+            .with_min_delay(RESTART_PAUSE)
+            .with_max_delay(MAX_RESTART_PAUSE)
+            .without_max_times(),
+    )
+}
+
+/// The message a panic was raised with (`"a panic"` when it is not a string).
+pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     payload
         .downcast_ref::<&str>()
         .map(ToString::to_string)
@@ -239,7 +287,7 @@ mod tests {
 
     #[test]
     fn a_producer_without_blocks_stalls_and_a_follower_only_when_behind() {
-        let producer = Health::new(Duration::from_secs(1), true);
+        let producer = Health::new(Duration::from_secs(1), NodeRole::Producer);
         let now = Instant::now();
         assert_eq!(producer.report(5, now).status, HealthStatus::Ok);
         let later = now + Duration::from_secs(64);
@@ -252,7 +300,7 @@ mod tests {
         producer.block_stored();
         assert_eq!(producer.report(6, Instant::now()).status, HealthStatus::Ok);
 
-        let follower = Health::new(Duration::from_secs(1), false);
+        let follower = Health::new(Duration::from_secs(1), NodeRole::Full);
         assert_eq!(
             follower.report(3, later).status,
             HealthStatus::Ok,
@@ -265,9 +313,28 @@ mod tests {
         assert!(report.problems[0].contains("network is at 9"), "{report:?}");
     }
 
+    #[test]
+    fn a_poisoned_lock_is_taken_over_not_panicked_on() {
+        let health = Arc::new(Health::new(Duration::from_secs(1), NodeRole::Full));
+        health.register("sync");
+        let poisoner = health.clone();
+        let _ = std::thread::spawn(move || {
+            let _tasks = poisoner.tasks.lock().unwrap();
+            let _failed = poisoner.failed.lock().unwrap();
+            panic!("a panic while holding the locks");
+        })
+        .join();
+        assert!(health.tasks.is_poisoned() && health.failed.is_poisoned());
+        // `/health` keeps answering (it panicked on every request before).
+        let report = health.report(3, Instant::now());
+        assert_eq!(report.status, HealthStatus::Ok);
+        assert_eq!(report.tasks.len(), 1);
+        assert_eq!(report.role, Some(NodeRole::Full));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_dying_task_is_restarted_and_then_stops_the_node() {
-        let health = Arc::new(Health::new(Duration::from_secs(1), true));
+        let health = Arc::new(Health::new(Duration::from_secs(1), NodeRole::Producer));
         let cancel = CancellationToken::new();
         let runs = Arc::new(AtomicU32::new(0));
         let counted = runs.clone();
@@ -277,7 +344,10 @@ mod tests {
                 if n == 0 {
                     panic!("store poisoned");
                 }
-                Err(format!("store write failed ({n})"))
+                Err(TaskError::Store {
+                    in_a_row: n,
+                    last: crate::store::StoreError::corrupt("head", "store write failed"),
+                })
             }
         });
         supervisor.await.unwrap();
@@ -291,7 +361,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_task_that_recovers_keeps_running() {
-        let health = Arc::new(Health::new(Duration::from_secs(1), true));
+        let health = Arc::new(Health::new(Duration::from_secs(1), NodeRole::Producer));
         let cancel = CancellationToken::new();
         let runs = Arc::new(AtomicU32::new(0));
         let counted = runs.clone();

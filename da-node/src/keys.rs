@@ -63,6 +63,15 @@ pub(crate) fn producer_key(dir: &Path) -> Result<SigningKey> {
     )?))
 }
 
+/// The producer's signing key from `dir` if the file exists (none is created).
+pub(crate) fn existing_producer_key(dir: &Path) -> Result<Option<SigningKey>> {
+    if dir.join(PRODUCER_KEY_FILE).exists() {
+        producer_key(dir).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// The node's libp2p identity from `dir`, created if absent.
 pub(crate) fn p2p_key(dir: &Path) -> Result<Keypair> {
     let path = dir.join(P2P_KEY_FILE);

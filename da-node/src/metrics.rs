@@ -78,6 +78,9 @@ pub struct Metrics {
     pub network: NetworkMetrics,
     /// `weft_encoder{encoder="cuda",device="NVIDIA H200"} 1`: the square encoder in use.
     pub encoder: Family<Vec<(String, String)>, Gauge>,
+    /// `weft_node_role{role="producer"} 1`: the role the node reports (`producer` or `full`,
+    /// as `role` in `GET /v1/node/info` and `GET /health`).
+    pub role: Family<Vec<(String, String)>, Gauge>,
     registry: Registry,
 }
 
@@ -208,6 +211,15 @@ impl Default for Metrics {
                 );
                 family
             },
+            role: {
+                let family = Family::<Vec<(String, String)>, Gauge>::default();
+                r.register(
+                    "weft_node_role",
+                    "The node's role (label role = producer or full, as GET /v1/node/info says)",
+                    family.clone(),
+                );
+                family
+            },
             network,
             registry,
         }
@@ -222,6 +234,13 @@ impl Metrics {
                 ("encoder".to_string(), encoder.to_string()),
                 ("device".to_string(), device.to_string()),
             ])
+            .set(1);
+    }
+
+    /// Records the node's role as `weft_node_role{role} 1`.
+    pub fn set_role(&self, role: weft_types::api::NodeRole) {
+        self.role
+            .get_or_create(&vec![("role".to_string(), role.as_str().to_string())])
             .set(1);
     }
 
@@ -248,7 +267,12 @@ mod tests {
         m.network.peers_banned.inc();
         m.cell_serve_seconds.observe(0.0002);
         m.set_encoder("cuda", "NVIDIA H200");
+        m.set_role(weft_types::api::NodeRole::Full);
         let text = m.render();
+        assert!(
+            text.contains("\nweft_node_role{role=\"full\"} 1\n"),
+            "{text}"
+        );
         assert!(
             text.contains("\nweft_encoder{encoder=\"cuda\",device=\"NVIDIA H200\"} 1\n"),
             "{text}"

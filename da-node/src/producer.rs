@@ -12,7 +12,7 @@ use weft_p2p::NetworkHandle;
 use crate::{
     block::build_block,
     error::Result,
-    health::{supervise, Health},
+    health::{supervise, Health, TaskError},
     mempool::{Mempool, Pending},
     metrics::Metrics,
     store::Store,
@@ -57,7 +57,7 @@ pub(crate) fn spawn(args: ProducerArgs) -> JoinHandle<()> {
 
 /// Produces a block every interval until cancelled; ends with an error after
 /// [`MAX_FAILED_BLOCKS`] failed blocks in a row (a store that cannot be written).
-async fn run(args: ProducerArgs) -> std::result::Result<(), String> {
+async fn run(args: ProducerArgs) -> std::result::Result<(), TaskError> {
     let mut interval = tokio::time::interval(args.block_time);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     interval.tick().await;
@@ -77,7 +77,7 @@ async fn run(args: ProducerArgs) -> std::result::Result<(), String> {
                             failed += 1;
                             tracing::error!("block production failed ({failed} in a row): {e}");
                             if failed >= MAX_FAILED_BLOCKS {
-                                return Err(format!("{failed} blocks in a row failed: {e}"));
+                                return Err(TaskError::Blocks { in_a_row: failed, last: e });
                             }
                         }
                     }

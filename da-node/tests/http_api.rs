@@ -73,6 +73,25 @@ async fn run(node: &Node, cases: &[Case]) {
             c.path,
             c.message
         );
+        // Every error carries the stable code of its status (docs/openapi.yaml ErrorCode).
+        let expected = match c.status {
+            400 => "invalid_request",
+            404 => "not_found",
+            405 => "method_not_allowed",
+            408 => "timeout",
+            410 => "pruned",
+            413 => "too_large",
+            429 => "pool_full",
+            503 => "not_producer",
+            other => panic!("no code expected for {other}"),
+        };
+        assert_eq!(
+            body["code"].as_str(),
+            Some(expected),
+            "{} {}: {text}",
+            c.method,
+            c.path
+        );
     }
 }
 

@@ -8,11 +8,11 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use serde_yaml::Value as Yaml;
+use yaml_serde::Value as Yaml;
 
 fn spec() -> Yaml {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.yaml");
-    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).expect("openapi.yaml parses")
+    yaml_serde::from_str(&std::fs::read_to_string(path).unwrap()).expect("openapi.yaml parses")
 }
 
 /// The documented property names of a schema.
@@ -78,5 +78,17 @@ async fn the_documented_api_is_the_served_api() {
             "/v1/node/info field {field} is not documented"
         );
     }
+    // The documented error codes are the ones the node sends.
+    let documented: Vec<&str> = spec["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_sequence()
+        .expect("ErrorCode's enum")
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let sent: Vec<&str> = weft_types::api::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(documented, sent, "docs/openapi.yaml ErrorCode");
     node.node.stop().await;
 }

@@ -98,17 +98,6 @@ impl ExtendedSquare {
         &self.proofs[row * CELLS_PER_ROW + col]
     }
 
-    /// One cell with its proof, as a sample to verify. Panics if out of range.
-    #[cfg(any(test, feature = "test-utils"))]
-    pub fn sample(&self, row: usize, col: usize) -> crate::Sample<'_> {
-        crate::Sample {
-            row,
-            col,
-            cell: self.cell(row, col),
-            proof: &self.proof(row, col).0,
-        }
-    }
-
     /// The 128 cells of a row.
     pub fn row_cells(&self, row: usize) -> &[Cell] {
         &self.cells[row * CELLS_PER_ROW..(row + 1) * CELLS_PER_ROW]

@@ -337,6 +337,19 @@ pub struct Sample<'a> {
     pub proof: &'a [u8],
 }
 
+#[cfg(any(test, feature = "test-utils"))]
+impl crate::square::ExtendedSquare {
+    /// One cell with its proof, as a sample to verify. Panics if out of range.
+    pub fn sample(&self, row: usize, col: usize) -> Sample<'_> {
+        Sample {
+            row,
+            col,
+            cell: self.cell(row, col),
+            proof: &self.proof(row, col).0,
+        }
+    }
+}
+
 /// The k commitments of a header, decoded and checked once, with the column code of that k.
 #[derive(Debug, Clone)]
 pub struct SquareCommitments {

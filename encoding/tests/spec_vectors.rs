@@ -5,7 +5,7 @@ mod common;
 
 use std::{fs, path::PathBuf};
 
-use serde_yaml::Value;
+use yaml_serde::Value;
 
 /// Runs `case` on every `data.yaml` under `kzg/<function>/`; returns how many ran.
 fn run_all(function: &str, case: impl Fn(&str, &Value, &Value)) {
@@ -24,7 +24,7 @@ fn run_all(function: &str, case: impl Fn(&str, &Value, &Value)) {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let text =
             fs::read_to_string(path.join("data.yaml")).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let doc: Value = serde_yaml::from_str(&text).unwrap();
+        let doc: Value = yaml_serde::from_str(&text).unwrap();
         case(&name, &doc["input"], &doc["output"]);
         ran += 1;
     }

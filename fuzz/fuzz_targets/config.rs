@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use weft_types::config::{light::LightSettings, node::NodeConfig, parse};
+use weft_config::{light::LightSettings, node::NodeConfig, parse};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -6,7 +6,7 @@
 use std::{pin::Pin, sync::Arc, time::Duration};
 
 use futures::{
-    channel::{mpsc, oneshot},
+    channel::oneshot,
     future::FutureExt,
     stream::{FuturesUnordered, StreamExt},
     Future,
@@ -25,6 +25,7 @@ use weft_types::{
 
 use crate::{
     config::{LightConfig, LightError},
+    events::{self, EventSender, Events, LightEvent, MAX_EVENTS},
     headers::HeaderSync,
     record::HeightRecord,
     sampler::{CellsAsk, Sampler},
@@ -39,19 +40,12 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// How often to ask Kademlia for more peers.
 const DISCOVERY_INTERVAL: Duration = Duration::from_secs(10);
 
-/// What the client reports as it goes.
-#[derive(Debug, Clone)]
-pub enum LightEvent {
-    /// A height's record changed (progress or final verdict).
-    Height(HeightRecord),
-}
-
 /// A running light client.
 pub struct LightClient {
     status: StatusBoard,
     stop: Option<oneshot::Sender<()>>,
     done: Option<oneshot::Receiver<()>>,
-    events: Option<mpsc::UnboundedReceiver<LightEvent>>,
+    events: Option<Events>,
     peer_id: PeerId,
 }
 
@@ -112,7 +106,7 @@ impl LightClient {
     ) -> Self {
         let peer_id = net.info().peer_id.expect("the network knows its peer id");
         let status = StatusBoard::default();
-        let (events_tx, events_rx) = mpsc::unbounded();
+        let (events_tx, events_rx) = events::channel(MAX_EVENTS);
         let (stop_tx, stop_rx) = oneshot::channel();
         let (done_tx, done_rx) = oneshot::channel();
         let finished = config
@@ -166,8 +160,9 @@ impl LightClient {
         self.status.shared()
     }
 
-    /// The stream of events (can be taken once).
-    pub fn events(&mut self) -> Option<mpsc::UnboundedReceiver<LightEvent>> {
+    /// The stream of events (can be taken once): at most [`MAX_EVENTS`] wait unread, the
+    /// oldest dropped beyond it ([`Events::dropped`] counts them).
+    pub fn events(&mut self) -> Option<Events> {
         self.events.take()
     }
 
@@ -202,7 +197,7 @@ struct Client {
     /// Heights with a final record (this run or an earlier one): never sampled again.
     finished: std::collections::BTreeSet<u64>,
     status: StatusBoard,
-    events: mpsc::UnboundedSender<LightEvent>,
+    events: EventSender,
     requests: FuturesUnordered<Request>,
     asking_headers: bool,
     /// True once a proof found here was handed to the network to gossip.
@@ -407,7 +402,7 @@ impl Client {
 
     fn report(&self, record: HeightRecord, grid: Vec<(u16, u16, SampleState)>) {
         self.status.record(&record, grid, self.totals());
-        let _ = self.events.unbounded_send(LightEvent::Height(record));
+        self.events.send(LightEvent::Height(record));
     }
 
     fn finish(&mut self, record: HeightRecord, grid: Vec<(u16, u16, SampleState)>) {

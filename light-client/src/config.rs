@@ -4,10 +4,13 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use weft_p2p::Multiaddr;
-pub use weft_types::config::light::{
-    LightSettings, DEFAULT_CONFIDENCE, DEFAULT_DATA_DIR, DEFAULT_SAMPLE_TIMEOUT, DEFAULT_WINDOW,
+#[cfg(not(target_arch = "wasm32"))]
+pub use weft_config::light::LightSettings;
+pub use weft_config::{
+    DEFAULT_CONFIDENCE, DEFAULT_LIGHT_DATA_DIR as DEFAULT_DATA_DIR, DEFAULT_SAMPLE_TIMEOUT,
+    DEFAULT_WINDOW,
 };
+use weft_p2p::Multiaddr;
 use weft_types::ProducerKey;
 
 use crate::store::{MemoryRecords, RecordStore};
@@ -56,9 +59,10 @@ pub fn load_settings(path: &std::path::Path) -> Result<LightSettings, LightError
         reason,
     };
     let text = std::fs::read_to_string(path).map_err(|e| file(e.to_string()))?;
-    weft_types::config::parse(&text).map_err(|e| file(e.to_string()))
+    weft_config::parse(&text).map_err(|e| file(e.to_string()))
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl LightConfig {
     /// The configuration to run with from `settings`, records kept in memory (swap in others
     /// after).
@@ -118,17 +122,16 @@ impl std::fmt::Debug for LightConfig {
 }
 
 impl LightConfig {
-    /// The defaults ([`LightSettings::default`]) for these peers and producer, records in
-    /// memory.
+    /// The defaults ([`DEFAULT_CONFIDENCE`], [`DEFAULT_WINDOW`], [`DEFAULT_SAMPLE_TIMEOUT`],
+    /// from the first head seen) for these peers and producer, records in memory.
     pub fn new(bootstrap: Vec<Multiaddr>, producer: ProducerKey) -> Self {
-        let d = LightSettings::default();
         Self {
             bootstrap,
             producer,
-            confidence: d.confidence,
-            from: d.from,
-            window: d.window,
-            sample_timeout: d.sample_timeout,
+            confidence: DEFAULT_CONFIDENCE,
+            from: None,
+            window: DEFAULT_WINDOW,
+            sample_timeout: DEFAULT_SAMPLE_TIMEOUT,
             records: Box::new(MemoryRecords::default()),
         }
     }
@@ -159,7 +162,7 @@ mod tests {
             "producer_key = \"{}\"\nbootstrap = [\"/ip4/127.0.0.1/tcp/1\"]\nwindow = 4\nsample_timeout = \"5s\"\n",
             key.to_hex()
         );
-        let settings: LightSettings = weft_types::config::parse(&text).unwrap();
+        let settings: LightSettings = weft_config::parse(&text).unwrap();
         assert_eq!(settings.window, 4);
         assert_eq!(settings.confidence, DEFAULT_CONFIDENCE);
         let config = LightConfig::from_settings(&settings).unwrap();

@@ -127,7 +127,8 @@ pub struct CellView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NodeRole {
-    /// Produces blocks (takes blobs).
+    /// Signs blocks: a producer takes blobs (`POST /v1/blobs`); a publisher (a load harness's
+    /// producer) is handed squares encoded elsewhere and takes none.
     Producer,
     /// Follows a producer, stores and serves its blocks.
     Full,
@@ -186,11 +187,94 @@ const fn first_height() -> u64 {
     1
 }
 
-/// Body of every 4xx/5xx answer.
+/// Body of every 4xx/5xx answer: a message for people and a stable code for programs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
-    /// What went wrong and why.
+    /// What went wrong and why (wording may change between versions).
     pub error: String,
+    /// What went wrong, as a stable machine-readable code (absent from nodes before it was
+    /// added; a code this build does not know reads as [`ErrorCode::Other`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<ErrorCode>,
+}
+
+/// The stable codes of [`ErrorBody::code`] (docs/openapi.yaml `ErrorCode`). Programs act on
+/// these, never on the message's wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the request is malformed (a path segment, a query, the JSON body); the message
+    /// names what.
+    InvalidRequest,
+    /// 404: no such block, blob, cell, submission or endpoint.
+    NotFound,
+    /// 405: the method is not allowed on the path.
+    MethodNotAllowed,
+    /// 408: the request or its body did not arrive in time.
+    Timeout,
+    /// 410: the block's square was pruned (`--prune-after`); its header remains.
+    Pruned,
+    /// 413: the body or blob is over the node's limit (`--max-blob-size`).
+    TooLarge,
+    /// 429: the node's pool of waiting blobs is full; retry after `Retry-After`.
+    PoolFull,
+    /// 503: the producer cannot include the blob in time at its measured pace; retry after
+    /// `Retry-After`.
+    TooSlow,
+    /// 503: this node takes no blobs (it follows a producer, or is handed squares encoded
+    /// elsewhere); submit to the producer.
+    NotProducer,
+    /// 503: the node is at a connection or request cap; retry after `Retry-After`.
+    Overloaded,
+    /// 503: the node is shutting down (a submitted blob stays pending).
+    ShuttingDown,
+    /// 504: the submitted blob is not in a block yet within the node's wait; it stays pending
+    /// (poll `/v1/blobs/status/{id}`).
+    NotIncludedYet,
+    /// 500: a fault inside the node (its store); the message says what.
+    Internal,
+    /// A code added after this build.
+    #[serde(other)]
+    Other,
+}
+
+impl ErrorCode {
+    /// The code as it is written in JSON.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Timeout => "timeout",
+            Self::Pruned => "pruned",
+            Self::TooLarge => "too_large",
+            Self::PoolFull => "pool_full",
+            Self::TooSlow => "too_slow",
+            Self::NotProducer => "not_producer",
+            Self::Overloaded => "overloaded",
+            Self::ShuttingDown => "shutting_down",
+            Self::NotIncludedYet => "not_included_yet",
+            Self::Internal => "internal",
+            Self::Other => "other",
+        }
+    }
+
+    /// Every code a node sends (all but [`Self::Other`]).
+    pub const ALL: [Self; 13] = [
+        Self::InvalidRequest,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::Timeout,
+        Self::Pruned,
+        Self::TooLarge,
+        Self::PoolFull,
+        Self::TooSlow,
+        Self::NotProducer,
+        Self::Overloaded,
+        Self::ShuttingDown,
+        Self::NotIncludedYet,
+        Self::Internal,
+    ];
 }
 
 /// Overall state in [`NodeHealth`].
@@ -225,6 +309,10 @@ pub struct TaskHealth {
 pub struct NodeHealth {
     /// Overall state.
     pub status: HealthStatus,
+    /// The node's role, as `GET /v1/node/info` reports it (absent from nodes before it was
+    /// added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<NodeRole>,
     /// Height of the newest stored block.
     pub head: u64,
     /// Highest verified header heard of from the network (followers), or the head.
@@ -240,4 +328,23 @@ pub struct NodeHealth {
     /// The height at which the producer equivocated, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub equivocation_height: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_written_as_documented_and_unknown_ones_still_read() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
+        }
+        let newer: ErrorBody =
+            serde_json::from_str(r#"{"error":"x","code":"added_later"}"#).unwrap();
+        assert_eq!(newer.code, Some(ErrorCode::Other));
+        let older: ErrorBody = serde_json::from_str(r#"{"error":"x"}"#).unwrap();
+        assert_eq!(older.code, None);
+    }
 }

@@ -18,9 +18,11 @@ pub const HEADER_DOMAIN: &[u8; 14] = b"WEFT_HEADER_V1";
 pub const MAX_CLOCK_SKEW_MS: u64 = 120_000;
 /// Parent hash of the first block (height 1).
 pub const GENESIS_PARENT: [u8; 32] = [0u8; 32];
-/// Bytes of a header's canonical encoding without commitments, and of the signature.
-const FIXED_BYTES: usize = 14 + 8 + 32 + 8 + 2 + 4 + 32 + 32;
-const SIGNATURE_BYTES: usize = 64;
+/// Bytes of a header's canonical encoding without commitments: domain, height, parent hash,
+/// timestamp, k, blob count, index root, producer key.
+pub(crate) const FIXED_BYTES: usize = 14 + 8 + 32 + 8 + 2 + 4 + 32 + 32;
+/// Bytes of the signature.
+pub(crate) const SIGNATURE_BYTES: usize = 64;
 
 weft_encoding::hex_bytes!(
     /// A producer's Ed25519 public key (32 bytes).

@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod api;
-pub mod config;
 mod equivocation;
 mod error;
 mod header;

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![cfg(target_arch = "wasm32")]
+#![forbid(unsafe_code)]
 
 mod error;
 

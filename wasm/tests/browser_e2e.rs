@@ -160,6 +160,61 @@ async fn page_reports_a_withheld_height_unavailable() {
     node.stop().await;
 }
 
+/// Issue 21, item 9: the page names the key it trusts, draws a k = 1 square as a band the size
+/// of the square (not two strips at the top of an empty box), and says which heights held no
+/// blobs instead of leaving them out without a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_page_names_its_key_sizes_the_square_and_shows_empty_heights() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = node(&dir, Duration::from_millis(400), Faults::none()).await;
+    let url = node.url();
+    // One small blob (k = 1), then only empty heights.
+    submit(&url, 1, 1000).await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{url}/?from=1&timeout=30s")).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let sampled = loop {
+        let status = page_status(&browser).await;
+        let done = heights(&status)
+            .into_iter()
+            .find(|h| h["verdict"] == "available" && h["k"] == 1);
+        if let Some(h) = done {
+            let height = h["height"].as_u64().unwrap();
+            if status["head"].as_u64().unwrap() >= height + 2 {
+                break height;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no k = 1 height sampled: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let key = browser
+        .eval("return document.getElementById('producer-key').title;")
+        .await;
+    assert_eq!(
+        key.as_str().unwrap().trim_start_matches("0x"),
+        node.producer_key().to_hex().trim_start_matches("0x"),
+        "the page names the key it trusts"
+    );
+    let canvas = browser
+        .eval("return document.getElementById('grid').height;")
+        .await;
+    assert_eq!(canvas, 48, "a k = 1 square is 2 rows of 24 px");
+    let empty = browser
+        .eval("return [...document.querySelectorAll('#rows tr.empty')].map(r => r.textContent);")
+        .await;
+    let empty: Vec<String> = serde_json::from_value(empty).unwrap();
+    assert!(
+        empty
+            .iter()
+            .any(|t| t.starts_with(&format!("{}", sampled + 1)) && t.contains("no blobs")),
+        "the empty heights after {sampled} are named: {empty:?}"
+    );
+    node.stop().await;
+}
+
 #[tokio::test]
 async fn the_browser_leaves_no_process_behind() {
     let browser = Browser::start().await;

@@ -37,18 +37,38 @@ function render() {
   document.getElementById('bytes').textContent = formatBytes(s.bytes_downloaded || 0);
   document.getElementById('state').textContent = state.error ? `error: ${state.error}` : (s.problem || 'sampling');
   const rows = document.getElementById('rows');
-  rows.replaceChildren(...s.heights.slice(0, 16).map((r) => {
+  const shown = s.heights.slice(0, 16);
+  const trs = [];
+  shown.forEach((r, i) => {
+    // Heights between two sampled ones (and above the newest, up to the head) held no blobs:
+    // k = 0, nothing to sample. Said so, not left out without a word.
+    const above = i === 0 ? (s.head || r.height) + 1 : shown[i - 1].height;
+    if (above - r.height > 1) trs.push(emptyRow(r.height + 1, above - 1));
     const tr = document.createElement('tr');
     const cells = [r.height, r.k, `${r.verified}/${r.samples}`, r.failed, r.confidence.toFixed(6), r.verdict, r.ms];
-    cells.forEach((value, i) => {
+    cells.forEach((value, j) => {
       const td = document.createElement('td');
       td.textContent = value;
-      if (i === 5) td.className = `verdict ${r.verdict}`;
+      if (j === 5) td.className = `verdict ${r.verdict}`;
       tr.appendChild(td);
     });
-    return tr;
-  }));
+    trs.push(tr);
+  });
+  rows.replaceChildren(...trs);
   drawGrid(s);
+}
+
+/// A row standing for heights `from`..`to` without blobs.
+function emptyRow(from, to) {
+  const tr = document.createElement('tr');
+  tr.className = 'empty';
+  const td = document.createElement('td');
+  td.colSpan = 7;
+  td.textContent = from === to
+    ? `${from}: no blobs (k = 0), nothing to sample`
+    : `${from}–${to}: no blobs (k = 0), nothing to sample`;
+  tr.appendChild(td);
+  return tr;
 }
 
 function drawGrid(s) {
@@ -60,7 +80,11 @@ function drawGrid(s) {
   document.getElementById('grid-height').textContent = latest.height;
   const rows = 2 * latest.k;
   const cw = canvas.width / 128;
-  const ch = Math.min(canvas.height / rows, 24);
+  // Rows as tall as fit 512 px, at most 24 px: the canvas is sized to the square, so a k = 1
+  // square is a 48 px band, not two strips at the top of an empty box.
+  const ch = Math.min(512 / rows, 24);
+  const height = Math.ceil(ch * rows);
+  if (canvas.height !== height) canvas.height = height;
   ctx.fillStyle = '#eef0f4';
   ctx.fillRect(0, 0, canvas.width, ch * rows);
   ctx.fillStyle = '#dfe3ea';
@@ -75,6 +99,9 @@ function drawGrid(s) {
 async function main() {
   // The page comes from this node, so it follows the producer key this node names.
   const info = await nodeInfo(location.origin);
+  const key = document.getElementById('producer-key');
+  key.textContent = `${info.producer_key.replace(/^0x/, '').slice(0, 12)}…`;
+  key.title = info.producer_key;
   const confidence = parseFloat(params.get('confidence') || '0.9999');
   document.getElementById('target').textContent = confidence;
   const client = await startLightClient({

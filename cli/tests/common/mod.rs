@@ -5,7 +5,10 @@ use std::{
     net::TcpListener,
     path::Path,
     process::{Child, Command, Output, Stdio},
+    time::Duration,
 };
+
+use serde_json::Value;
 
 /// The binary under test: this checkout's, or `$WEFT_BIN` (to show that a fault test fails on
 /// an older build).
@@ -75,4 +78,53 @@ pub(crate) fn spawn_node(
             .spawn()
             .unwrap(),
     )
+}
+
+/// `weft blob submit` of one file, with extra flags.
+pub(crate) fn blob_submit(url: &str, ns: &str, file: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["blob", "submit", "--node", url, "--namespace", ns];
+    args.extend_from_slice(extra);
+    args.push(file.to_str().unwrap());
+    weft(&args)
+}
+
+/// `weft blob get` of one namespace at one height, with extra flags.
+pub(crate) fn blob_get(url: &str, height: &str, ns: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "blob",
+        "get",
+        "--node",
+        url,
+        "--height",
+        height,
+        "--namespace",
+        ns,
+    ];
+    args.extend_from_slice(extra);
+    weft(&args)
+}
+
+/// The producer key a node reports (`weft node info`).
+pub(crate) fn producer_key(url: &str) -> String {
+    let info: Value =
+        serde_json::from_str(&stdout(&weft(&["node", "info", "--node", url]))).unwrap();
+    info["producer_key"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("0x")
+        .to_string()
+}
+
+/// A producer in its own process on a free port, once its HTTP API answers; and its URL.
+pub(crate) fn start_node(dir: &Path) -> (Proc, String) {
+    let port = free_port();
+    let node = spawn_node(dir, port, "300ms", 100_000, Stdio::null());
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..600 {
+        if weft(&["node", "info", "--node", &url]).status.success() {
+            return (node, url);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("node did not start");
 }

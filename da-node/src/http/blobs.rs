@@ -10,8 +10,8 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::Deserialize;
 use weft_encoding::layout::{prove_namespace, Blob, BlobCommitment, IndexEntry, Namespace};
 use weft_types::api::{
-    BlobReceipt, BlobState as ApiBlobState, BlobStatus, BlobView, NamespaceBlobs, SubmitAccepted,
-    SubmitBlob,
+    BlobReceipt, BlobState as ApiBlobState, BlobStatus, BlobView, ErrorCode, NamespaceBlobs,
+    SubmitAccepted, SubmitBlob,
 };
 
 use super::{parse, ApiError, AppState};
@@ -68,11 +68,17 @@ pub(super) async fn submit(
     let Some(mempool) = state.mempool.clone() else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "this node follows producer {} and does not take blobs; submit to the producer",
-                state.producer
-            ),
-        ));
+            if state.role == weft_types::api::NodeRole::Producer {
+                "this node signs squares encoded elsewhere (a publisher) and does not take blobs"
+                    .to_string()
+            } else {
+                format!(
+                    "this node follows producer {} and does not take blobs; submit to the producer",
+                    state.producer
+                )
+            },
+        )
+        .code(ErrorCode::NotProducer));
     };
     let namespace = body.namespace;
     let data = STANDARD
@@ -99,6 +105,7 @@ pub(super) async fn submit(
             }
             SubmitError::TooSlow { retry_after, .. } => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+                    .code(ErrorCode::TooSlow)
                     .retry_after(retry_after)
             }
             SubmitError::Store(e) => ApiError::internal(e),
@@ -118,7 +125,11 @@ pub(super) async fn submit(
     };
     match tokio::time::timeout(limit, receiver).await {
         Ok(Ok(inclusion)) => Ok(Json(BlobReceipt::from(inclusion)).into_response()),
-        Ok(Err(_)) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the node is shutting down; the blob stays pending")),
+        Ok(Err(_)) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the node is shutting down; the blob stays pending",
+        )
+        .code(ErrorCode::ShuttingDown)),
         Err(_) => Err(ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
             format!("blob {id} is not in a block after {}s; it stays pending: poll /v1/blobs/status/{id}", limit.as_secs()),

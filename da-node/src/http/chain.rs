@@ -6,7 +6,7 @@ use axum::{
     response::IntoResponse,
     Json,
 };
-use weft_types::api::{CellView, HeaderView, HealthStatus, NodeInfo, NodeRole};
+use weft_types::api::{CellView, HeaderView, HealthStatus, NodeInfo};
 
 use super::{parse, stored_header, ApiError, AppState};
 
@@ -70,11 +70,7 @@ pub(super) async fn info(State(state): State<AppState>) -> Result<Json<NodeInfo>
         peer_id: net.peer_id.map(|p| p.to_string()).unwrap_or_default(),
         listen_addrs: net.listen_addrs.iter().map(ToString::to_string).collect(),
         producer_key: state.producer,
-        role: if state.mempool.is_some() {
-            NodeRole::Producer
-        } else {
-            NodeRole::Full
-        },
+        role: state.role,
         head: state.store.head()?,
         ws_addr: net.ws_addr.map(|a| a.to_string()),
         peers: net.peers.len(),

@@ -19,8 +19,11 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use tower_http::{services::ServeDir, timeout::TimeoutLayer};
-use weft_types::{api::ErrorBody, ProducerKey};
+use tower_http::services::ServeDir;
+use weft_types::{
+    api::{ErrorBody, ErrorCode},
+    ProducerKey,
+};
 
 use weft_p2p::NetworkHandle;
 
@@ -41,7 +44,11 @@ const BODY_SLACK: usize = 1024;
 #[derive(Clone, Debug)]
 pub(crate) struct AppState {
     pub(crate) store: Store,
+    /// The producer's pool: `Some` exactly on a producer (`Role::Producer`), the one role that
+    /// takes blobs.
     pub(crate) mempool: Option<Arc<Mempool>>,
+    /// The role reported by `/v1/node/info` (`/health` and `/metrics` report the same value).
+    pub(crate) role: weft_types::api::NodeRole,
     pub(crate) network: NetworkHandle,
     pub(crate) config: Arc<NodeConfig>,
     pub(crate) metrics: Arc<Metrics>,
@@ -82,18 +89,26 @@ impl AppState {
 #[derive(Debug)]
 pub(crate) struct ApiError {
     status: StatusCode,
+    code: ErrorCode,
     message: String,
     /// Seconds to send in `Retry-After`, for refusals that pass.
     retry_after: Option<u64>,
 }
 
 impl ApiError {
+    /// An answer with `status`, its code the status's usual one ([`code_of`]).
     pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
+            code: code_of(status),
             message: message.into(),
             retry_after: None,
         }
+    }
+    /// Sets the code, for a status several codes share (503).
+    pub(crate) const fn code(mut self, code: ErrorCode) -> Self {
+        self.code = code;
+        self
     }
     /// Adds `Retry-After: secs`.
     pub(crate) const fn retry_after(mut self, secs: u64) -> Self {
@@ -127,6 +142,7 @@ impl IntoResponse for ApiError {
             self.status,
             Json(ErrorBody {
                 error: self.message,
+                code: Some(self.code),
             }),
         )
             .into_response();
@@ -166,6 +182,22 @@ impl From<crate::error::NodeError> for ApiError {
     }
 }
 
+/// The code of an answer with `status`, unless the handler names another.
+const fn code_of(status: StatusCode) -> ErrorCode {
+    match status.as_u16() {
+        400 => ErrorCode::InvalidRequest,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        408 => ErrorCode::Timeout,
+        410 => ErrorCode::Pruned,
+        413 => ErrorCode::TooLarge,
+        429 => ErrorCode::PoolFull,
+        503 => ErrorCode::Overloaded,
+        504 => ErrorCode::NotIncludedYet,
+        _ => ErrorCode::Internal,
+    }
+}
+
 /// Largest `POST /v1/blobs` body: base64 of the largest blob plus JSON framing.
 pub(crate) fn body_limit(max_blob_size: usize) -> usize {
     max_blob_size.div_ceil(3) * 4 + BODY_SLACK
@@ -194,10 +226,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/node/info", get(chain::info))
         .route("/metrics", get(chain::metrics))
         .route("/health", get(chain::health))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIME_LIMIT,
-        ))
+        .layer(axum::middleware::from_fn(answer_in_time))
         // Reads are public: a dapp on any origin (the `weft-light` npm package) may read them.
         .layer(
             tower_http::cors::CorsLayer::new()
@@ -220,6 +249,19 @@ pub(crate) fn router(state: AppState) -> Router {
             count_requests,
         ))
         .with_state(state)
+}
+
+/// Answers a read within [`REQUEST_TIME_LIMIT`], else 408 with the error body (its `code`
+/// `timeout`), like every other error.
+async fn answer_in_time(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIME_LIMIT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("not answered within {}s", REQUEST_TIME_LIMIT.as_secs()),
+        )
+        .into_response(),
+    }
 }
 
 async fn count_requests(

@@ -3,7 +3,7 @@
 //! build it.
 
 use axum::{
-    http::{header, StatusCode, Uri},
+    http::{header, Uri},
     response::{Html, IntoResponse, Response},
 };
 
@@ -29,7 +29,8 @@ pub(crate) async fn serve(uri: Uri) -> Response {
                 .into_response(),
         },
         None if path == "/index.html" => Html(NOT_BUILT).into_response(),
-        None => (StatusCode::NOT_FOUND, Html(NOT_BUILT)).into_response(),
+        None => super::ApiError::not_found(format!("no such endpoint: GET {}", uri.path()))
+            .into_response(),
     }
 }
 

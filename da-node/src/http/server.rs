@@ -10,7 +10,7 @@ use std::{
     io,
     net::IpAddr,
     pin::Pin,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, PoisonError},
     task::{Context, Poll},
     time::Duration,
 };
@@ -34,7 +34,7 @@ use crate::{config::HttpLimits, metrics::Metrics};
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
 /// What a connection over a cap is told before it is closed.
-const BUSY_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 52\r\n\r\n{\"error\":\"too many connections; retry in a second\"}\n";
+const BUSY_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 72\r\n\r\n{\"error\":\"too many connections; retry in a second\",\"code\":\"overloaded\"}\n";
 
 /// Open connections per client IP.
 #[derive(Debug, Default)]
@@ -51,7 +51,7 @@ struct Admitted {
 impl PerIp {
     /// Takes a place for `ip` if it has fewer than `cap` connections open.
     fn admit(&self, ip: IpAddr, cap: usize) -> bool {
-        let mut open = self.0.lock().expect("per-IP count is never poisoned");
+        let mut open = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let n = open.entry(ip).or_insert(0);
         if *n >= cap {
             return false;
@@ -63,11 +63,7 @@ impl PerIp {
 
 impl Drop for Admitted {
     fn drop(&mut self) {
-        let mut open = self
-            .per_ip
-            .0
-            .lock()
-            .expect("per-IP count is never poisoned");
+        let mut open = self.per_ip.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(n) = open.get_mut(&self.ip) {
             *n -= 1;
             if *n == 0 {

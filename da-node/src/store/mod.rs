@@ -3,27 +3,28 @@
 //! after a crash the store holds whole blocks only, and every acknowledged blob is in one.
 
 mod blobs;
+mod chain;
 mod error;
 mod inclusion;
+mod pending;
+mod prune;
 pub mod schema;
 
 use std::{
     path::Path,
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Arc,
-    },
+    sync::{atomic::AtomicU64, Arc},
 };
 
 use rocksdb::{ColumnFamilyDescriptor, IteratorMode, Options, WriteBatch, WriteOptions, DB};
 use schema::*;
 use weft_encoding::{
     constants::{BYTES_PER_CELL, BYTES_PER_G1, CELLS_PER_ROW},
-    layout::{Blob, BlobCommitment, IndexEntry, Namespace, INDEX_ENTRY_BYTES},
+    layout::{BlobCommitment, IndexEntry, INDEX_ENTRY_BYTES},
     Cell, Commitment, ExtendedSquare, Proof,
 };
 use weft_types::Header;
 
+pub use chain::ChainRecord;
 pub use inclusion::Inclusion;
 
 pub use error::{Result, StoreError};
@@ -235,10 +236,30 @@ impl Store {
     /// # Errors
     /// [`StoreError`] if the write fails.
     pub fn put_equivocation(&self, proof: &[u8]) -> Result<()> {
+        self.put_meta_synced(META_EQUIVOCATION, proof)
+    }
+
+    /// Whose chain the data dir holds (`ChainRecord`'s 33 bytes), if recorded.
+    ///
+    /// # Errors
+    /// [`StoreError`] if the read fails.
+    pub fn chain_record(&self) -> Result<Option<Vec<u8>>> {
+        self.get(CF_META, META_CHAIN)
+    }
+
+    /// Records whose chain the data dir holds (synced).
+    ///
+    /// # Errors
+    /// [`StoreError`] if the write fails.
+    pub fn put_chain_record(&self, record: &[u8]) -> Result<()> {
+        self.put_meta_synced(META_CHAIN, record)
+    }
+
+    fn put_meta_synced(&self, key: &[u8], value: &[u8]) -> Result<()> {
         let mut options = WriteOptions::default();
         options.set_sync(true);
         self.db
-            .put_cf_opt(self.cf(CF_META), META_EQUIVOCATION, proof, &options)
+            .put_cf_opt(self.cf(CF_META), key, value, &options)
             .map_err(|e| self.err(e))
     }
 
@@ -366,72 +387,6 @@ impl Store {
         Ok(())
     }
 
-    /// Adds to `batch` the deletion of every cell below `below` not deleted yet, and the new
-    /// `pruned_below`; returns the range pruned.
-    fn prune_below(&self, batch: &mut WriteBatch, below: u64) -> Result<Option<(u64, u64)>> {
-        let from = self.pruned_below()?;
-        if below <= from {
-            return Ok(None);
-        }
-        batch.delete_range_cf(
-            self.cf(CF_CELLS),
-            cell_key(from, 0, 0),
-            cell_key(below, 0, 0),
-        );
-        batch.put_cf(self.cf(CF_META), META_PRUNED_BELOW, below.to_be_bytes());
-        Ok(Some((from, below)))
-    }
-
-    /// Keeps the store's size and file count bounded (a soak showed both growing): deleted
-    /// ranges free their disk space only when compacted, so each time pruning passes a multiple
-    /// of [`COMPACT_EVERY`] heights the pruned cells are compacted away; and the small column
-    /// families, whose keys only grow, would pile up one tiny table file per flush (moved down
-    /// the levels as they are, never merged), so every [`COMPACT_SMALL_EVERY`] heights each is
-    /// compacted whole. Both on a background thread, one at a time.
-    fn reclaim(&self, height: u64, pruned: Option<(u64, u64)>) {
-        let cells_below = pruned
-            .filter(|(from, below)| from / COMPACT_EVERY != below / COMPACT_EVERY)
-            .map(|(_, below)| below);
-        use std::sync::atomic::Ordering;
-        if height % COMPACT_SMALL_EVERY == 0 {
-            // Kept due until a compaction thread takes it (one may be running now).
-            self.small_due.store(true, Ordering::Release);
-        }
-        if (cells_below.is_none() && !self.small_due.load(Ordering::Acquire))
-            || self.compacting.swap(true, Ordering::AcqRel)
-        {
-            return;
-        }
-        let small = self.small_due.swap(false, Ordering::AcqRel);
-        let (db, compacting) = (self.db.clone(), self.compacting.clone());
-        let spawned = std::thread::Builder::new()
-            .name("weft-compact".into())
-            .spawn(move || {
-                // Files already on the bottom level are rewritten too (RocksDB skips them by
-                // default), so tiny files merge and deleted cells go.
-                let mut whole = rocksdb::CompactOptions::default();
-                whole.set_bottommost_level_compaction(
-                    rocksdb::BottommostLevelCompaction::ForceOptimized,
-                );
-                if let (Some(below), Some(cf)) = (cells_below, db.cf_handle(CF_CELLS)) {
-                    let end = cell_key(below, 0, 0);
-                    db.compact_range_cf_opt(cf, None::<&[u8]>, Some(&end[..]), &whole);
-                }
-                if small {
-                    for name in ALL_CFS.iter().filter(|n| **n != CF_CELLS) {
-                        if let Some(cf) = db.cf_handle(name) {
-                            db.compact_range_cf_opt(cf, None::<&[u8]>, None::<&[u8]>, &whole);
-                        }
-                    }
-                }
-                compacting.store(false, std::sync::atomic::Ordering::Release);
-            });
-        if spawned.is_err() {
-            self.compacting
-                .store(false, std::sync::atomic::Ordering::Release);
-        }
-    }
-
     /// Writes a block, its receipts and the new head in one synced batch, and prunes.
     pub fn put_block(
         &self,
@@ -474,50 +429,6 @@ impl Store {
             None => None,
         };
         self.commit_block(batch, height, pruned)
-    }
-
-    /// Persists a pending blob (synced) and returns its id, unique even under concurrent calls.
-    pub fn put_pending(&self, blob: &Blob) -> Result<u64> {
-        let id = self.next_pending.fetch_add(1, Ordering::SeqCst);
-        let mut value = blob.namespace.0.to_vec();
-        value.extend_from_slice(&blob.data);
-        let mut options = WriteOptions::default();
-        options.set_sync(true);
-        self.db
-            .put_cf_opt(self.cf(CF_PENDING), id.to_be_bytes(), value, &options)
-            .map_err(|e| self.err(e))?;
-        Ok(id)
-    }
-
-    /// All pending blobs, oldest first.
-    pub fn pending(&self) -> Result<Vec<(u64, Blob)>> {
-        self.db
-            .iterator_cf(self.cf(CF_PENDING), IteratorMode::Start)
-            .map(|item| {
-                let (k, v) = item.map_err(|e| self.err(e))?;
-                let id = read_u64(&k).ok_or_else(|| StoreError::corrupt("pending", "bad key"))?;
-                if v.len() < 16 {
-                    return Err(StoreError::corrupt("pending", "short value"));
-                }
-                let namespace = Namespace(v[..16].try_into().expect("16 bytes"));
-                Ok((id, Blob::new(namespace, v[16..].to_vec())))
-            })
-            .collect()
-    }
-
-    /// Whether a pending id is still waiting.
-    pub fn is_pending(&self, id: u64) -> Result<bool> {
-        Ok(self.get(CF_PENDING, &id.to_be_bytes())?.is_some())
-    }
-
-    /// Where an included pending id went.
-    pub fn inclusion(&self, id: u64) -> Result<Option<Inclusion>> {
-        self.get(CF_RECEIPTS, &id.to_be_bytes())?
-            .map(|v| {
-                Inclusion::from_bytes(&v)
-                    .ok_or_else(|| StoreError::corrupt("receipt", "bad record"))
-            })
-            .transpose()
     }
 }
 

@@ -37,6 +37,8 @@ pub const META_FORMAT: &[u8] = b"format";
 pub const FORMAT: u64 = 2;
 /// Meta key: the proof that the followed producer equivocated (two headers, PROTOCOL §7).
 pub const META_EQUIVOCATION: &[u8] = b"equivocation";
+/// Meta key: whose chain the data dir holds and as what (`weft_node::ChainRecord`, 33 bytes).
+pub const META_CHAIN: &[u8] = b"chain";
 /// Meta key: squares below this height have been pruned.
 pub const META_PRUNED_BELOW: &[u8] = b"pruned_below";
 

@@ -1,4 +1,6 @@
 //! The store against a real RocksDB in a temp dir: pending ids, and format migration.
+use weft_encoding::layout::{Blob, Namespace};
+
 use super::*;
 
 #[test]

@@ -39,6 +39,15 @@ pub(crate) enum SyncError {
     /// The verified data does not form a square (a bug, or a header that cannot verify).
     #[error(transparent)]
     Encoding(#[from] weft_encoding::Error),
+    /// Checking data peers served panicked (data the verifier cannot handle); the peer whose
+    /// data it was is penalised and the block retried.
+    #[error("block {height}: checking data peers served panicked: {reason}")]
+    Panicked {
+        /// The height.
+        height: u64,
+        /// The panic's message.
+        reason: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -19,12 +19,11 @@ use weft_types::{
     Header,
 };
 
-use crate::{
-    block::{assemble_block, block_of_square, empty_block},
-    metrics::Metrics,
-    store::StoredBlock,
-    sync::SyncError,
+use super::{
+    assemble::{assemble_block, block_of_square, empty_block},
+    SyncError,
 };
+use crate::{metrics::Metrics, store::StoredBlock};
 
 /// Rows requested at once.
 const ROWS_IN_FLIGHT: usize = 8;
@@ -81,9 +80,25 @@ impl Fetcher {
             .collect()
             .await;
         let (vk, c) = (self.verify_key.clone(), commitments.clone());
-        let checked = tokio::task::spawn_blocking(move || verify_served(&vk, &c, served))
-            .await
-            .expect("verification does not panic");
+        let peers_served: Vec<(usize, PeerId)> = served.iter().map(|s| (s.row, s.peer)).collect();
+        let checked =
+            match off_thread(header.height(), move || verify_served(&vk, &c, served)).await {
+                Ok(checked) => checked,
+                Err(e) => {
+                    // Something in those rows breaks the verifier: each row again, from the peers
+                    // in turn, checked on its own (a row whose check panics blames its peer).
+                    tracing::warn!("{e}; checking each row on its own");
+                    for (row, _) in peers_served {
+                        if let Some((row, data)) = self
+                            .row(header.height(), row, &peers, commitments.clone())
+                            .await
+                        {
+                            fetched.insert(row, data);
+                        }
+                    }
+                    Vec::new()
+                }
+            };
         for (served, verdict) in checked {
             match verdict {
                 Ok(()) => {
@@ -110,11 +125,11 @@ impl Fetcher {
         }
         if fetched.len() == rows {
             let header = header.clone();
-            return tokio::task::spawn_blocking(move || {
+            let height = header.height();
+            return off_thread(height, move || {
                 assemble_block(header, fetched.into_values().collect())
             })
-            .await
-            .expect("assembly does not panic");
+            .await?;
         }
         let result = self
             .reconstruct(header, fetched.clone(), &peers, commitments)
@@ -131,6 +146,15 @@ impl Fetcher {
             self.metrics.invalid_data.inc_by(what as u64);
             self.network.penalise(peer, penalty).await;
         }
+    }
+
+    /// Penalises `peer` for data that broke the verifier (a panic while checking it): bytes
+    /// that cannot even be checked.
+    async fn blame_breakage(&self, peer: PeerId, what: usize) {
+        self.metrics.invalid_data.inc_by(what as u64);
+        self.network
+            .penalise(peer, Misbehaviour::MalformedMessage)
+            .await;
     }
 
     /// One row as the first peer that answers serves it (128 cells and proofs), unverified.
@@ -172,17 +196,19 @@ impl Fetcher {
             };
             let (vk, c) = (self.verify_key.clone(), commitments.clone());
             let verified =
-                tokio::task::spawn_blocking(move || verify_row(&vk, &c, row, cells, proofs))
-                    .await
-                    .expect("verification does not panic");
+                off_thread(height, move || verify_row(&vk, &c, row, cells, proofs)).await;
             match verified {
-                Ok(data) => {
+                Ok(Ok(data)) => {
                     self.metrics.rows_fetched.inc();
                     return Some((row, data));
                 }
-                Err(e) => {
+                Ok(Err(e)) => {
                     tracing::warn!("peer {peer} served row {row} of block {height} that fails verification: {e}");
                     self.blame(peer, &e, 1).await;
+                }
+                Err(e) => {
+                    tracing::warn!("peer {peer} served row {row} of block {height}: {e}");
+                    self.blame_breakage(peer, 1).await;
                 }
             }
         }
@@ -225,9 +251,16 @@ impl Fetcher {
                 };
                 let (vk, c) = (self.verify_key.clone(), commitments.clone());
                 let checked =
-                    tokio::task::spawn_blocking(move || check_served(&vk, &c, &wanted, got))
+                    match off_thread(header.height(), move || check_served(&vk, &c, &wanted, got))
                         .await
-                        .expect("verification does not panic");
+                    {
+                        Ok(checked) => checked,
+                        Err(e) => {
+                            tracing::warn!("peer {peer} served cells: {e}");
+                            self.blame_breakage(peer, 1).await;
+                            continue;
+                        }
+                    };
                 if let Some(penalty) = Misbehaviour::for_answer(&checked) {
                     self.metrics
                         .invalid_data
@@ -242,26 +275,47 @@ impl Fetcher {
         }
         let encoder = self.encoder.clone();
         let header = header.clone();
-        let block = tokio::task::spawn_blocking(move || -> Result<StoredBlock, SyncError> {
-            let square = reconstruct_with(
-                encoder.prover(),
-                &header.unsigned.row_commitments,
-                cells.iter().map(|(p, c)| (*p, c.as_slice())),
-                |rows| encoder.encode(rows),
-            )
-            .map_err(|source| SyncError::Incomplete {
-                height: header.height(),
-                rows: whole_rows,
-                wanted: 2 * header.k(),
-                source,
-            })?;
-            block_of_square(header, square)
-        })
-        .await
-        .expect("reconstruction does not panic")?;
+        let block = off_thread(
+            header.height(),
+            move || -> Result<StoredBlock, SyncError> {
+                let square = reconstruct_with(
+                    encoder.prover(),
+                    &header.unsigned.row_commitments,
+                    cells.iter().map(|(p, c)| (*p, c.as_slice())),
+                    |rows| encoder.encode(rows),
+                )
+                .map_err(|source| SyncError::Incomplete {
+                    height: header.height(),
+                    rows: whole_rows,
+                    wanted: 2 * header.k(),
+                    source,
+                })?;
+                block_of_square(header, square)
+            },
+        )
+        .await??;
         self.metrics.reconstructions.inc();
         Ok(block)
     }
+}
+
+/// Runs `check` — work on data peers served — on a blocking thread. A panic in it (data the
+/// verifier cannot handle) becomes [`SyncError::Panicked`], never a panic of the sync task:
+/// the caller blames the peer whose data it was, and the block is retried.
+async fn off_thread<T: Send + 'static>(
+    height: u64,
+    check: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, SyncError> {
+    tokio::task::spawn_blocking(check)
+        .await
+        .map_err(|e| SyncError::Panicked {
+            height,
+            reason: if e.is_panic() {
+                crate::health::panic_message(e.into_panic())
+            } else {
+                e.to_string()
+            },
+        })
 }
 
 /// A row as a peer served it.
@@ -342,4 +396,25 @@ fn verify_row(
 ) -> weft_encoding::Result<Row> {
     check_row(vk, commitments, row, &cells, &proofs)?;
     Ok((cells, proofs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_check_that_panics_on_a_peers_data_is_an_error_not_a_panic() {
+        let err = off_thread(7, || -> usize { panic!("a cell the verifier chokes on") })
+            .await
+            .unwrap_err();
+        match &err {
+            SyncError::Panicked { height, reason } => {
+                assert_eq!(*height, 7);
+                assert_eq!(reason, "a cell the verifier chokes on");
+            }
+            other => panic!("expected Panicked, got {other:?}"),
+        }
+        assert!(err.to_string().contains("block 7"), "{err}");
+        assert_eq!(off_thread(7, || 5).await.unwrap(), 5);
+    }
 }

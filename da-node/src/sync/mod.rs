@@ -3,6 +3,7 @@
 //! data is then fetched from peers (see [`fetch`]), verified against the header, stored and
 //! served in turn.
 
+mod assemble;
 mod error;
 mod fetch;
 
@@ -22,7 +23,7 @@ use weft_types::{
 
 use crate::{
     equivocation::Watch,
-    health::{supervise, Health},
+    health::{supervise, Health, TaskError},
     metrics::Metrics,
     store::Store,
 };
@@ -69,7 +70,7 @@ pub(crate) fn spawn(args: SyncArgs) -> JoinHandle<()> {
 
 /// Follows the producer until cancelled; ends with an error after [`MAX_STORE_FAILURES`]
 /// store failures in a row. Every other failure is retried with backoff.
-async fn run(args: SyncArgs) -> Result<(), String> {
+async fn run(args: SyncArgs) -> Result<(), TaskError> {
     let mut headers = args.headers.clone().lock_owned().await;
     let mut ahead: BTreeMap<u64, Header> = BTreeMap::new();
     let mut fetcher = fetch::Fetcher::new(
@@ -103,7 +104,10 @@ async fn run(args: SyncArgs) -> Result<(), String> {
                 store_failures += 1;
                 tracing::error!("sync: store failed ({store_failures} in a row): {e}");
                 if store_failures >= MAX_STORE_FAILURES {
-                    return Err(format!("{store_failures} store failures in a row: {e}"));
+                    return Err(TaskError::Store {
+                        in_a_row: store_failures,
+                        last: e,
+                    });
                 }
             }
             Err(e) => tracing::warn!("sync: {e}"),
@@ -199,11 +203,11 @@ async fn advance(
 }
 
 /// Retry spacing for a block whose data cannot be completed yet (withheld, or no peer has it):
-/// doubles from 0.5 s up to 16 s, per height.
+/// doubles from [`Backoff::FIRST`] up to [`Backoff::MAX`], per height.
 #[derive(Debug, Default)]
 struct Backoff {
     height: u64,
-    wait: Duration,
+    pauses: Option<backon::ExponentialBackoff>,
     until: Option<tokio::time::Instant>,
 }
 
@@ -216,13 +220,21 @@ impl Backoff {
     }
 
     fn failed(&mut self, height: u64) {
-        self.wait = if self.height == height {
-            (self.wait * 2).clamp(Self::FIRST, Self::MAX)
-        } else {
-            Self::FIRST
-        };
-        self.height = height;
-        self.until = Some(tokio::time::Instant::now() + self.wait);
+        if self.height != height || self.pauses.is_none() {
+            self.height = height;
+            self.pauses = Some(backon::BackoffBuilder::build(
+                backon::ExponentialBuilder::new()
+                    .with_min_delay(Self::FIRST)
+                    .with_max_delay(Self::MAX)
+                    .without_max_times(),
+            ));
+        }
+        let wait = self
+            .pauses
+            .as_mut()
+            .and_then(Iterator::next)
+            .unwrap_or(Self::MAX);
+        self.until = Some(tokio::time::Instant::now() + wait);
     }
 }
 
@@ -260,5 +272,31 @@ async fn request_headers(args: &SyncArgs, from: u64, ahead: &mut BTreeMap<u64, H
         if got {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_height_waits_longer_each_time_and_another_starts_afresh() {
+        let mut backoff = Backoff::default();
+        assert!(backoff.ready(5));
+        let mut waits = Vec::new();
+        for _ in 0..7 {
+            backoff.failed(5);
+            let started = tokio::time::Instant::now();
+            while !backoff.ready(5) {
+                tokio::time::advance(Duration::from_millis(50)).await;
+            }
+            waits.push(started.elapsed().as_millis());
+        }
+        assert_eq!(waits, [500, 1000, 2000, 4000, 8000, 16000, 16000]);
+        backoff.failed(6);
+        assert!(backoff.ready(5), "another height is not held");
+        assert!(!backoff.ready(6));
+        tokio::time::advance(Backoff::FIRST).await;
+        assert!(backoff.ready(6), "a new height starts at the first pause");
     }
 }

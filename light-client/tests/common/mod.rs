@@ -4,8 +4,8 @@
 
 use std::{collections::BTreeMap, time::Duration};
 
-use futures::{channel::mpsc::UnboundedReceiver, StreamExt};
-use weft_light::{HeightRecord, LightClient, LightConfig, LightEvent};
+use futures::StreamExt;
+use weft_light::{Events, HeightRecord, LightClient, LightConfig, LightEvent};
 use weft_node::Node;
 pub(crate) use weft_testkit::*;
 
@@ -13,7 +13,7 @@ pub(crate) async fn light(
     bootstrap: &[&Node],
     producer: &Node,
     tweak: impl FnOnce(&mut LightConfig),
-) -> (LightClient, UnboundedReceiver<LightEvent>) {
+) -> (LightClient, Events) {
     let mut config = LightConfig::new(
         bootstrap.iter().map(|n| n.tcp_addr()).collect(),
         producer.producer_key(),
@@ -27,7 +27,7 @@ pub(crate) async fn light(
 
 /// Collects final records until every height in `heights` has one (or the time runs out).
 pub(crate) async fn final_records(
-    events: &mut UnboundedReceiver<LightEvent>,
+    events: &mut Events,
     heights: &[u64],
     limit: Duration,
 ) -> BTreeMap<u64, HeightRecord> {

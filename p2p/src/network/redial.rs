@@ -34,19 +34,30 @@ pub(crate) const MAX_KNOWN_FULL: usize = 64;
 const MAX_ADDRS: usize = 8;
 
 /// When a target may be dialled next.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 struct Backoff {
     next: Instant,
-    wait: Duration,
+    /// The pauses after each dial from now on.
+    pauses: backon::ExponentialBackoff,
     /// Connections in a row closed within [`REFUSED_WITHIN`].
     quick: u8,
 }
 
+/// Pauses from `first`, doubling, at most [`MAX_REDIAL`].
+fn pauses(first: Duration) -> backon::ExponentialBackoff {
+    backon::BackoffBuilder::build(
+        backon::ExponentialBuilder::new()
+            .with_min_delay(first)
+            .with_max_delay(MAX_REDIAL)
+            .without_max_times(),
+    )
+}
+
 impl Backoff {
-    const fn fresh(now: Instant) -> Self {
+    fn fresh(now: Instant) -> Self {
         Self {
             next: now,
-            wait: FIRST_REDIAL,
+            pauses: pauses(FIRST_REDIAL),
             quick: 0,
         }
     }
@@ -56,15 +67,14 @@ impl Backoff {
         if now < self.next {
             return false;
         }
-        self.next = now + self.wait;
-        self.wait = (self.wait * 2).min(MAX_REDIAL);
+        self.next = now + self.pauses.next().unwrap_or(MAX_REDIAL);
         true
     }
 
     /// Refused at `now`: not due before [`REFUSED_REDIAL`] has passed.
     fn refused(&mut self, now: Instant) {
         self.next = self.next.max(now + REFUSED_REDIAL);
-        self.wait = MAX_REDIAL;
+        self.pauses = pauses(MAX_REDIAL);
     }
 }
 
@@ -138,7 +148,7 @@ impl Redial {
         // Seen again (identify on every connection): new addresses, the same backoff.
         let backoff = self
             .known
-            .get(&peer)
+            .remove(&peer)
             .map_or_else(|| Backoff::fresh(now), |e| e.1);
         self.known.insert(peer, (addrs, backoff, self.seen));
         forgotten

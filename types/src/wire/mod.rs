@@ -34,7 +34,8 @@ pub const STATUS_RESPONSE_SIZE_LIMIT: usize = 64;
 pub const STATUS_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Largest header on the wire (k = 128), and the gossip message limit.
-pub const HEADER_SIZE_LIMIT: usize = 14 + 8 + 32 + 8 + 2 + 4 + 32 + 32 + 64 + MAX_K * BYTES_PER_G1;
+pub const HEADER_SIZE_LIMIT: usize =
+    crate::header::FIXED_BYTES + crate::header::SIGNATURE_BYTES + MAX_K * BYTES_PER_G1;
 
 /// Most headers one range request may ask for.
 pub const MAX_HEADERS_PER_REQUEST: u32 = 64;

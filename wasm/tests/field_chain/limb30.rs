@@ -2,9 +2,9 @@
 //! left in 64-bit accumulators: the shape that suits WebAssembly (a 30 × 30-bit product fits
 //! an `i64.mul`, and no carry flag is needed). Not used by Weft; it bounds how close any
 //! portable wasm32 field code can come to native blst (docs/BENCHMARKS.md). blst is its
-//! reference: `matches_blst` checks products against `blstrs::Fp`.
+//! reference: `matches_blst` checks products against blst's (`super::blst_fp::Fp`).
 
-use blstrs::Fp;
+use super::blst_fp::Fp;
 
 const LIMBS: usize = 13;
 const BITS: u32 = 30;
@@ -27,7 +27,7 @@ pub(crate) struct Field {
 fn one() -> Fp {
     let mut bytes = [0u8; 48];
     bytes[47] = 1;
-    Option::from(Fp::from_bytes_be(&bytes)).expect("1 < p")
+    Fp::from_bytes_be(&bytes).expect("1 < p")
 }
 
 fn from_be(bytes: &[u8; 48]) -> Limbs {
@@ -153,7 +153,7 @@ impl Field {
     pub(crate) fn leave(&self, a: &Limbs) -> Fp {
         let mut one = [0u64; LIMBS];
         one[0] = 1;
-        Option::from(Fp::from_bytes_be(&to_be(&self.mul(a, &one)))).expect("below p")
+        Fp::from_bytes_be(&to_be(&self.mul(a, &one))).expect("below p")
     }
 }
 
@@ -165,7 +165,7 @@ pub(crate) fn matches_blst(n: u8) {
         let mut bytes = [s.wrapping_mul(37) ^ 0xa5; 48];
         bytes[0] = 0x0f;
         bytes[47] = s;
-        let x = Option::from(Fp::from_bytes_be(&bytes)).expect("below p");
+        let x = Fp::from_bytes_be(&bytes).expect("below p");
         let y = x * x + one();
         let product = field.leave(&field.mul(&field.enter(&x), &field.enter(&y)));
         assert_eq!(product, x * y, "product {s}");

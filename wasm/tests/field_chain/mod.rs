@@ -1,18 +1,19 @@
-//! A chain of blst base-field multiplications (through blstrs' `Fp`), timed in Chromium
+//! A chain of blst base-field multiplications (`blst_fp::Fp`), timed in Chromium
 //! (tests/web_verify.rs) and natively (benches/verify_fixture.rs): the single operation the
 //! browser's verification gap comes down to (docs/BENCHMARKS.md); and the same chain in
 //! `limb30`, the multiply shaped for wasm32.
 #![allow(dead_code)]
 
+pub(crate) mod blst_fp;
 pub(crate) mod limb30;
 
-use blstrs::Fp;
+use blst_fp::Fp;
 
 /// A field element below p, from fixed bytes.
 fn element(fill: u8) -> Fp {
     let mut bytes = [fill; 48];
     bytes[0] = 0x0f;
-    Option::from(Fp::from_bytes_be(&bytes)).expect("below p")
+    Fp::from_bytes_be(&bytes).expect("below p")
 }
 
 /// Multiplies `n` times in a dependent chain, so each product waits for the last.
