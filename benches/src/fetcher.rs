@@ -91,6 +91,7 @@ impl Fetcher {
             discovery_interval: Duration::from_secs(30),
             metrics: NetworkMetrics::default(),
             accept_light: true,
+            connections: weft_p2p::ConnectionCaps::default(),
         })
         .await?;
         let handle = net.clone();

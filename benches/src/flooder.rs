@@ -46,6 +46,7 @@ impl Flooder {
             Role::Light,
             "weft-flooder/0.1.0",
             Duration::from_secs(300),
+            weft_p2p::ConnectionCaps::default(),
         )
         .await?;
         let peer = target.iter().find_map(|p| match p {

@@ -3,6 +3,7 @@
 use std::{
     io::{Read, Write},
     path::PathBuf,
+    time::Duration,
 };
 
 use clap::Subcommand;
@@ -16,6 +17,8 @@ use crate::CliError;
 
 /// Inputs at least this large get a progress bar.
 const PROGRESS_THRESHOLD: usize = 256 * 1024;
+/// Longest pause before submitting again after a refusal (a longer `Retry-After` is cut).
+const MAX_RETRY_PAUSE: Duration = Duration::from_secs(30);
 
 /// Blob subcommands.
 #[derive(Debug, Subcommand)]
@@ -34,6 +37,11 @@ pub(crate) enum BlobCommand {
         /// Return as soon as the node has queued the blob (prints its pending id).
         #[arg(long)]
         no_wait: bool,
+        /// Times to submit again when the node refuses for now (429 or 503 with
+        /// `Retry-After`: connection cap, full pool), each after the pause it asks for (at most
+        /// 30 s); 0 fails at the first refusal.
+        #[arg(long, default_value_t = 5)]
+        retries: u32,
         /// File to submit, or `-` for standard input.
         file: String,
     },
@@ -114,8 +122,9 @@ pub(crate) async fn run(cmd: BlobCommand) -> Result<(), CliError> {
             namespace,
             json,
             no_wait,
+            retries,
             file,
-        } => submit(&node, &namespace, json, no_wait, &file).await,
+        } => submit(&node, &namespace, json, (no_wait, retries), &file).await,
         BlobCommand::Get {
             node,
             height,
@@ -154,7 +163,7 @@ async fn submit(
     node: &str,
     namespace: &str,
     json: bool,
-    no_wait: bool,
+    (no_wait, retries): (bool, u32),
     file: &str,
 ) -> Result<(), CliError> {
     let ns = parse_namespace(namespace)?;
@@ -178,15 +187,36 @@ async fn submit(
         });
         bar
     });
-    let progress = bar.clone();
-    let submitted = client
-        .submit_with_progress(ns, &data, !no_wait, move |n| {
-            if let Some(bar) = &progress {
-                bar.inc(n);
+    let mut attempt = 0;
+    let submitted = loop {
+        let progress = bar.clone();
+        if let Some(bar) = &bar {
+            bar.set_position(0);
+        }
+        match client
+            .submit_with_progress(ns, &data, !no_wait, move |n| {
+                if let Some(bar) = &progress {
+                    bar.inc(n);
+                }
+            })
+            .await
+        {
+            // A refusal that says when to come back: the blob was not taken.
+            Err(weft_client::ClientError::Unavailable {
+                message,
+                retry_after: Some(pause),
+            }) if attempt < retries => {
+                attempt += 1;
+                let pause = pause.clamp(Duration::from_millis(100), MAX_RETRY_PAUSE);
+                eprintln!(
+                    "the node refused for now ({message}); submitting again in {pause:?} \
+                     (retry {attempt} of {retries})"
+                );
+                tokio::time::sleep(pause).await;
             }
-        })
-        .await
-        .map_err(|e| node_error(node, e))?;
+            answer => break answer.map_err(|e| node_error(node, e))?,
+        }
+    };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

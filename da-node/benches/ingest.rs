@@ -122,6 +122,7 @@ impl P2pClient {
             discovery_interval: Duration::from_secs(60),
             metrics: NetworkMetrics::default(),
             accept_light: true,
+            connections: weft_p2p::ConnectionCaps::default(),
         })
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 //! The process's file-descriptor budget: the soft limit is raised to the hard one at start,
-//! and RocksDB's open table files and the HTTP connections each get at most a quarter of it,
-//! leaving half for p2p connections, the WAL, logs and the rest (issue 11, fault 1).
+//! and RocksDB's open table files, the HTTP connections and the p2p connections each get at
+//! most a quarter of it, HTTP connections closing gracefully a sixteenth, leaving the rest for
+//! the WAL, logs and the like (issue 11, fault 1; issue 25, fault 2).
 
 /// File descriptors the process may open, after raising the soft limit to the hard one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +39,24 @@ impl FdBudget {
 
     /// The HTTP connection cap: the configured one, at most a quarter of the budget (at least 1).
     pub(crate) fn http_connections(self, configured: usize) -> usize {
-        let quarter = usize::try_from(self.limit / 4).unwrap_or(usize::MAX);
-        configured.min(quarter).max(1)
+        configured.min(self.share(4)).max(1)
+    }
+
+    /// HTTP connections being closed gracefully at once: a sixteenth of the budget (at least 1;
+    /// `http::linger` caps it further).
+    pub(crate) fn lingering(self) -> usize {
+        self.share(16).max(1)
+    }
+
+    /// Descriptors for p2p connections (TCP, QUIC, WebSocket; established and in their
+    /// handshake): a quarter of the budget.
+    pub(crate) fn p2p_connections(self) -> u64 {
+        self.limit / 4
+    }
+
+    /// `limit / parts`, as a count.
+    fn share(self, parts: u64) -> usize {
+        usize::try_from(self.limit / parts).unwrap_or(usize::MAX)
     }
 }
 
@@ -48,11 +65,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_low_limit_is_shared_out_and_leaves_half() {
+    fn a_low_limit_is_shared_out_among_rocksdb_http_and_p2p() {
         let b = FdBudget { limit: 400 };
         assert_eq!(b.rocksdb_files(), 100);
         assert_eq!(b.http_connections(1024), 100);
         assert_eq!(b.http_connections(10), 10);
+        assert_eq!(b.lingering(), 25);
         let tiny = FdBudget { limit: 8 };
         assert_eq!(tiny.rocksdb_files(), 16);
         assert_eq!(tiny.http_connections(1024), 2);

@@ -24,6 +24,9 @@ const HEALTHY_RUN: Duration = Duration::from_secs(60);
 const RESTART_PAUSE: Duration = Duration::from_secs(1);
 /// Longest pause before a restart.
 const MAX_RESTART_PAUSE: Duration = Duration::from_secs(60);
+/// Listener errors (an accept failing for want of file descriptors) this recent make the node
+/// `overloaded` in `/health`.
+pub(crate) const ACCEPT_FAILURE_WINDOW: Duration = Duration::from_secs(60);
 /// Room beyond three block intervals before a node without a new block counts as stalled
 /// (a k = 64 square takes ~30 s to encode on a 2-core machine).
 const STALL_GRACE: Duration = Duration::from_secs(60);
@@ -61,6 +64,8 @@ pub(crate) struct Health {
     tasks: Mutex<Vec<TaskHealth>>,
     failed: Mutex<Option<String>>,
     equivocation: Mutex<Option<u64>>,
+    /// The HTTP listener's accept errors: how many, the latest and when.
+    http_accept: Mutex<Option<(u64, Instant, String)>>,
 }
 
 impl Health {
@@ -74,6 +79,7 @@ impl Health {
             tasks: Mutex::new(Vec::new()),
             failed: Mutex::new(None),
             equivocation: Mutex::new(None),
+            http_accept: Mutex::new(None),
         }
     }
 
@@ -89,6 +95,13 @@ impl Health {
     /// A verified header at `height` was heard of.
     pub(crate) fn header_seen(&self, height: u64) {
         self.network_head.fetch_max(height, Ordering::Relaxed);
+    }
+
+    /// The HTTP listener failed to accept a connection (e.g. out of file descriptors).
+    pub(crate) fn accept_failed(&self, reason: &dyn std::fmt::Display) {
+        let mut failures = locked(&self.http_accept);
+        let count = failures.as_ref().map_or(0, |f| f.0) + 1;
+        *failures = Some((count, Instant::now(), reason.to_string()));
     }
 
     /// The producer equivocated at `height`: the node stops following or producing.
@@ -139,8 +152,14 @@ impl Health {
         }
     }
 
-    /// The report at `now`, for a store whose head is `head`.
-    pub(crate) fn report(&self, head: u64, now: Instant) -> NodeHealth {
+    /// The report at `now`, for a store whose head is `head` and a network whose listeners
+    /// failed as `p2p` says.
+    pub(crate) fn report(
+        &self,
+        head: u64,
+        now: Instant,
+        p2p: Option<&weft_p2p::ListenerErrors>,
+    ) -> NodeHealth {
         let since = now.saturating_duration_since(*locked(&self.last_block));
         let network_head = self.network_head.load(Ordering::Relaxed).max(head);
         let mut problems = Vec::new();
@@ -160,6 +179,20 @@ impl Health {
                 }
             ));
         }
+        let recent = |last: Instant| now.saturating_duration_since(last) < ACCEPT_FAILURE_WINDOW;
+        let http = locked(&self.http_accept).clone();
+        let p2p = p2p.map(|e| (e.count, e.last, e.reason.clone()));
+        let mut refusing = false;
+        for (listener, failures) in [("HTTP", http), ("p2p", p2p)] {
+            if let Some((count, last, reason)) = failures.filter(|f| recent(f.1)) {
+                refusing = true;
+                problems.push(format!(
+                    "the {listener} listener is failing to accept connections ({count} errors \
+                     since start, the last {}s ago: {reason})",
+                    now.saturating_duration_since(last).as_secs()
+                ));
+            }
+        }
         let behind = network_head > head;
         if equivocation.is_none() && since > self.stall_after && (self.producer() || behind) {
             problems.push(if self.producer() {
@@ -177,6 +210,8 @@ impl Health {
             HealthStatus::Equivocation
         } else if problems.is_empty() {
             HealthStatus::Ok
+        } else if refusing && problems.len() == 1 {
+            HealthStatus::Overloaded
         } else {
             HealthStatus::Stalled
         };
@@ -289,28 +324,57 @@ mod tests {
     fn a_producer_without_blocks_stalls_and_a_follower_only_when_behind() {
         let producer = Health::new(Duration::from_secs(1), NodeRole::Producer);
         let now = Instant::now();
-        assert_eq!(producer.report(5, now).status, HealthStatus::Ok);
+        assert_eq!(producer.report(5, now, None).status, HealthStatus::Ok);
         let later = now + Duration::from_secs(64);
-        let report = producer.report(5, later);
+        let report = producer.report(5, later, None);
         assert_eq!(report.status, HealthStatus::Stalled);
         assert!(
             report.problems[0].contains("no block produced"),
             "{report:?}"
         );
         producer.block_stored();
-        assert_eq!(producer.report(6, Instant::now()).status, HealthStatus::Ok);
+        assert_eq!(
+            producer.report(6, Instant::now(), None).status,
+            HealthStatus::Ok
+        );
 
         let follower = Health::new(Duration::from_secs(1), NodeRole::Full);
         assert_eq!(
-            follower.report(3, later).status,
+            follower.report(3, later, None).status,
             HealthStatus::Ok,
             "nothing newer exists"
         );
         follower.header_seen(9);
-        let report = follower.report(3, later);
+        let report = follower.report(3, later, None);
         assert_eq!(report.status, HealthStatus::Stalled);
         assert_eq!(report.network_head, 9);
         assert!(report.problems[0].contains("network is at 9"), "{report:?}");
+    }
+
+    #[test]
+    fn failing_accepts_make_the_node_overloaded_for_a_minute() {
+        let health = Health::new(Duration::from_secs(1), NodeRole::Full);
+        let now = Instant::now();
+        assert_eq!(health.report(3, now, None).status, HealthStatus::Ok);
+        health.accept_failed(&"Too many open files (os error 24)");
+        let report = health.report(3, Instant::now(), None);
+        assert_eq!(report.status, HealthStatus::Overloaded);
+        assert!(report.problems[0].contains("HTTP listener"), "{report:?}");
+        assert!(report.problems[0].contains("Too many open files"));
+        let p2p = weft_p2p::ListenerErrors {
+            count: 7,
+            last: Instant::now(),
+            reason: "accept: Too many open files".into(),
+        };
+        let report = health.report(3, Instant::now(), Some(&p2p));
+        assert_eq!(report.problems.len(), 2);
+        assert_eq!(
+            report.status,
+            HealthStatus::Stalled,
+            "more than one problem"
+        );
+        let later = Instant::now() + ACCEPT_FAILURE_WINDOW + Duration::from_secs(1);
+        assert_eq!(health.report(3, later, Some(&p2p)).status, HealthStatus::Ok);
     }
 
     #[test]
@@ -326,7 +390,7 @@ mod tests {
         .join();
         assert!(health.tasks.is_poisoned() && health.failed.is_poisoned());
         // `/health` keeps answering (it panicked on every request before).
-        let report = health.report(3, Instant::now());
+        let report = health.report(3, Instant::now(), None);
         assert_eq!(report.status, HealthStatus::Ok);
         assert_eq!(report.tasks.len(), 1);
         assert_eq!(report.role, Some(NodeRole::Full));
@@ -353,7 +417,7 @@ mod tests {
         supervisor.await.unwrap();
         assert!(cancel.is_cancelled(), "the node is stopped");
         assert_eq!(runs.load(Ordering::SeqCst), MAX_RESTARTS + 1);
-        let report = health.report(0, Instant::now());
+        let report = health.report(0, Instant::now(), None);
         assert_eq!(report.status, HealthStatus::Failed);
         assert_eq!(report.tasks[0].restarts, MAX_RESTARTS);
         assert!(report.problems[0].contains("died 4 times"), "{report:?}");
@@ -378,7 +442,7 @@ mod tests {
             }
         });
         tokio::time::sleep(Duration::from_secs(5)).await;
-        let report = health.report(0, Instant::now());
+        let report = health.report(0, Instant::now(), None);
         assert_eq!(report.status, HealthStatus::Ok);
         assert_eq!(report.tasks[0].restarts, 1);
         assert_eq!(

@@ -76,9 +76,15 @@ async fn gossiped_header_with_a_bad_signature_is_rejected_and_its_sender_banned(
     // A rogue peer joins the header topic and gossips a header signed by the wrong key.
     let key = libp2p::identity::Keypair::generate_ed25519();
     let rogue_id = key.public().to_peer_id();
-    let mut rogue = weft_p2p::build_swarm(key, Role::Full, "rogue", Duration::from_secs(60))
-        .await
-        .unwrap();
+    let mut rogue = weft_p2p::build_swarm(
+        key,
+        Role::Full,
+        "rogue",
+        Duration::from_secs(60),
+        weft_p2p::ConnectionCaps::default(),
+    )
+    .await
+    .unwrap();
     rogue.dial(full.node.tcp_addr()).unwrap();
     let wrong = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
     let forged = UnsignedHeader {

@@ -31,6 +31,7 @@ async fn requests_beyond_the_burst_are_paced_not_refused() {
         discovery_interval: Duration::from_secs(30),
         metrics: NetworkMetrics::default(),
         accept_light: true,
+        connections: weft_p2p::ConnectionCaps::default(),
     })
     .await
     .unwrap();

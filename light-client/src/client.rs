@@ -70,6 +70,7 @@ fn network_config(config: &LightConfig, key: Keypair) -> NetworkConfig {
         discovery_interval: DISCOVERY_INTERVAL,
         metrics: NetworkMetrics::default(),
         accept_light: true,
+        connections: weft_p2p::ConnectionCaps::default(),
     }
 }
 

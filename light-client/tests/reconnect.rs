@@ -219,3 +219,56 @@ async fn a_producer_that_refuses_light_clients_is_held_off_not_redialled() {
     follower.stop().await;
     producer.stop().await;
 }
+
+/// Issue 25, fault 3: a full node that comes back on new ports (the same identity and data
+/// dir) is found again at its new address — by a light client and by another full node that
+/// knew it at the old one — whatever backoff its old address is under. Fails on a3a563d,
+/// where both stayed without it for the 120 s watched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_full_node_back_on_new_ports_is_found_again_at_its_new_address() {
+    let producer_dir = tempfile::tempdir().unwrap();
+    let (moving_dir, other_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let producer = producer_at(&producer_dir, free_port()).await;
+    let moving = follower_at(moving_dir.path(), free_port(), &producer).await;
+    let moving_id = moving.net_info().peer_id.expect("a peer id");
+    let other = follower_at(other_dir.path(), free_port(), &producer).await;
+    let (client, _events) = light(&[&producer], &producer, |_| {}).await;
+    let knows = |info: &weft_node::NetInfo| info.full_peers.contains(&moving_id);
+    wait_until(
+        "the client and the other node know the moving node",
+        WAIT,
+        || client.status().peers >= 3 && knows(&other.net_info()),
+    )
+    .await;
+    moving.stop().await;
+    // Lost: the old address is re-dialled with backoff and refused meanwhile.
+    wait_until("the moving node is gone", WAIT, || {
+        client.status().peers == 2 && !knows(&other.net_info())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let moved = follower_at(moving_dir.path(), free_port(), &producer).await;
+    assert_eq!(
+        moved.net_info().peer_id,
+        Some(moving_id),
+        "the same identity"
+    );
+    let found = std::time::Instant::now();
+    wait_until(
+        "the light client finds the moved node at its new address",
+        Duration::from_secs(60),
+        || client.status().peers >= 3,
+    )
+    .await;
+    wait_until(
+        "the other full node finds the moved node at its new address",
+        Duration::from_secs(60).saturating_sub(found.elapsed()),
+        || knows(&other.net_info()),
+    )
+    .await;
+    println!("the moved node was found again in {:?}", found.elapsed());
+    client.stop().await;
+    for node in [moved, other, producer] {
+        node.stop().await;
+    }
+}

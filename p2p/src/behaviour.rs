@@ -25,9 +25,47 @@ use crate::codec::{Cells, Headers, LimitedCodec, Rows, Spec, Status};
 const IDENTIFY_PROTOCOL: &str = "/weft/id/1.0.0";
 /// Connections allowed per peer.
 const MAX_CONNECTIONS_PER_PEER: u32 = 2;
-/// Connections allowed in all: a full node serves thousands of light clients (each holds one
-/// connection and one file descriptor).
-const MAX_CONNECTIONS: u32 = 4096;
+/// Connections allowed in all, at most: a full node serves thousands of light clients (each
+/// holds one connection and one file descriptor). A node's file-descriptor budget may allow
+/// fewer ([`ConnectionCaps::within`]).
+pub const MAX_CONNECTIONS: u32 = 4096;
+/// Incoming connections still in their handshake at once, at most; more are refused as they
+/// are accepted (issue 25, fault 2: 600 half-open connections starved a node of descriptors).
+pub const MAX_PENDING_INCOMING: u32 = 256;
+/// Time a connection has for its whole handshake (multistream, Noise, yamux) before it is
+/// dropped, so a half-open connection holds its descriptor at most this long.
+pub const HANDSHAKE_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// Caps on a peer's libp2p connections, each holding a file descriptor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionCaps {
+    /// Connections established at once, all peers together.
+    pub established: u32,
+    /// Incoming connections in their handshake at once; more are refused at accept.
+    pub pending_incoming: u32,
+}
+
+impl Default for ConnectionCaps {
+    /// [`MAX_CONNECTIONS`] and [`MAX_PENDING_INCOMING`].
+    fn default() -> Self {
+        Self {
+            established: MAX_CONNECTIONS,
+            pending_incoming: MAX_PENDING_INCOMING,
+        }
+    }
+}
+
+impl ConnectionCaps {
+    /// Caps that hold at most `descriptors` connections in all: three quarters for established
+    /// connections, a quarter for handshakes (each at least 1, at most the defaults).
+    pub fn within(descriptors: u64) -> Self {
+        let cap = |share: u64, max: u32| u32::try_from(share).unwrap_or(max).clamp(1, max);
+        Self {
+            established: cap(descriptors * 3 / 4, MAX_CONNECTIONS),
+            pending_incoming: cap(descriptors / 4, MAX_PENDING_INCOMING),
+        }
+    }
+}
 /// Heartbeats a gossiped message is kept: a full node holds a header back until its block is
 /// stored (at most `network::hold::HOLD_LIMIT`, 20 s), and gossipsub must still have it then.
 pub(crate) const GOSSIP_HISTORY: usize = 40;
@@ -104,8 +142,17 @@ fn request_response<S: Spec>(
 }
 
 impl Behaviour {
-    /// The behaviour for a peer of the given role. `agent` goes into identify.
-    pub fn new(key: &Keypair, role: Role, agent: &str) -> Result<Self, crate::Error> {
+    /// The behaviour for a peer of the given role, its connections within `caps`. `agent` goes
+    /// into identify.
+    ///
+    /// # Errors
+    /// [`crate::Error::Behaviour`] when gossipsub cannot be configured.
+    pub fn new(
+        key: &Keypair,
+        role: Role,
+        agent: &str,
+        caps: ConnectionCaps,
+    ) -> Result<Self, crate::Error> {
         let peer_id = key.public().to_peer_id();
         let mut gossip_config = gossipsub::ConfigBuilder::default();
         if role == Role::Full {
@@ -149,7 +196,8 @@ impl Behaviour {
             limits: connection_limits::Behaviour::new(
                 connection_limits::ConnectionLimits::default()
                     .with_max_established_per_peer(Some(MAX_CONNECTIONS_PER_PEER))
-                    .with_max_established(Some(MAX_CONNECTIONS)),
+                    .with_max_established(Some(caps.established))
+                    .with_max_pending_incoming(Some(caps.pending_incoming)),
             ),
             identify: identify::Behaviour::new(
                 identify::Config::new(IDENTIFY_PROTOCOL.to_string(), key.public())
@@ -163,5 +211,29 @@ impl Behaviour {
             rows: request_response(role, ROW_TIME_LIMIT),
             status: request_response(role, STATUS_TIME_LIMIT),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caps_follow_the_descriptor_budget_within_the_defaults() {
+        assert_eq!(
+            ConnectionCaps::within(128),
+            ConnectionCaps {
+                established: 96,
+                pending_incoming: 32
+            }
+        );
+        assert_eq!(ConnectionCaps::within(1 << 30), ConnectionCaps::default());
+        assert_eq!(
+            ConnectionCaps::within(0),
+            ConnectionCaps {
+                established: 1,
+                pending_incoming: 1
+            }
+        );
     }
 }

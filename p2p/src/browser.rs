@@ -7,14 +7,23 @@ use libp2p::{
     Transport,
 };
 
-use crate::{behaviour::Behaviour, Error, Role};
+use crate::{
+    behaviour::{Behaviour, ConnectionCaps, HANDSHAKE_TIME_LIMIT},
+    Error, Role,
+};
 
-/// Builds a swarm for the browser: WebSocket only.
+/// Builds a swarm for the browser: WebSocket only, each handshake within
+/// [`HANDSHAKE_TIME_LIMIT`], its connections within `caps`.
+///
+/// # Errors
+/// [`Error::Transport`] when the transport cannot be set up, [`Error::Behaviour`] when the
+/// behaviour cannot.
 pub fn build_swarm(
     key: Keypair,
     role: Role,
     agent: &str,
     idle_timeout: Duration,
+    caps: ConnectionCaps,
 ) -> Result<Swarm<Behaviour>, Error> {
     Ok(SwarmBuilder::with_existing_identity(key)
         .with_wasm_bindgen()
@@ -23,11 +32,12 @@ pub fn build_swarm(
                 .upgrade(Version::V1Lazy)
                 .authenticate(noise::Config::new(key)?)
                 .multiplex(yamux::Config::default())
+                .timeout(HANDSHAKE_TIME_LIMIT)
                 .boxed())
         })
         .map_err(|e| Error::Transport(e.to_string()))?
         .with_behaviour(|key| {
-            Behaviour::new(key, role, agent)
+            Behaviour::new(key, role, agent, caps)
                 .map_err(Box::<dyn std::error::Error + Send + Sync>::from)
         })
         .map_err(|e| Error::Behaviour(e.to_string()))?

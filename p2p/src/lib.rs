@@ -14,7 +14,10 @@ mod rate_limit;
 mod scores;
 mod serve;
 
-pub use behaviour::{header_topic, Behaviour, BehaviourEvent, Role};
+pub use behaviour::{
+    header_topic, Behaviour, BehaviourEvent, ConnectionCaps, Role, HANDSHAKE_TIME_LIMIT,
+    MAX_CONNECTIONS, MAX_PENDING_INCOMING,
+};
 #[cfg(target_arch = "wasm32")]
 pub use browser::build_swarm;
 pub use libp2p::{
@@ -26,7 +29,8 @@ pub use metrics::{Gauge, NetworkMetrics};
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::build_swarm;
 pub use network::{
-    start, HeaderStream, Listen, NetInfo, NetworkConfig, NetworkHandle, NetworkTask, RequestError,
+    start, HeaderStream, Listen, ListenerErrors, NetInfo, NetworkConfig, NetworkHandle,
+    NetworkTask, RequestError,
 };
 pub use scores::{Misbehaviour, ScoreAction};
 pub use serve::RequestServer;

@@ -291,6 +291,9 @@ pub enum HealthStatus {
     /// The producer signed two different headers for one height; the node keeps the proof and
     /// has stopped following (or producing) (`503`).
     Equivocation,
+    /// A listener (HTTP or p2p) failed to accept connections in the last minute, e.g. for want
+    /// of file descriptors (`503`); `problems` says which and why.
+    Overloaded,
 }
 
 /// One supervised task's state in [`NodeHealth`].

@@ -1,6 +1,8 @@
 //! Helpers for tests that run the `weft` binary as its own process.
 #![allow(dead_code)]
 
+pub(crate) mod limited;
+
 use std::{
     net::TcpListener,
     path::Path,

@@ -10,8 +10,7 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::Deserialize;
 use weft_encoding::layout::{prove_namespace, Blob, BlobCommitment, IndexEntry, Namespace};
 use weft_types::api::{
-    BlobReceipt, BlobState as ApiBlobState, BlobStatus, BlobView, ErrorCode, NamespaceBlobs,
-    SubmitAccepted, SubmitBlob,
+    BlobReceipt, BlobState as ApiBlobState, BlobStatus, ErrorCode, SubmitAccepted, SubmitBlob,
 };
 
 use super::{parse, ApiError, AppState};
@@ -178,20 +177,10 @@ fn status_blocking(state: &AppState, id: String) -> Result<BlobStatus, ApiError>
     }
 }
 
-fn view(
-    state: &AppState,
-    height: u64,
-    index: u32,
-    entry: &IndexEntry,
-) -> Result<BlobView, ApiError> {
-    match state.store.blob_data(height, entry)? {
-        Lookup::Found(data) => Ok(BlobView {
-            height,
-            index,
-            namespace: entry.namespace,
-            commitment: entry.commitment,
-            data: STANDARD.encode(data),
-        }),
+/// Fails with the answer for a block whose square is not here (410 pruned, 404 missing).
+fn square_here(state: &AppState, height: u64) -> Result<(), ApiError> {
+    match state.store.square(height)? {
+        Lookup::Found(_) => Ok(()),
         Lookup::Pruned => Err(ApiError::gone(height)),
         Lookup::Missing => Err(ApiError::not_found(format!(
             "the data of block {height} is not stored here"
@@ -199,56 +188,56 @@ fn view(
     }
 }
 
-/// `GET /v1/blobs/{height}/{namespace}`.
+/// `GET /v1/blobs/{height}/{namespace}`: streamed from the store (`super::stream`).
 pub(super) async fn by_namespace(
     State(state): State<AppState>,
     Path((height, namespace)): Path<(String, String)>,
-) -> Result<Json<NamespaceBlobs>, ApiError> {
+) -> Result<Response, ApiError> {
     let height: u64 = parse("height", &height)?;
     let namespace = parse_namespace(&namespace)?;
-    state
+    let (blobs, proof) = state
         .read(move |state| {
             super::stored_header(state, height)?;
             let index = state.store.index(height)?.unwrap_or_default();
             let proof = prove_namespace(&index, &namespace);
-            let blobs = index
+            let blobs: Vec<(u32, IndexEntry)> = index
                 .iter()
                 .enumerate()
                 .filter(|(_, e)| e.namespace == namespace)
-                .map(|(i, e)| view(state, height, i as u32, e))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(NamespaceBlobs {
-                height,
-                namespace,
-                blobs,
-                proof,
-            })
+                .map(|(i, e)| (i as u32, *e))
+                .collect();
+            if !blobs.is_empty() {
+                square_here(state, height)?;
+            }
+            Ok((blobs, proof))
         })
-        .await
-        .map(Json)
+        .await?;
+    super::stream::namespace_blobs(state, height, &namespace, blobs, &proof)
 }
 
-/// `GET /v1/blobs/by-commitment/{commitment}`: the most recent blob with this commitment.
+/// `GET /v1/blobs/by-commitment/{commitment}`: the most recent blob with this commitment,
+/// streamed from the store (`super::stream`).
 pub(super) async fn by_commitment(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-) -> Result<Json<BlobView>, ApiError> {
+) -> Result<Response, ApiError> {
     let commitment: BlobCommitment = raw.parse().map_err(|e| {
         ApiError::bad_request(format!(
             "commitment {raw:?}: expected 64 hex characters: {e}"
         ))
     })?;
-    state
+    let (height, index, entry) = state
         .read(move |state| {
             let (height, index) = state.store.blob_location(&commitment)?.ok_or_else(|| {
                 ApiError::not_found(format!("no blob with commitment {commitment}"))
             })?;
             let entries = state.store.index(height)?.unwrap_or_default();
-            let entry = entries
+            let entry = *entries
                 .get(index as usize)
                 .ok_or_else(|| ApiError::internal("index entry missing"))?;
-            view(state, height, index, entry)
+            square_here(state, height)?;
+            Ok((height, index, entry))
         })
-        .await
-        .map(Json)
+        .await?;
+    Ok(super::stream::blob(state, height, index, entry))
 }

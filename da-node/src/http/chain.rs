@@ -98,9 +98,12 @@ pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse 
 /// `GET /health`: 200 when blocks are being stored and every task runs; 503 with the
 /// problems named when the producer or sync has stalled or a task died for good.
 pub(super) async fn health(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let report = state
-        .health
-        .report(state.store.head()?, std::time::Instant::now());
+    let listener = state.network.info().listener_errors;
+    let report = state.health.report(
+        state.store.head()?,
+        std::time::Instant::now(),
+        listener.as_ref(),
+    );
     let status = if report.status == HealthStatus::Ok {
         StatusCode::OK
     } else {

@@ -4,11 +4,13 @@
 
 mod blobs;
 mod chain;
+mod linger;
 mod page;
 mod server;
+mod stream;
 
 pub(crate) use page::embedded as page_embedded;
-pub(crate) use server::serve;
+pub(crate) use server::{serve, Serving};
 
 use std::{sync::Arc, time::Duration};
 
@@ -133,6 +135,13 @@ impl ApiError {
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("internal error: {e}"),
         )
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    /// `"<status>: <message>"`, as the node logs an answer it could not finish.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.status, self.message)
     }
 }
 

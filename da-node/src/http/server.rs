@@ -1,5 +1,7 @@
 //! The HTTP accept loop over hyper (HTTP/1.1): a global and a per-IP connection cap (a
-//! connection over a cap gets a canned 503 and is closed before anything is read), a total
+//! connection over a cap gets a canned 503 with `Retry-After` after its request head, and is
+//! closed gracefully so that it can read it: `super::linger`), every closed connection closed
+//! gracefully the same way, a total
 //! deadline for each request's headers (which also closes idle keep-alive connections), a total
 //! deadline for writing each response (a client that stops reading is cut off and its buffered
 //! response freed), and a bounded graceful drain on stop.
@@ -28,6 +30,7 @@ use tokio::{
 };
 use tokio_util::sync::CancellationToken;
 
+use super::linger::Linger;
 use crate::{config::HttpLimits, metrics::Metrics};
 
 /// Longest wait for open connections to finish their requests once the node stops.
@@ -73,16 +76,35 @@ impl Drop for Admitted {
     }
 }
 
-/// Serves `router` on `listener` until `cancel`, within `limits`.
+/// How the accept loop runs: its limits and what it reports to.
+#[derive(Debug, Clone)]
+pub(crate) struct Serving {
+    /// Caps and deadlines.
+    pub(crate) limits: HttpLimits,
+    /// Connections closed gracefully at once, at most (`super::linger`).
+    pub(crate) lingering: usize,
+    /// Connection counters.
+    pub(crate) metrics: Arc<Metrics>,
+    /// Told of accept failures (`/health` reports them).
+    pub(crate) health: Arc<crate::health::Health>,
+}
+
+/// Serves `router` on `listener` until `cancel`, as `serving` says.
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
-    limits: HttpLimits,
-    metrics: Arc<Metrics>,
+    serving: Serving,
     cancel: CancellationToken,
 ) {
+    let Serving {
+        limits,
+        lingering,
+        metrics,
+        health,
+    } = serving;
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let per_ip = Arc::new(PerIp::default());
+    let linger = Linger::new(lingering);
     let graceful = GracefulShutdown::new();
     // Closes the connections still open once the drain limit has passed.
     let close = CancellationToken::new();
@@ -99,6 +121,7 @@ pub(crate) async fn serve(
                     // Out of file descriptors or a connection reset before accept: wait a
                     // moment rather than spin, and go on.
                     tracing::warn!("http accept: {e}");
+                    health.accept_failed(&e);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -106,12 +129,15 @@ pub(crate) async fn serve(
         };
         let Some(admitted) = admit(&slots, &per_ip, addr.ip(), &limits) else {
             metrics.http_connections_refused.inc();
-            // Best effort and without waiting: a client that cannot take 200 bytes is dropped.
-            let _ = stream.try_write(BUSY_RESPONSE);
+            linger.refuse(stream, BUSY_RESPONSE);
             continue;
         };
         metrics.http_connections.inc();
-        let io = TokioIo::new(WriteDeadline::new(stream, limits.write_timeout));
+        let io = TokioIo::new(WriteDeadline::new(
+            stream,
+            limits.write_timeout,
+            linger.clone(),
+        ));
         let conn =
             graceful.watch(http.serve_connection(io, TowerToHyperService::new(router.clone())));
         let metrics = metrics.clone();
@@ -161,21 +187,31 @@ fn admit(
 /// A socket whose writes must finish within a deadline: it starts at the first write after
 /// the socket was last flushed (the start of a response) and ends at the next completed flush
 /// (hyper flushes once a response is fully written). A write still pending at the deadline
-/// fails with [`io::ErrorKind::TimedOut`], which closes the connection.
+/// fails with [`io::ErrorKind::TimedOut`], which closes the connection. Dropped (hyper is done
+/// with the connection), the socket is closed gracefully ([`Linger::close`]).
 #[derive(Debug)]
 struct WriteDeadline {
-    inner: TcpStream,
+    /// Taken only when dropped.
+    inner: Option<TcpStream>,
     limit: Duration,
     deadline: Option<Pin<Box<Sleep>>>,
+    linger: Linger,
 }
 
 impl WriteDeadline {
-    const fn new(inner: TcpStream, limit: Duration) -> Self {
+    const fn new(inner: TcpStream, limit: Duration, linger: Linger) -> Self {
         Self {
-            inner,
+            inner: Some(inner),
             limit,
             deadline: None,
+            linger,
         }
+    }
+
+    fn stream(&mut self) -> &mut TcpStream {
+        self.inner
+            .as_mut()
+            .expect("the socket is taken only when dropped")
     }
 
     /// Passes a pending write on, or fails it if the deadline has passed.
@@ -210,7 +246,7 @@ impl AsyncRead for WriteDeadline {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+        Pin::new(self.get_mut().stream()).poll_read(cx, buf)
     }
 }
 
@@ -222,7 +258,7 @@ impl AsyncWrite for WriteDeadline {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         this.start();
-        let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
+        let polled = Pin::new(this.stream()).poll_write(cx, buf);
         this.check(cx, polled)
     }
 
@@ -233,17 +269,19 @@ impl AsyncWrite for WriteDeadline {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         this.start();
-        let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        let polled = Pin::new(this.stream()).poll_write_vectored(cx, bufs);
         this.check(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
+        self.inner
+            .as_ref()
+            .is_some_and(TcpStream::is_write_vectored)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let polled = Pin::new(&mut this.inner).poll_flush(cx);
+        let polled = Pin::new(this.stream()).poll_flush(cx);
         if matches!(polled, Poll::Ready(Ok(()))) {
             this.deadline = None;
         }
@@ -252,8 +290,16 @@ impl AsyncWrite for WriteDeadline {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let polled = Pin::new(&mut this.inner).poll_shutdown(cx);
+        let polled = Pin::new(this.stream()).poll_shutdown(cx);
         this.check(cx, polled)
+    }
+}
+
+impl Drop for WriteDeadline {
+    fn drop(&mut self) {
+        if let Some(stream) = self.inner.take() {
+            self.linger.close(stream);
+        }
     }
 }
 

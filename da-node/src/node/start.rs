@@ -60,7 +60,7 @@ pub(super) async fn start(
         config.prune_after,
     );
     let (network, headers, mut tasks) =
-        start_network(&config, &role, &store, &data, &metrics, &cancel).await?;
+        start_network(&config, &role, &store, &data, &metrics, &cancel, fds).await?;
     let watch = Watch {
         store: store.clone(),
         network: network.clone(),
@@ -160,8 +160,9 @@ async fn select_encoder(config: &NodeConfig, metrics: &Metrics) -> Result<Encode
     Ok(encoder)
 }
 
-/// Starts the p2p network (serving `data`) and tells it what is stored already; returns its
-/// handle, the verified gossiped headers and the task that stops it on cancel.
+/// Starts the p2p network (serving `data`, its connections within the p2p share of `fds`) and
+/// tells it what is stored already; returns its handle, the verified gossiped headers and the
+/// task that stops it on cancel.
 async fn start_network(
     config: &NodeConfig,
     role: &Role,
@@ -169,6 +170,7 @@ async fn start_network(
     data: &DataServer,
     metrics: &Metrics,
     cancel: &CancellationToken,
+    fds: FdBudget,
 ) -> Result<(NetworkHandle, HeaderStream, Vec<JoinHandle<()>>)> {
     let bootstrap = config
         .bootstrap
@@ -190,6 +192,7 @@ async fn start_network(
         discovery_interval: DISCOVERY_INTERVAL,
         metrics: metrics.network.clone(),
         accept_light: config.serve_light_clients,
+        connections: weft_p2p::ConnectionCaps::within(fds.p2p_connections()),
     })
     .await?;
     // What is stored already may be forwarded at once (PROTOCOL §8).
@@ -297,8 +300,12 @@ fn serve_http(
     tasks.push(tokio::spawn(http::serve(
         listener,
         http::router(state),
-        limits,
-        shared.metrics.clone(),
+        http::Serving {
+            limits,
+            lingering: fds.lingering(),
+            metrics: shared.metrics.clone(),
+            health: shared.health.clone(),
+        },
         shared.cancel.clone(),
     )));
     Ok(http_addr)

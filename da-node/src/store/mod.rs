@@ -24,6 +24,7 @@ use weft_encoding::{
 };
 use weft_types::Header;
 
+pub use blobs::BlobReader;
 pub use chain::ChainRecord;
 pub use inclusion::Inclusion;
 

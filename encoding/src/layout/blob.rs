@@ -27,12 +27,36 @@ const BLOB_DOMAIN: &[u8] = b"WEFT_BLOB_V1";
 
 /// The commitment of `(namespace, data)`, computable offline.
 pub fn blob_commitment(namespace: &Namespace, data: &[u8]) -> BlobCommitment {
-    let mut h = Sha256::new();
-    h.update(BLOB_DOMAIN);
-    h.update(namespace.0);
-    h.update((data.len() as u64).to_be_bytes());
+    let mut h = BlobHasher::new(namespace, data.len());
     h.update(data);
-    BlobCommitment(h.finalize().into())
+    h.finish()
+}
+
+/// A blob's commitment computed as its bytes go by (a blob streamed without being held whole):
+/// [`BlobHasher::new`] with the namespace and the length, [`BlobHasher::update`] with the bytes
+/// in order, [`BlobHasher::finish`]; equal to [`blob_commitment`] of the whole.
+#[derive(Debug, Clone)]
+pub struct BlobHasher(Sha256);
+
+impl BlobHasher {
+    /// The hasher of a blob of `len` bytes in `namespace`.
+    pub fn new(namespace: &Namespace, len: usize) -> Self {
+        let mut h = Sha256::new();
+        h.update(BLOB_DOMAIN);
+        h.update(namespace.0);
+        h.update((len as u64).to_be_bytes());
+        Self(h)
+    }
+
+    /// The next bytes of the blob.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The commitment (meaningful once exactly `len` bytes went in).
+    pub fn finish(self) -> BlobCommitment {
+        BlobCommitment(self.0.finalize().into())
+    }
 }
 
 /// A blob as submitted: a namespace and its bytes.

@@ -7,7 +7,7 @@ mod namespace_proof;
 mod pack;
 mod square_layout;
 
-pub use blob::{blob_commitment, Blob, BlobCommitment, Digest32, Namespace};
+pub use blob::{blob_commitment, Blob, BlobCommitment, BlobHasher, Digest32, Namespace};
 pub use index::{index_root, root_with_count, IndexEntry, INDEX_ENTRY_BYTES};
 pub use namespace_proof::{prove_namespace, NamespaceProof};
 pub use pack::{elements_for, pack, unpack};

@@ -190,7 +190,12 @@ impl Actor {
             && self.swarm.connected_peers().next().is_some()
         {
             self.last_discovery = now;
-            let _ = self.swarm.behaviour_mut().kad.bootstrap();
+            // The closest peers to ourselves (Kademlia's bootstrap lookup), asked for with
+            // `get_closest_peers` because its result carries each peer's addresses as the
+            // network knows them now: a full node that came back on new ports is found there
+            // (`on_addresses_seen`); a bootstrap query's result names peers only.
+            let local = *self.swarm.local_peer_id();
+            self.swarm.behaviour_mut().kad.get_closest_peers(local);
         }
     }
 
@@ -249,12 +254,21 @@ impl Actor {
                 ..
             })) => self.on_identify(peer_id, info),
             SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated {
-                peer, ..
-            })) if !self.swarm.is_connected(&peer)
-                && !self.redial.holds_off(&peer, Instant::now())
-                && self.peers.should_dial(peer) =>
-            {
-                let _ = self.swarm.dial(peer);
+                peer,
+                addresses,
+                ..
+            })) => self.on_addresses_seen(peer, addresses.into_vec()),
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
+                result: kad::QueryResult::GetClosestPeers(result),
+                ..
+            })) => {
+                let peers = match result {
+                    Ok(kad::GetClosestPeersOk { peers, .. })
+                    | Err(kad::GetClosestPeersError::Timeout { peers, .. }) => peers,
+                };
+                for kad::PeerInfo { peer_id, addrs } in peers {
+                    self.on_addresses_seen(peer_id, addrs);
+                }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Headers(e)) => {
                 self.on_protocol::<crate::codec::Headers>(e, Inbound::Headers, |a| &mut a.headers);
@@ -284,8 +298,34 @@ impl Actor {
             }
             SwarmEvent::OutgoingConnectionError {
                 peer_id: Some(peer),
+                error,
                 ..
-            } => self.peers.dial_failed(&peer),
+            } => {
+                self.peers.dial_failed(&peer);
+                // Every address failed: Kademlia keeps a peer's last address in its routing
+                // table for good and dials only that one when a lookup reaches the peer, so a
+                // node that came back on new ports would never be reached through lookups
+                // (issue 25, fault 3). Dropped from the table, the peer is dialled at the
+                // addresses the nodes answering a lookup give for it; the redial keeps its own.
+                if matches!(error, libp2p::swarm::DialError::Transport(_))
+                    && !self.swarm.is_connected(&peer)
+                {
+                    self.swarm.behaviour_mut().kad.remove_peer(&peer);
+                }
+            }
+            SwarmEvent::ListenerError { error, .. } => {
+                tracing::warn!("p2p listener: {error}");
+                let mut info = self
+                    .info
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let count = info.listener_errors.as_ref().map_or(0, |e| e.count) + 1;
+                info.listener_errors = Some(super::handle::ListenerErrors {
+                    count,
+                    last: Instant::now(),
+                    reason: error.to_string(),
+                });
+            }
             SwarmEvent::NewListenAddr { address, .. } => {
                 let peer = *self.swarm.local_peer_id();
                 let mut info = self

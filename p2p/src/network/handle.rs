@@ -75,6 +75,20 @@ pub struct NetInfo {
     pub equivocation: Option<weft_types::EquivocationProof>,
     /// What full peers advertised on `/weft/status/1` (their availability windows and rates).
     pub statuses: std::collections::HashMap<PeerId, weft_types::wire::StatusResponse>,
+    /// Errors of the listeners (an accept failing for want of file descriptors), if any.
+    pub listener_errors: Option<ListenerErrors>,
+}
+
+/// A listener's errors so far: how many, the latest and when (issue 25, fault 2: a node out of
+/// descriptors failed every accept while `/health` said ok).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerErrors {
+    /// Errors since start.
+    pub count: u64,
+    /// When the latest was.
+    pub last: web_time::Instant,
+    /// The latest, in words.
+    pub reason: String,
 }
 
 /// A cheap-to-clone handle on the network actor.

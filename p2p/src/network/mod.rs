@@ -20,7 +20,7 @@ use std::{
 };
 
 use futures::channel::{mpsc, oneshot};
-pub use handle::{NetInfo, NetworkHandle, NetworkTask, RequestError};
+pub use handle::{ListenerErrors, NetInfo, NetworkHandle, NetworkTask, RequestError};
 use libp2p::{identity::Keypair, Multiaddr, Swarm};
 use weft_types::{Header, ProducerKey};
 
@@ -67,6 +67,9 @@ pub struct NetworkConfig {
     /// them to its full nodes (`false`): it disconnects them once they identify, so headers
     /// reach light clients only from nodes that can serve the block.
     pub accept_light: bool,
+    /// Caps on connections, established and in their handshake (a node sizes them from its
+    /// file-descriptor budget).
+    pub connections: crate::ConnectionCaps,
 }
 
 impl std::fmt::Debug for NetworkConfig {
@@ -99,6 +102,7 @@ pub async fn start(
         config.role,
         &config.agent,
         config.idle_timeout,
+        config.connections,
     )
     .await?;
     let mut swarm = swarm;
@@ -117,6 +121,7 @@ pub fn start(config: NetworkConfig) -> Result<(NetworkHandle, HeaderStream, Netw
         config.role,
         &config.agent,
         config.idle_timeout,
+        config.connections,
     )?;
     let info = NetInfo {
         peer_id: Some(*swarm.local_peer_id()),

@@ -154,6 +154,35 @@ impl Redial {
         forgotten
     }
 
+    /// A known full node seen at `addrs` (Kademlia's table or a lookup's answer): any new one means
+    /// it moved (new ports), so it is due now at the new ones first, whatever its backoff (issue
+    /// 25, fault 3): returns them. `None` for an unknown peer, nothing new, or a node held off.
+    pub(crate) fn seen_at(
+        &mut self,
+        peer: &PeerId,
+        addrs: impl IntoIterator<Item = Multiaddr>,
+        now: Instant,
+    ) -> Option<Vec<Multiaddr>> {
+        let refusals = self.refusals;
+        let (known, backoff, _) = self.known.get_mut(peer)?;
+        let mut fresh: Vec<Multiaddr> = Vec::new();
+        for addr in addrs {
+            let addr = without_peer(&addr);
+            if !addr.is_empty() && !known.contains(&addr) && !fresh.contains(&addr) {
+                fresh.push(addr);
+            }
+        }
+        if fresh.is_empty() || (refusals && backoff.quick >= REFUSALS_IN_A_ROW) {
+            return None;
+        }
+        fresh.append(known);
+        fresh.truncate(MAX_ADDRS);
+        known.clone_from(&fresh);
+        *backoff = Backoff::fresh(now);
+        backoff.take(now);
+        Some(fresh)
+    }
+
     /// A peer was connected.
     pub(crate) fn connected(&mut self, peer: &PeerId, now: Instant) {
         self.since.entry(*peer).or_insert(now);
@@ -407,6 +436,64 @@ mod tests {
             forgotten,
             vec![first],
             "and named, so that its hold can be lifted"
+        );
+    }
+
+    #[test]
+    fn a_full_node_seen_at_a_new_address_is_dialled_there_at_once() {
+        let t0 = Instant::now();
+        let mut r = Redial::new(Vec::new(), t0, true);
+        let peer = PeerId::random();
+        r.full_node(peer, vec![addr(17923)], t0);
+        r.connected(&peer, t0);
+        let later = t0 + STABLE_CONNECTION / 2;
+        r.lost(&peer, later);
+        let nobody = |_: &PeerId| false;
+        // Lost, dialled at the old address, which fails: the backoff grows.
+        let mut t = later;
+        for _ in 0..5 {
+            t += MAX_REDIAL;
+            assert_eq!(
+                r.due(t, 0, nobody),
+                vec![Dial::Peer(peer, vec![addr(17923)])]
+            );
+        }
+        assert!(r.holds_off(&peer, t + Duration::from_millis(10)));
+        // Seen at its new port: due at once, the new address first, whatever the backoff.
+        let now = t + Duration::from_millis(10);
+        assert_eq!(
+            r.seen_at(&peer, [addr(17926), addr(17923)], now),
+            Some(vec![addr(17926), addr(17923)])
+        );
+        // Seen again at the same addresses: nothing new, no extra dial.
+        assert_eq!(r.seen_at(&peer, [addr(17926)], now), None);
+        assert_eq!(
+            r.seen_at(&PeerId::random(), [addr(1)], now),
+            None,
+            "unknown"
+        );
+        // And the next redial goes to the new address first.
+        assert_eq!(
+            r.due(now + FIRST_REDIAL, 0, nobody),
+            vec![Dial::Peer(peer, vec![addr(17926), addr(17923)])]
+        );
+    }
+
+    #[test]
+    fn a_node_held_off_after_refusing_is_not_redialled_for_a_new_address() {
+        let t0 = Instant::now();
+        let mut r = Redial::new(Vec::new(), t0, true);
+        let peer = PeerId::random();
+        r.full_node(peer, vec![addr(1)], t0);
+        for i in 0..u64::from(REFUSALS_IN_A_ROW) {
+            let t = t0 + Duration::from_secs(i);
+            r.connected(&peer, t);
+            r.lost(&peer, t + Duration::from_millis(100));
+        }
+        assert!(r.holds_off(&peer, t0 + Duration::from_secs(10)));
+        assert_eq!(
+            r.seen_at(&peer, [addr(2)], t0 + Duration::from_secs(10)),
+            None
         );
     }
 }

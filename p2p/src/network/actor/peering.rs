@@ -2,7 +2,7 @@
 //! (full node or light client, redial targets, Kademlia addresses), status answers, penalties
 //! and bans, and the [`NetInfo`](crate::NetInfo) snapshot.
 
-use libp2p::{identify, request_response, PeerId};
+use libp2p::{identify, request_response, swarm::dial_opts::DialOpts, Multiaddr, PeerId};
 use web_time::Instant;
 use weft_types::wire::{StatusRequest, StatusResponse, ROW_PROTOCOL};
 
@@ -43,6 +43,28 @@ impl Actor {
                 .send_request(&peer_id, StatusRequest);
             self.asked_status.insert(id, peer_id);
             self.publish_info();
+        }
+    }
+
+    /// Kademlia learnt `peer`'s addresses (its routing table was updated, or a lookup's answer
+    /// named them): a known full node seen at a new address (it moved) is dialled there at once;
+    /// any other peer not connected is dialled by discovery, unless the redial holds it off.
+    pub(super) fn on_addresses_seen(&mut self, peer: PeerId, addresses: Vec<Multiaddr>) {
+        if peer == *self.swarm.local_peer_id()
+            || self.swarm.is_connected(&peer)
+            || self.peers.is_banned(&peer)
+        {
+            return;
+        }
+        let now = Instant::now();
+        if let Some(addrs) = self.redial.seen_at(&peer, addresses, now) {
+            tracing::debug!("full node {peer} seen at a new address: dialling it there");
+            self.swarm.behaviour_mut().blocked.unblock_peer(peer);
+            let _ = self
+                .swarm
+                .dial(DialOpts::peer_id(peer).addresses(addrs).build());
+        } else if !self.redial.holds_off(&peer, now) && self.peers.should_dial(peer) {
+            let _ = self.swarm.dial(peer);
         }
     }
 
