@@ -65,7 +65,7 @@ pub(crate) struct Health {
     failed: Mutex<Option<String>>,
     equivocation: Mutex<Option<u64>>,
     /// The HTTP listener's accept errors: how many, the latest and when.
-    http_accept: Mutex<Option<(u64, Instant, String)>>,
+    http_accept: Mutex<Option<weft_p2p::ListenerErrors>>,
 }
 
 impl Health {
@@ -99,9 +99,11 @@ impl Health {
 
     /// The HTTP listener failed to accept a connection (e.g. out of file descriptors).
     pub(crate) fn accept_failed(&self, reason: &dyn std::fmt::Display) {
-        let mut failures = locked(&self.http_accept);
-        let count = failures.as_ref().map_or(0, |f| f.0) + 1;
-        *failures = Some((count, Instant::now(), reason.to_string()));
+        weft_p2p::ListenerErrors::record(
+            &mut locked(&self.http_accept),
+            reason.to_string(),
+            Instant::now(),
+        );
     }
 
     /// The producer equivocated at `height`: the node stops following or producing.
@@ -179,17 +181,19 @@ impl Health {
                 }
             ));
         }
-        let recent = |last: Instant| now.saturating_duration_since(last) < ACCEPT_FAILURE_WINDOW;
         let http = locked(&self.http_accept).clone();
-        let p2p = p2p.map(|e| (e.count, e.last, e.reason.clone()));
         let mut refusing = false;
-        for (listener, failures) in [("HTTP", http), ("p2p", p2p)] {
-            if let Some((count, last, reason)) = failures.filter(|f| recent(f.1)) {
+        for (listener, failures) in [("HTTP", http.as_ref()), ("p2p", p2p)] {
+            let Some(e) = failures else { continue };
+            let ago = now.saturating_duration_since(e.last);
+            if ago < ACCEPT_FAILURE_WINDOW {
                 refusing = true;
                 problems.push(format!(
-                    "the {listener} listener is failing to accept connections ({count} errors \
-                     since start, the last {}s ago: {reason})",
-                    now.saturating_duration_since(last).as_secs()
+                    "the {listener} listener is failing to accept connections ({} errors since \
+                     start, the last {}s ago: {})",
+                    e.count,
+                    ago.as_secs(),
+                    e.reason
                 ));
             }
         }

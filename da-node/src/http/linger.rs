@@ -17,7 +17,7 @@ use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
     runtime::Handle,
-    sync::Semaphore,
+    sync::{OwnedSemaphorePermit, Semaphore},
     time::Instant,
 };
 
@@ -59,17 +59,14 @@ impl Linger {
     /// task; at once, with the answer written only if the socket takes it whole now, when
     /// [`MAX_LINGERING`] are closing already.
     pub(crate) fn refuse(&self, stream: TcpStream, answer: &'static [u8]) {
-        match (
-            self.slots.clone().try_acquire_owned(),
-            Handle::try_current(),
-        ) {
-            (Ok(permit), Ok(runtime)) => {
+        match self.slot() {
+            Some((permit, runtime)) => {
                 runtime.spawn(async move {
                     refuse(stream, answer).await;
                     drop(permit);
                 });
             }
-            _ => {
+            None => {
                 let _ = stream.try_write(answer);
             }
         }
@@ -78,16 +75,19 @@ impl Linger {
     /// Closes a connection whose answers are written (hyper is done with it) gracefully, off
     /// the caller's task; at once when [`MAX_LINGERING`] are closing already.
     pub(crate) fn close(&self, stream: TcpStream) {
-        // Dropped as the runtime stops (no handle): closed at once.
-        if let (Ok(permit), Ok(runtime)) = (
-            self.slots.clone().try_acquire_owned(),
-            Handle::try_current(),
-        ) {
+        if let Some((permit, runtime)) = self.slot() {
             runtime.spawn(async move {
                 drain(stream).await;
                 drop(permit);
             });
         }
+    }
+
+    /// A free slot and the runtime to close a connection on; `None` when [`MAX_LINGERING`] are
+    /// closing already or no runtime runs (a connection dropped as the node stops).
+    fn slot(&self) -> Option<(OwnedSemaphorePermit, Handle)> {
+        let permit = self.slots.clone().try_acquire_owned().ok()?;
+        Some((permit, Handle::try_current().ok()?))
     }
 
     /// Connections closing now.

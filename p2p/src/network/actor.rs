@@ -315,23 +315,15 @@ impl Actor {
             }
             SwarmEvent::ListenerError { error, .. } => {
                 tracing::warn!("p2p listener: {error}");
-                let mut info = self
-                    .info
-                    .write()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let count = info.listener_errors.as_ref().map_or(0, |e| e.count) + 1;
-                info.listener_errors = Some(super::handle::ListenerErrors {
-                    count,
-                    last: Instant::now(),
-                    reason: error.to_string(),
-                });
+                super::handle::ListenerErrors::record(
+                    &mut self.info_mut().listener_errors,
+                    error.to_string(),
+                    Instant::now(),
+                );
             }
             SwarmEvent::NewListenAddr { address, .. } => {
                 let peer = *self.swarm.local_peer_id();
-                let mut info = self
-                    .info
-                    .write()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut info = self.info_mut();
                 let is_ws = address.iter().any(|p| matches!(p, Protocol::Ws(_)));
                 let full = address.with(Protocol::P2p(peer));
                 if is_ws && info.ws_addr.is_none() {

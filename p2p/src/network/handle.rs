@@ -91,6 +91,18 @@ pub struct ListenerErrors {
     pub reason: String,
 }
 
+impl ListenerErrors {
+    /// Counts one more error in `errors`: `reason`, at `now`.
+    pub fn record(errors: &mut Option<Self>, reason: String, now: web_time::Instant) {
+        let count = errors.as_ref().map_or(0, |e| e.count) + 1;
+        *errors = Some(Self {
+            count,
+            last: now,
+            reason,
+        });
+    }
+}
+
 /// A cheap-to-clone handle on the network actor.
 #[derive(Debug, Clone)]
 pub struct NetworkHandle {

@@ -69,10 +69,7 @@ impl Actor {
             height = proof.height(),
             "the producer signed two different headers for one height (equivocation)"
         );
-        self.info
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .equivocation = Some(proof.clone());
+        self.info_mut().equivocation = Some(proof.clone());
         let bytes = proof.to_bytes();
         self.publish_equivocation(bytes);
     }

@@ -125,10 +125,7 @@ impl Actor {
         }
         let _ = self.swarm.disconnect_peer_id(peer);
         {
-            let mut info = self
-                .info
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut info = self.info_mut();
             info.banned.push(peer);
             if info.banned.len() > BANNED_SHOWN {
                 info.banned.remove(0);
@@ -137,12 +134,17 @@ impl Actor {
         self.publish_info();
     }
 
+    /// The [`NetInfo`](crate::NetInfo) snapshot, to change (a poisoned lock is taken over:
+    /// the snapshot is only ever overwritten field by field).
+    pub(super) fn info_mut(&self) -> std::sync::RwLockWriteGuard<'_, crate::NetInfo> {
+        self.info
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Publishes the peers to [`NetInfo`](crate::NetInfo) and the connected-peers gauge.
     pub(super) fn publish_info(&self) {
-        let mut info = self
-            .info
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut info = self.info_mut();
         info.peers = self.swarm.connected_peers().copied().collect();
         info.full_peers = self.peers.full().to_vec();
         info.statuses = self.peers.statuses().clone();
