@@ -5,6 +5,7 @@ mod blob_cmd;
 mod da_server_cmd;
 mod devnet;
 mod error;
+mod genesis_cmd;
 mod light_cmd;
 mod node_cmd;
 
@@ -39,6 +40,8 @@ enum Command {
     Devnet(devnet::DevnetArgs),
     /// An OP Stack Alt-DA DA server in front of a node, for op-batcher and op-node.
     DaServer(da_server_cmd::DaServerArgs),
+    /// Make a validator set: `genesis.toml` and one key folder per validator.
+    Genesis(genesis_cmd::GenesisArgs),
 }
 
 fn init_logging() {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
             Command::Light(cmd) => light_cmd::run(cmd).await,
             Command::Devnet(args) => devnet::run(args).await,
             Command::DaServer(args) => da_server_cmd::run(args).await,
+            Command::Genesis(args) => genesis_cmd::run(args),
         }
     });
     match result {

@@ -1,4 +1,7 @@
-//! The types crate's error: malformed headers and wire messages.
+//! The types crate's errors: malformed headers and wire messages ([`Error`]); refused
+//! validator sets and finality certificates ([`CertificateError`]).
+
+use weft_encoding::layout::Digest32;
 
 /// Convenience alias.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -81,5 +84,67 @@ pub enum Error {
         what: &'static str,
         /// Decoder's message.
         reason: String,
+    },
+}
+
+/// Why a validator set or a certificate is refused. Each variant names what a light client,
+/// the SDK or a node reports.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateError {
+    /// The genesis file is not a usable validator set.
+    #[error("genesis: {0}")]
+    Genesis(String),
+    /// The certificate is for another chain.
+    #[error("certificate is for chain {got:?}, the genesis is for chain {expected:?}")]
+    WrongChain {
+        /// Chain id of the genesis.
+        expected: String,
+        /// Chain id in the certificate.
+        got: String,
+    },
+    /// The certificate finalizes another header.
+    #[error("certificate finalizes header {certified}, not header {header}")]
+    WrongHeader {
+        /// Hash the certificate carries.
+        certified: Digest32,
+        /// Hash of the header it came with.
+        header: Digest32,
+    },
+    /// Not more than two thirds of the validators signed.
+    #[error("certificate has {signers} signers of {validators} validators; {needed} (more than two thirds) are needed")]
+    TooFewSigners {
+        /// Signers listed.
+        signers: usize,
+        /// Signers needed.
+        needed: usize,
+        /// Validators in the set.
+        validators: usize,
+    },
+    /// A signer index is outside the set.
+    #[error("signer {index} is not in the validator set ({validators} validators)")]
+    UnknownSigner {
+        /// The index.
+        index: u16,
+        /// Validators in the set.
+        validators: usize,
+    },
+    /// Signer indices repeat or are out of order.
+    #[error("signer indices must be strictly increasing (index {index} follows {previous})")]
+    UnorderedSigners {
+        /// The index out of place.
+        index: u16,
+        /// The one before it.
+        previous: u16,
+    },
+    /// The signature bytes are not a G2 point.
+    #[error("certificate signature is not a BLS12-381 G2 point")]
+    MalformedSignature,
+    /// The aggregate signature does not verify for these signers and this header.
+    #[error("certificate signature does not verify for header {payload} at view {view}")]
+    BadSignature {
+        /// The header hash.
+        payload: Digest32,
+        /// The view.
+        view: u64,
     },
 }

@@ -1,0 +1,140 @@
+//! A finality certificate: more than two thirds of a chain's validators signed "finalize this
+//! header" in one simplex view; one aggregate BLS12-381 signature and the signers' indices,
+//! checked with one pairing equation whatever their number (commonware's `bls12381_multisig`
+//! finalization, re-encoded). docs/PROTOCOL.md §12.
+
+use blst::min_pk::{AggregatePublicKey, PublicKey, Signature};
+use serde::{Deserialize, Serialize};
+use weft_encoding::layout::Digest32;
+
+use crate::{
+    error::CertificateError,
+    validators::{
+        consensus_namespace, put_varint, union_unique, BlsSignature, ValidatorSet, MESSAGE_DST,
+    },
+};
+
+/// Suffix commonware's simplex appends to the namespace of a finalize vote.
+pub const FINALIZE_SUFFIX: &[u8] = b"_FINALIZE";
+
+/// The certificate of a finalized header. Its signers signed commonware simplex's finalize
+/// message for the proposal `(epoch, view, parent_view, payload)` under the namespace
+/// `"weft-consensus/" ‖ chain_id ‖ "_FINALIZE"`; `payload` is the header's hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinalityCertificate {
+    /// The chain it belongs to (bound into the signature through the namespace).
+    pub chain_id: String,
+    /// Consensus epoch (0: Weft does not change its validator set yet).
+    pub epoch: u64,
+    /// The simplex view the header was proposed in.
+    pub view: u64,
+    /// The view of its parent (0 for the first block).
+    pub parent_view: u64,
+    /// The hash of the header it finalizes.
+    pub payload: Digest32,
+    /// Indices of the signers into the set's canonical order (by p2p key), strictly
+    /// increasing (so at most `validators::MAX_VALIDATORS`).
+    pub signers: Vec<u16>,
+    /// The signers' aggregate signature (G2, 96 bytes).
+    pub signature: BlsSignature,
+}
+
+impl FinalityCertificate {
+    /// The bytes the signers signed before hashing to G2: commonware's
+    /// `union_unique(namespace ‖ "_FINALIZE", varint(epoch) ‖ varint(view) ‖
+    /// varint(parent_view) ‖ payload)`.
+    pub fn signed_message(&self) -> Vec<u8> {
+        let namespace = [
+            consensus_namespace(&self.chain_id),
+            FINALIZE_SUFFIX.to_vec(),
+        ]
+        .concat();
+        let mut proposal = Vec::with_capacity(30 + 32);
+        put_varint(&mut proposal, self.epoch);
+        put_varint(&mut proposal, self.view);
+        put_varint(&mut proposal, self.parent_view);
+        proposal.extend_from_slice(&self.payload.0);
+        union_unique(&namespace, &proposal)
+    }
+}
+
+impl ValidatorSet {
+    /// Checks that `certificate` finalizes the header whose hash is `header_hash` on this
+    /// set's chain with more than two thirds of its validators: chain id, header, signer list,
+    /// quorum, then one aggregate signature check (two pairings).
+    ///
+    /// # Errors
+    /// [`CertificateError::WrongChain`], [`CertificateError::WrongHeader`],
+    /// [`CertificateError::UnorderedSigners`], [`CertificateError::UnknownSigner`],
+    /// [`CertificateError::TooFewSigners`], [`CertificateError::MalformedSignature`] or
+    /// [`CertificateError::BadSignature`], in that order of checking.
+    pub fn verify(
+        &self,
+        header_hash: &Digest32,
+        certificate: &FinalityCertificate,
+    ) -> Result<(), CertificateError> {
+        if certificate.chain_id != self.chain_id() {
+            return Err(CertificateError::WrongChain {
+                expected: self.chain_id().to_owned(),
+                got: certificate.chain_id.clone(),
+            });
+        }
+        if certificate.payload != *header_hash {
+            return Err(CertificateError::WrongHeader {
+                certified: certificate.payload,
+                header: *header_hash,
+            });
+        }
+        let keys = self.signer_keys(&certificate.signers)?;
+        let signature = Signature::from_bytes(certificate.signature.as_bytes())
+            .map_err(|_| CertificateError::MalformedSignature)?;
+        let bad = CertificateError::BadSignature {
+            payload: certificate.payload,
+            view: certificate.view,
+        };
+        let aggregate = AggregatePublicKey::aggregate(&keys, false).map_err(|_| bad.clone())?;
+        let verdict = signature.verify(
+            true,
+            &certificate.signed_message(),
+            MESSAGE_DST,
+            &[],
+            &aggregate.to_public_key(),
+            false,
+        );
+        if verdict != blst::BLST_ERROR::BLST_SUCCESS {
+            return Err(bad);
+        }
+        Ok(())
+    }
+
+    /// The consensus keys of `signers`, after checking order, membership and quorum.
+    fn signer_keys(&self, signers: &[u16]) -> Result<Vec<&PublicKey>, CertificateError> {
+        let n = self.len();
+        for pair in signers.windows(2) {
+            if pair[1] <= pair[0] {
+                return Err(CertificateError::UnorderedSigners {
+                    index: pair[1],
+                    previous: pair[0],
+                });
+            }
+        }
+        if let Some(&index) = signers.iter().find(|&&i| usize::from(i) >= n) {
+            return Err(CertificateError::UnknownSigner {
+                index,
+                validators: n,
+            });
+        }
+        if signers.len() < self.quorum() {
+            return Err(CertificateError::TooFewSigners {
+                signers: signers.len(),
+                needed: self.quorum(),
+                validators: n,
+            });
+        }
+        Ok(signers
+            .iter()
+            .map(|&i| &self.keys()[usize::from(i)])
+            .collect())
+    }
+}
