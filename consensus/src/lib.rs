@@ -5,7 +5,8 @@
 //! - [`scheme`]: the engine's signing scheme from a validator set, and its finalization as
 //!   Weft's [`FinalityCertificate`](weft_types::FinalityCertificate);
 //! - [`Chain`]: what consensus needs from a block store; [`engine::start_validator`] runs the
-//!   engine and the glue (propose, disseminate, verify, finalize, evidence) over it.
+//!   engine and the glue (propose, disseminate, verify, finalize, evidence) over it;
+//!   [`network::Validator`] runs all of it on the validators' authenticated network.
 
 pub mod chain;
 pub mod engine;
@@ -13,6 +14,7 @@ mod error;
 pub mod genesis;
 mod glue;
 pub mod keys;
+pub mod network;
 pub mod scheme;
 
 pub use chain::{BlockId, Chain, Fault, Verdict};

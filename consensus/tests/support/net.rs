@@ -32,6 +32,16 @@ pub struct Validators {
 }
 
 pub fn validators(n: usize) -> Validators {
+    validators_at(
+        &(0..n)
+            .map(|i| format!("127.0.0.1:{}", 27100 + i))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Validators listening at `addresses` (validator i, in canonical order, at the i-th).
+pub fn validators_at(addresses: &[String]) -> Validators {
+    let n = addresses.len();
     let mut keys: Vec<_> = (0..n)
         .map(|i| ValidatorKey::from_seeds(&[i as u8 + 1; 32], [i as u8 + 101; 32]).unwrap())
         .collect();
@@ -41,7 +51,7 @@ pub fn validators(n: usize) -> Validators {
         validators: keys
             .iter()
             .enumerate()
-            .map(|(i, k)| k.genesis_entry(CHAIN_ID, format!("127.0.0.1:{}", 27100 + i)))
+            .map(|(i, k)| k.genesis_entry(CHAIN_ID, addresses[i].clone()))
             .collect(),
     };
     let set = ValidatorSet::from_genesis(&genesis).unwrap();
