@@ -17,7 +17,7 @@ use tokio::{sync::Semaphore, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 use weft_client::{submit_with_retry, Client, ClientError, Retry, VerifiedClient};
 use weft_encoding::layout::{blob_commitment, BlobCommitment, Namespace};
-use weft_types::ProducerKey;
+use weft_types::Trust;
 
 use crate::{
     commitment::{keccak256, AltDaCommitment},
@@ -51,8 +51,9 @@ pub struct DaServerConfig {
     pub node: String,
     /// The namespace puts go to.
     pub namespace: Namespace,
-    /// The producer key every header must be signed by.
-    pub producer: ProducerKey,
+    /// What every header must verify against: the producer's key, or the chain's validator
+    /// set (its certificates).
+    pub trust: Trust,
     /// Where to listen (port 0: any free port).
     pub listen: SocketAddr,
     /// Largest body accepted, in bytes; `None`: the node's `max_blob_size`.
@@ -69,17 +70,18 @@ pub struct DaServerConfig {
 }
 
 impl DaServerConfig {
-    /// Defaults for a node, namespace and key, listening on `listen`.
-    pub const fn new(
+    /// Defaults for a node, namespace and trust root (a producer key or a validator set),
+    /// listening on `listen`.
+    pub fn new(
         node: String,
         namespace: Namespace,
-        producer: ProducerKey,
+        trust: impl Into<Trust>,
         listen: SocketAddr,
     ) -> Self {
         Self {
             node,
             namespace,
-            producer,
+            trust: trust.into(),
             listen,
             max_blob_size: None,
             put_timeout: DEFAULT_PUT_TIMEOUT,
@@ -162,7 +164,7 @@ impl DaServer {
             .local_addr()
             .map_err(|e| AltDaError::Start(e.to_string()))?;
         let shared = Arc::new(Shared {
-            verified: VerifiedClient::new(client, config.producer),
+            verified: VerifiedClient::with_trust(client, config.trust.clone()),
             namespace: config.namespace,
             max_blob_size,
             put_timeout: config.put_timeout,

@@ -85,7 +85,7 @@ impl Fetcher {
             agent: "weft-swarm/0.1.0".into(),
             listen: Vec::new(),
             bootstrap: config.bootstrap.clone(),
-            producer: config.producer,
+            trust: config.producer.into(),
             server: None,
             idle_timeout: Duration::from_secs(300),
             discovery_interval: Duration::from_secs(30),

@@ -9,7 +9,7 @@ use std::{
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use weft_encoding::layout::{blob_commitment, Namespace};
-use weft_types::ProducerKey;
+use weft_types::{ProducerKey, Trust};
 
 use weft_client::Submitted;
 
@@ -68,6 +68,11 @@ pub(crate) enum BlobCommand {
         /// `weft.toml` or a light client's settings).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// On a chain run by validators: its genesis file (`weft genesis`); the header must be
+        /// signed by a validator and carry a certificate of more than two thirds of them.
+        /// Instead of --producer-key.
+        #[arg(long)]
+        genesis: Option<PathBuf>,
         /// Print what was verified as JSON on standard error.
         #[arg(long)]
         json: bool,
@@ -132,10 +137,15 @@ pub(crate) async fn run(cmd: BlobCommand) -> Result<(), CliError> {
             output,
             producer_key,
             config,
+            genesis,
             json,
         } => {
-            let key = trusted_key(producer_key.as_deref(), config.as_deref())?;
-            get(&node, height, &namespace, output, key, json).await
+            let trust = trusted(
+                producer_key.as_deref(),
+                genesis.as_deref(),
+                config.as_deref(),
+            )?;
+            get(&node, height, &namespace, output, trust, json).await
         }
         BlobCommand::Commit { namespace, file } => {
             let namespace = parse_namespace(&namespace)?;
@@ -246,8 +256,32 @@ struct Verified {
     namespace: Namespace,
     blobs: usize,
     bytes: usize,
-    producer: ProducerKey,
+    /// The trusted producer (single-producer chains).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    producer: Option<ProducerKey>,
+    /// The chain whose validators certified the header (validator chains).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chain_id: Option<String>,
     files: Vec<String>,
+}
+
+/// What headers are checked against: the validator set of `--genesis FILE`, or the trusted
+/// producer key ([`trusted_key`]); never both.
+pub(crate) fn trusted(
+    flag: Option<&str>,
+    genesis: Option<&std::path::Path>,
+    config: Option<&std::path::Path>,
+) -> Result<Trust, CliError> {
+    match (genesis, flag) {
+        (Some(_), Some(_)) => Err(CliError::usage(
+            "--genesis and --producer-key: give one (--genesis for a chain run by validators, \
+             --producer-key for a single producer's)",
+        )),
+        (Some(path), None) => weft_config::genesis::load_genesis(path)
+            .map(|(_, set)| Trust::from(set))
+            .map_err(|e| CliError::usage(format!("--genesis {e}"))),
+        (None, _) => trusted_key(flag, config).map(Trust::from),
+    }
 }
 
 /// The trusted producer key: `--producer-key` (or `$WEFT_PRODUCER_KEY`), else `producer_key`
@@ -281,8 +315,9 @@ pub(crate) fn trusted_key(
     }
     Err(CliError::usage(
         "--producer-key: no trusted producer key given (nor $WEFT_PRODUCER_KEY, nor producer_key \
-         in --config FILE), so nothing can be verified; get the key from a node you trust with \
-         `weft node info --node URL` and pass it with --producer-key",
+         in --config FILE, nor --genesis), so nothing can be verified; get the key from a node you \
+         trust with `weft node info --node URL` and pass it with --producer-key, or pass the \
+         chain's genesis file with --genesis",
     ))
 }
 
@@ -291,12 +326,12 @@ async fn get(
     height: u64,
     namespace: &str,
     output: Option<PathBuf>,
-    producer: ProducerKey,
+    trust: Trust,
     json: bool,
 ) -> Result<(), CliError> {
     let ns = parse_namespace(namespace)?;
     let client = client(node)?;
-    let verified = weft_client::VerifiedClient::new(client, producer);
+    let verified = weft_client::VerifiedClient::with_trust(client, trust.clone());
     let blobs: Vec<Vec<u8>> = verified
         .get_blobs(height, &ns)
         .await
@@ -305,7 +340,7 @@ async fn get(
                 &node,
                 weft_client::ClientError::Misbehaving {
                     node: node.clone(),
-                    what: format!("{what} (trusted producer key {producer})"),
+                    what: format!("{what} (trusted: {trust})"),
                 },
             ),
             other => CliError::node(node, other),
@@ -318,7 +353,7 @@ async fn get(
         // on as if it had the data.
         return Err(CliError::not_found(format!(
             "no blob of --namespace {ns} at --height {height} (verified against the header \
-             signed by {producer}); nothing written"
+             trusted as {trust}); nothing written"
         )));
     }
     let files = write_out(&blobs, output)?;
@@ -328,15 +363,15 @@ async fn get(
         namespace: ns,
         blobs: blobs.len(),
         bytes,
-        producer,
+        producer: trust.producer().copied(),
+        chain_id: trust.validators().map(|set| set.chain_id().to_owned()),
         files,
     };
     if json {
         eprintln!("{}", serde_json::to_string(&verified).expect("json"));
     } else {
         eprintln!(
-            "verified {} blob(s), {} bytes, against header {height} signed by {producer}; \
-             wrote {}",
+            "verified {} blob(s), {} bytes, against header {height} ({trust}); wrote {}",
             verified.blobs,
             bytes,
             verified.files.join(", ")

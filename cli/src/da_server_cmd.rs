@@ -7,7 +7,7 @@ use clap::Args;
 use weft_alt_da::{DaServer, DaServerConfig, DEFAULT_MAX_PUTS};
 
 use crate::{
-    blob_cmd::{parse_namespace, trusted_key},
+    blob_cmd::{parse_namespace, trusted},
     node_cmd::shutdown_signal,
     CliError,
 };
@@ -29,6 +29,11 @@ pub(crate) struct DaServerArgs {
     /// A settings file (TOML) whose `producer_key` is the trusted key.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// On a chain run by validators: its genesis file (`weft genesis`); every header read must
+    /// be signed by a validator and carry a certificate of more than two thirds of them.
+    /// Instead of --producer-key.
+    #[arg(long)]
+    genesis: Option<PathBuf>,
     /// Where to listen for op-batcher and op-node.
     #[arg(long, default_value = "127.0.0.1:3100")]
     listen: SocketAddr,
@@ -49,7 +54,11 @@ pub(crate) struct DaServerArgs {
 
 pub(crate) async fn run(args: DaServerArgs) -> Result<(), CliError> {
     let namespace = parse_namespace(&args.namespace)?;
-    let producer = trusted_key(args.producer_key.as_deref(), args.config.as_deref())?;
+    let trust = trusted(
+        args.producer_key.as_deref(),
+        args.genesis.as_deref(),
+        args.config.as_deref(),
+    )?;
     if args.max_puts == 0 {
         return Err(CliError::usage("--max-puts must be at least 1"));
     }
@@ -69,7 +78,7 @@ pub(crate) async fn run(args: DaServerArgs) -> Result<(), CliError> {
         put_timeout: args.put_timeout,
         get_timeout: args.get_timeout,
         max_puts: args.max_puts,
-        ..DaServerConfig::new(args.node, namespace, producer, args.listen)
+        ..DaServerConfig::new(args.node, namespace, trust, args.listen)
     };
     let server = DaServer::start(config)
         .await

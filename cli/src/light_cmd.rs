@@ -29,6 +29,11 @@ pub(crate) struct LightArgs {
     /// The producer's key (64 hex chars): only its headers are followed.
     #[arg(long)]
     producer_key: Option<String>,
+    /// On a chain run by validators: its genesis file (`weft genesis`); only headers signed by a
+    /// validator and certified by more than two thirds of them are followed. Instead of
+    /// --producer-key.
+    #[arg(long)]
+    genesis: Option<PathBuf>,
     /// Target confidence per height, strictly between 0 and 1 [default: 0.9999].
     #[arg(long)]
     confidence: Option<f64>,
@@ -71,6 +76,16 @@ impl LightArgs {
                     .map_err(|e| CliError::usage(format!("--producer-key: {e}")))?,
             );
         }
+        // A flag wins over the file's choice of trust root; both flags at once are refused.
+        if self.producer_key.is_some() && self.genesis.is_none() {
+            s.genesis = None;
+        }
+        if let Some(path) = &self.genesis {
+            s.genesis = Some(path.clone());
+            if self.producer_key.is_none() {
+                s.producer_key = None;
+            }
+        }
         s.confidence = self.confidence.unwrap_or(s.confidence);
         s.from = self.from.or(s.from);
         s.window = self.window.unwrap_or(s.window);
@@ -86,7 +101,7 @@ pub(crate) async fn run(cmd: LightCommand) -> Result<(), CliError> {
     let settings = args.settings()?;
     let mut config =
         LightConfig::from_settings(&settings).map_err(|e| CliError::usage(e.to_string()))?;
-    let records = FileRecords::open(&settings.data_dir, &config.producer)
+    let records = FileRecords::open(&settings.data_dir, &config.trust)
         .map_err(|e| CliError::usage(format!("--data-dir {}: {e}", settings.data_dir.display())))?;
     config.records = Box::new(records);
     let confidence = config.confidence;

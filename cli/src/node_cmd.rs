@@ -63,6 +63,15 @@ pub(crate) struct StartArgs {
     /// Follow this producer instead of producing blocks (its Ed25519 key, 64 hex chars).
     #[arg(long)]
     pub producer_key: Option<String>,
+    /// A chain run by validators: its genesis file (`weft genesis`). Alone, follow it (every
+    /// header must carry a certificate of more than two thirds of its validators); with
+    /// --validator-key, be one of its validators.
+    #[arg(long)]
+    pub genesis: Option<PathBuf>,
+    /// This node's validator key folder (`weft genesis --out DIR` writes DIR/validator-i);
+    /// needs --genesis.
+    #[arg(long)]
+    pub validator_key: Option<PathBuf>,
     /// Directory of the light-client page served at / [default: $WEFT_PAGE_DIR, else the page
     /// embedded in the binary].
     #[arg(long)]
@@ -127,6 +136,12 @@ impl StartArgs {
                     .map_err(|e| CliError::usage(format!("--producer-key: {e}")))?,
             );
         }
+        if let Some(path) = &self.genesis {
+            c.genesis = Some(path.clone());
+        }
+        if let Some(dir) = &self.validator_key {
+            c.validator_key = Some(dir.clone());
+        }
         if let Some(dir) = self
             .page_dir
             .clone()
@@ -167,6 +182,7 @@ async fn start(args: StartArgs) -> Result<(), CliError> {
     let role = match node.role() {
         weft_types::api::NodeRole::Producer => "producer",
         weft_types::api::NodeRole::Full => "full node",
+        weft_types::api::NodeRole::Validator => "validator",
     };
     println!("weft {role} running");
     println!("  http          {}", node.url());

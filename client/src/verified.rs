@@ -1,12 +1,14 @@
-//! Verified reads (PROTOCOL §5, §7): a node is trusted for nothing. A header must carry the
-//! signature of the producer key the caller trusts — never the key the header names itself —
+//! Verified reads (PROTOCOL §5, §7, §12): a node is trusted for nothing. A header must carry the
+//! signature of the producer key the caller trusts — never the key the header names itself — or,
+//! on a chain run by validators, a validator's signature and a certificate of more than two
+//! thirds of the genesis validators,
 //! and, when asked, link by parent hash to a header the caller already trusts. Blobs of a
 //! namespace must come with a completeness proof against the signed header's `index_root` and
 //! `blob_count`, and every blob must match the commitment its index entry names.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use weft_encoding::layout::{blob_commitment, BlobCommitment, Namespace};
-use weft_types::{Header, ProducerKey};
+use weft_types::{Header, ProducerKey, Trust};
 
 use crate::{Client, ClientError};
 
@@ -28,18 +30,34 @@ pub struct VerifiedBlob {
     pub data: Vec<u8>,
 }
 
-/// A client that verifies everything it reads against a trusted producer key.
+/// A client that verifies everything it reads against a trusted producer key or a chain's
+/// validator set.
 #[derive(Debug, Clone)]
 pub struct VerifiedClient {
     client: Client,
-    producer: ProducerKey,
+    trust: Trust,
 }
 
 impl VerifiedClient {
     /// Reads through `client`, trusting only headers signed by `producer` (learn it from a node
     /// you trust, e.g. `weft node info`, or from the rollup's configuration).
     pub const fn new(client: Client, producer: ProducerKey) -> Self {
-        Self { client, producer }
+        Self {
+            client,
+            trust: Trust::Producer(producer),
+        }
+    }
+
+    /// Reads through `client`, trusting only headers that verify against `trust`: on a chain
+    /// run by validators (`Trust::Validators`, from its genesis file), only headers signed by
+    /// a validator with a finality certificate of more than two thirds of them (PROTOCOL §12).
+    pub const fn with_trust(client: Client, trust: Trust) -> Self {
+        Self { client, trust }
+    }
+
+    /// What headers are checked against.
+    pub const fn trust(&self) -> &Trust {
+        &self.trust
     }
 
     /// The unverified client underneath.
@@ -79,7 +97,7 @@ impl VerifiedClient {
                 header.height()
             )));
         }
-        header.verify(&self.producer).map_err(|e| {
+        header.verify(&self.trust).map_err(|e| {
             self.client
                 .misbehaving(format!("header {}: {e}", header.height()))
         })?;

@@ -2,6 +2,8 @@
 
 mod defaults;
 #[cfg(feature = "settings")]
+pub mod genesis;
+#[cfg(feature = "settings")]
 pub mod light;
 #[cfg(feature = "settings")]
 pub mod node;

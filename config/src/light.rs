@@ -21,6 +21,9 @@ pub struct LightSettings {
     pub bootstrap: Vec<String>,
     /// Only headers signed by this producer are followed.
     pub producer_key: Option<ProducerKey>,
+    /// Or, on a chain run by validators: its genesis file; only headers signed by a validator
+    /// and certified by more than two thirds of them are followed.
+    pub genesis: Option<PathBuf>,
     /// Target confidence per height, in (0, 1).
     pub confidence: f64,
     /// First height to sample; default: the first head seen minus `window`.
@@ -41,6 +44,7 @@ impl Default for LightSettings {
         Self {
             bootstrap: Vec::new(),
             producer_key: None,
+            genesis: None,
             confidence: DEFAULT_CONFIDENCE,
             from: None,
             window: DEFAULT_WINDOW,

@@ -136,6 +136,12 @@ pub struct NodeConfig {
     /// The producer to follow (`--producer-key`); none: this node produces blocks (on a data
     /// dir that holds no other chain, see `weft_node::ChainRecord`).
     pub producer_key: Option<ProducerKey>,
+    /// A chain run by validators: its genesis file (`weft genesis`). Alone: follow the chain
+    /// (headers must carry certificates of its validators); with `validator_key`: be one of
+    /// its validators.
+    pub genesis: Option<PathBuf>,
+    /// This validator's key folder (`weft genesis`'s `validator-i`); needs `genesis`.
+    pub validator_key: Option<PathBuf>,
     /// Directory of the light-client page served at `/` (built by `scripts/build-wasm`).
     pub page_dir: Option<PathBuf>,
     /// Limits on HTTP connections.
@@ -168,6 +174,8 @@ impl Default for NodeConfig {
             prune_after: None,
             bootstrap: Vec::new(),
             producer_key: None,
+            genesis: None,
+            validator_key: None,
             page_dir: None,
             http_limits: HttpLimits::default(),
             submit_timeout: None,

@@ -13,6 +13,15 @@ pub struct BlockId {
     pub parent: Digest32,
 }
 
+/// Why a block cannot be built yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unready {
+    /// The parent is not known here yet: the glue fetches it and asks again.
+    MissingParent(Digest32),
+    /// Not before this time (the block time since the parent): the glue asks again then.
+    NotBefore(std::time::SystemTime),
+}
+
 /// The verdict on a block received from a leader.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -53,9 +62,8 @@ pub trait Chain: Send + 'static {
     /// durable before this returns (see [`Chain::stored`]).
     ///
     /// # Errors
-    /// The parent's hash when the parent is not known here yet (the glue fetches it and asks
-    /// again).
-    fn build(&mut self, parent: Digest32) -> Result<Vec<u8>, Digest32>;
+    /// [`Unready`]: the parent is not known here yet, or it is too early (the glue asks again).
+    fn build(&mut self, parent: Digest32) -> Result<Vec<u8>, Unready>;
 
     /// Checks a block another validator proposed (its parent per [`Chain::identify`] matches
     /// the engine's), or an ancestor of one that this validator missed. A valid block is

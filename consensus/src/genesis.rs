@@ -9,8 +9,7 @@ use crate::{error::ConsensusError, keys::ValidatorKey};
 
 /// Name of the genesis file `weft genesis` writes.
 pub const GENESIS_FILE: &str = "genesis.toml";
-/// Largest genesis file read, in bytes (1,024 validators take about 400 KiB).
-pub const MAX_GENESIS_BYTES: u64 = 1 << 20;
+pub use weft_config::genesis::MAX_GENESIS_BYTES;
 /// Chain id `weft genesis` uses when none is given.
 pub const DEFAULT_CHAIN_ID: &str = "weft-devnet";
 /// First consensus port `weft genesis` assigns (validator i gets this + i, on 127.0.0.1).
@@ -74,25 +73,12 @@ pub fn write_genesis(
     Ok(genesis)
 }
 
-/// Reads and checks a genesis file (at most [`MAX_GENESIS_BYTES`]).
+/// Reads and checks a genesis file (`weft_config::genesis::load_genesis`, at most
+/// [`MAX_GENESIS_BYTES`]).
 ///
 /// # Errors
-/// [`ConsensusError::Io`] if unreadable or too large, [`ConsensusError::Genesis`] if it does not
-/// parse or is not a valid set (the message names the validator and what is wrong).
+/// [`ConsensusError::Genesis`] naming the file and what is wrong (the validator, for a bad
+/// key or proof of possession).
 pub fn load_genesis(path: &Path) -> Result<(Genesis, ValidatorSet), ConsensusError> {
-    let size = fs::metadata(path)
-        .map_err(|e| ConsensusError::io(path, e))?
-        .len();
-    if size > MAX_GENESIS_BYTES {
-        return Err(ConsensusError::Genesis(format!(
-            "{} is {size} bytes; the limit is {MAX_GENESIS_BYTES}",
-            path.display()
-        )));
-    }
-    let text = fs::read_to_string(path).map_err(|e| ConsensusError::io(path, e))?;
-    let genesis: Genesis = toml::from_str(&text)
-        .map_err(|e| ConsensusError::Genesis(format!("{}: {e}", path.display())))?;
-    let set = ValidatorSet::from_genesis(&genesis)
-        .map_err(|e| ConsensusError::Genesis(format!("{}: {e}", path.display())))?;
-    Ok((genesis, set))
+    weft_config::genesis::load_genesis(path).map_err(|e| ConsensusError::Genesis(e.0))
 }

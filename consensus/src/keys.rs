@@ -76,6 +76,16 @@ impl ValidatorKey {
         &self.p2p
     }
 
+    /// The Ed25519 secret seed of the p2p key (32 bytes): the same key signs this validator's
+    /// proposed headers (`ed25519_dalek::SigningKey::from_bytes`).
+    pub fn p2p_seed(&self) -> [u8; 32] {
+        self.p2p
+            .encode()
+            .as_ref()
+            .try_into()
+            .expect("an Ed25519 seed is 32 bytes")
+    }
+
     /// The consensus public key (G1, 48 bytes).
     pub fn consensus_key(&self) -> ConsensusKey {
         let public = ops::compute_public::<MinPk>(&self.consensus);

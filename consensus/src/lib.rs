@@ -17,7 +17,7 @@ pub mod keys;
 pub mod network;
 pub mod scheme;
 
-pub use chain::{BlockId, Chain, Fault, Verdict};
+pub use chain::{BlockId, Chain, Fault, Unready, Verdict};
 pub use error::ConsensusError;
 pub use glue::{
     actor::{Glue, FETCH_RETRY, MAX_HELD_BLOCKS, MAX_WAITING},

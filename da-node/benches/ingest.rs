@@ -116,7 +116,7 @@ impl P2pClient {
             agent: "bench".into(),
             listen: Vec::new(),
             bootstrap: vec![addr],
-            producer: node.producer_key(),
+            trust: node.producer_key().into(),
             server: None,
             idle_timeout: Duration::from_secs(120),
             discovery_interval: Duration::from_secs(60),

@@ -84,6 +84,37 @@ impl EncodedSquare {
         self.k
     }
 
+    /// The k original rows' commitments (what a header carries).
+    pub fn original_commitments(&self) -> Vec<weft_encoding::Commitment> {
+        self.square
+            .as_ref()
+            .map_or_else(Vec::new, |s| s.original_commitments().to_vec())
+    }
+
+    /// Blobs in the square.
+    pub fn blob_count(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Root of the blob index.
+    pub const fn index_root(&self) -> Digest32 {
+        Digest32(self.index_root)
+    }
+
+    /// The block of this square under a header made elsewhere (a validator checks the
+    /// header's commitments, blob count and index root against this square first).
+    pub(crate) fn with_header(self, header: Header) -> StoredBlock {
+        StoredBlock {
+            commitments: self
+                .square
+                .as_ref()
+                .map_or_else(Vec::new, |s| s.commitments().to_vec()),
+            square: self.square,
+            index: self.index,
+            header,
+        }
+    }
+
     /// The block of this square at the height after `parent` (1 without one), its header signed
     /// with `key`; its timestamp `now_ms`, or the parent's if that is later.
     ///
@@ -95,14 +126,19 @@ impl EncodedSquare {
         parent: Option<&Header>,
         now_ms: u64,
     ) -> Result<StoredBlock, BlockError> {
+        own_chain(key, parent)?;
+        Ok(self.sign_on(key, parent, now_ms))
+    }
+
+    /// [`Self::sign`] on any parent: on a chain run by validators every validator extends the
+    /// others' blocks (agreed by consensus, not by one key).
+    pub(crate) fn sign_on(
+        self,
+        key: &SigningKey,
+        parent: Option<&Header>,
+        now_ms: u64,
+    ) -> StoredBlock {
         let own = ProducerKey::of(key);
-        if let Some(p) = parent.filter(|p| p.unsigned.producer != own) {
-            return Err(BlockError::ForeignParent {
-                height: p.height() + 1,
-                signer: p.unsigned.producer,
-                own,
-            });
-        }
         let unsigned = UnsignedHeader {
             height: parent.map_or(1, |p| p.height() + 1),
             parent_hash: parent.map_or(Digest32(GENESIS_PARENT), Header::hash),
@@ -116,15 +152,8 @@ impl EncodedSquare {
             index_root: Digest32(self.index_root),
             producer: own,
         };
-        Ok(StoredBlock {
-            commitments: self
-                .square
-                .as_ref()
-                .map_or_else(Vec::new, |s| s.commitments().to_vec()),
-            square: self.square,
-            index: self.index,
-            header: unsigned.sign(key),
-        })
+        let header = unsigned.sign(key);
+        self.with_header(header)
     }
 }
 
@@ -141,10 +170,46 @@ pub(crate) fn build_block(
     max_k: usize,
     now_ms: u64,
 ) -> Result<(StoredBlock, Vec<Inclusion>), BlockError> {
+    own_chain(key, parent)?;
+    build_block_on(encoder, key, parent, blobs, max_k, now_ms)
+}
+
+/// A producer signs only on top of its own chain.
+///
+/// # Errors
+/// [`BlockError::ForeignParent`] when `parent` was signed by another key.
+fn own_chain(key: &SigningKey, parent: Option<&Header>) -> Result<(), BlockError> {
+    let own = ProducerKey::of(key);
+    match parent.filter(|p| p.unsigned.producer != own) {
+        Some(p) => Err(BlockError::ForeignParent {
+            height: p.height() + 1,
+            signer: p.unsigned.producer,
+            own,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// [`build_block`] on any parent (a validator's proposal: see [`EncodedSquare::sign_on`]).
+///
+/// # Errors
+/// [`BlockError::Encoding`] for blobs that do not encode.
+pub(crate) fn build_block_on(
+    encoder: &crate::Encoder,
+    key: &SigningKey,
+    parent: Option<&Header>,
+    blobs: &[Blob],
+    max_k: usize,
+    now_ms: u64,
+) -> Result<(StoredBlock, Vec<Inclusion>), BlockError> {
     let (encoded, order) = EncodedSquare::encode_with_order(encoder, blobs, max_k)?;
-    let block = encoded.sign(key, parent, now_ms)?;
+    Ok(receipts_of(encoded.sign_on(key, parent, now_ms), &order))
+}
+
+/// The block and, for each input blob, where it was included.
+fn receipts_of(block: StoredBlock, order: &[usize]) -> (StoredBlock, Vec<Inclusion>) {
     let height = block.header.height();
-    let mut receipts = vec![None; blobs.len()];
+    let mut receipts = vec![None; order.len()];
     for (position, &input) in order.iter().enumerate() {
         let entry = &block.index[position];
         receipts[input] = Some(Inclusion {
@@ -154,13 +219,13 @@ pub(crate) fn build_block(
             index: position as u32,
         });
     }
-    Ok((
+    (
         block,
         receipts
             .into_iter()
             .map(|r| r.expect("every blob is in the index"))
             .collect(),
-    ))
+    )
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use weft_p2p::NetworkHandle;
-use weft_types::{EquivocationProof, Header, ProducerKey};
+use weft_types::{EquivocationProof, Header, Trust};
 
 use crate::{health::Health, metrics::Metrics, store::Store};
 
@@ -22,7 +22,7 @@ pub(crate) struct Watch {
     pub(crate) network: NetworkHandle,
     pub(crate) health: Arc<Health>,
     pub(crate) metrics: Arc<Metrics>,
-    pub(crate) producer: ProducerKey,
+    pub(crate) trust: Trust,
 }
 
 impl Watch {
@@ -34,7 +34,7 @@ impl Watch {
     /// At start: a proof kept by an earlier run is taken up again.
     pub(crate) async fn resume(&self) {
         match self.store.equivocation() {
-            Ok(Some(bytes)) => match EquivocationProof::decode_verified(&bytes, &self.producer) {
+            Ok(Some(bytes)) => match EquivocationProof::decode_verified(&bytes, &self.trust) {
                 Ok(proof) => self.found(proof).await,
                 Err(e) => tracing::error!("the kept equivocation proof does not verify: {e}"),
             },
@@ -86,9 +86,9 @@ impl Watch {
             height,
             first = %proof.first.hash(),
             second = %proof.second.hash(),
-            "EQUIVOCATION: producer {} signed two different headers at height {height}; \
-             no longer following it",
-            self.producer
+            "EQUIVOCATION: two valid headers at height {height} under {}; no longer following \
+             the chain",
+            self.trust
         );
         self.health.equivocated(height);
         self.metrics.equivocations.set(1);

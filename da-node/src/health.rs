@@ -84,7 +84,7 @@ impl Health {
     }
 
     fn producer(&self) -> bool {
-        self.role == NodeRole::Producer
+        matches!(self.role, NodeRole::Producer | NodeRole::Validator)
     }
 
     /// A block was stored.

@@ -18,6 +18,7 @@ mod role;
 mod serve;
 pub mod store;
 mod sync;
+mod validator;
 
 pub use block::{BlockError, EncodedSquare};
 pub use config::NodeConfig;

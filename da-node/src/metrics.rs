@@ -34,6 +34,8 @@ pub struct Metrics {
     pub blocks_produced: Counter,
     /// Blocks fetched, verified and stored from peers.
     pub blocks_synced: Counter,
+    /// Conflicting votes or proposals by a validator, reported by consensus and kept.
+    pub validator_faults: Counter,
     /// Time to produce (encode, sign and store) the last block, in milliseconds.
     pub block_encode_ms: Gauge,
     /// Time to encode a block's square (commitments, cells, proofs), in seconds.
@@ -112,6 +114,11 @@ impl Default for Metrics {
             head_height: gauge(r, "weft_head_height", "Height of the newest stored block"),
             head_k: gauge(r, "weft_head_k", "k of the newest stored block"),
             blocks_produced: counter(r, "weft_blocks_produced", "Blocks produced by this node"),
+            validator_faults: counter(
+                r,
+                "weft_validator_faults",
+                "Conflicting votes or proposals by a validator, reported by consensus and kept",
+            ),
             blocks_synced: counter(
                 r,
                 "weft_blocks_synced",

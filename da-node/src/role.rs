@@ -3,10 +3,11 @@
 //! that a follower restarted without `--producer-key` cannot turn into a second producer
 //! extending another key's chain (issue 21, item 9).
 
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 
 use ed25519_dalek::SigningKey;
-use weft_types::{api::NodeRole, Header, ProducerKey};
+use weft_consensus::keys::ValidatorKey;
+use weft_types::{api::NodeRole, Header, ProducerKey, Trust, ValidatorSet};
 
 use crate::{
     config::NodeConfig,
@@ -29,11 +30,21 @@ pub(crate) enum Role {
         /// Its signing key (`producer.key` in the data dir).
         key: SigningKey,
     },
-    /// Follows the producer whose key is given (`--producer-key`): syncs, stores and serves
-    /// its blocks.
+    /// Follows the producer whose key is given (`--producer-key`), or the validators of the
+    /// chain whose genesis is given (`--genesis`): syncs, stores and serves its blocks.
     Follower {
-        /// The key every header must be signed with.
-        producer: ProducerKey,
+        /// What every header must verify against.
+        trust: Trust,
+    },
+    /// One of a chain's validators (`--genesis` and `--validator-key`): takes blobs, and agrees
+    /// on every block with the other validators (`crate::validator`).
+    Validator {
+        /// Signs this validator's proposals (its p2p key, as the genesis names it).
+        key: SigningKey,
+        /// Its keys.
+        validator: Box<ValidatorKey>,
+        /// The chain's validators.
+        set: Arc<ValidatorSet>,
     },
 }
 
@@ -54,7 +65,12 @@ impl Role {
             None => inferred(store, dir)?,
         };
         let role = match (config.producer_key, held) {
-            (Some(producer), _) => Self::Follower { producer },
+            _ if config.genesis.is_some() || config.validator_key.is_some() => {
+                Self::from_genesis(config)?
+            }
+            (Some(producer), _) => Self::Follower {
+                trust: Trust::Producer(producer),
+            },
             // A follower's data dir: no key is made in it for a producer that may not start.
             (
                 None,
@@ -109,11 +125,80 @@ impl Role {
         Ok(role)
     }
 
-    /// The key that signs this node's chain: its own, or the followed producer's.
+    /// A validator or a follower of a chain run by validators, from `--genesis` (and
+    /// `--validator-key`).
+    fn from_genesis(config: &NodeConfig) -> Result<Self> {
+        let usage = |m: String| NodeError::Config(m);
+        let Some(path) = &config.genesis else {
+            return Err(usage(
+                "--validator-key needs --genesis FILE (the chain's genesis.toml)".into(),
+            ));
+        };
+        if config.producer_key.is_some() {
+            return Err(usage(
+                "--genesis and --producer-key: give one (--genesis for a chain run by validators)"
+                    .into(),
+            ));
+        }
+        let (_, set) = weft_config::genesis::load_genesis(path)
+            .map_err(|e| usage(format!("--genesis {e}")))?;
+        let set = Arc::new(set);
+        let Some(dir) = &config.validator_key else {
+            return Ok(Self::Follower {
+                trust: Trust::Validators(set),
+            });
+        };
+        let validator = ValidatorKey::load(dir)
+            .map_err(|e| usage(format!("--validator-key {}: {e}", dir.display())))?;
+        let listed = set.validators().iter().any(|v| {
+            v.p2p_key == validator.peer_key() && v.consensus_key == validator.consensus_key()
+        });
+        if !listed {
+            return Err(usage(format!(
+                "--validator-key {}: its keys (p2p {}) are not a validator of chain {:?} in --genesis {}",
+                dir.display(),
+                validator.peer_key(),
+                set.chain_id(),
+                path.display()
+            )));
+        }
+        let key = SigningKey::from_bytes(&validator.p2p_seed());
+        if ProducerKey::of(&key).0 != validator.peer_key().0 {
+            return Err(usage(format!(
+                "--validator-key {}: its p2p key does not derive its public key",
+                dir.display()
+            )));
+        }
+        Ok(Self::Validator {
+            key,
+            validator: Box::new(validator),
+            set,
+        })
+    }
+
+    /// What this node checks headers against: its own key's chain, the followed producer's,
+    /// or the validator set's.
+    pub(crate) fn trust(&self) -> Trust {
+        match self {
+            Self::Producer { key } | Self::Publisher { key } => {
+                Trust::Producer(ProducerKey::of(key))
+            }
+            Self::Follower { trust } => trust.clone(),
+            Self::Validator { set, .. } => Trust::Validators(set.clone()),
+        }
+    }
+
+    /// The key that signs this node's chain: its own, or the followed producer's. On a chain
+    /// run by validators: a validator's own key, or (a full node) the validator set's digest.
     pub(crate) fn producer_key(&self) -> ProducerKey {
         match self {
-            Self::Producer { key } | Self::Publisher { key } => ProducerKey::of(key),
-            Self::Follower { producer } => *producer,
+            Self::Producer { key } | Self::Publisher { key } | Self::Validator { key, .. } => {
+                ProducerKey::of(key)
+            }
+            Self::Follower { trust } => match trust {
+                Trust::Producer(producer) => *producer,
+                Trust::Validators(set) => ProducerKey(set.digest().0),
+            },
         }
     }
 
@@ -123,14 +208,19 @@ impl Role {
         match self {
             Self::Producer { .. } | Self::Publisher { .. } => NodeRole::Producer,
             Self::Follower { .. } => NodeRole::Full,
+            Self::Validator { .. } => NodeRole::Validator,
         }
     }
 
     /// What the data dir records for this role.
     fn record(&self) -> ChainRecord {
+        let producer = match self {
+            Self::Validator { set, .. } => ProducerKey(set.digest().0),
+            _ => self.producer_key(),
+        };
         ChainRecord {
             producing: !matches!(self, Self::Follower { .. }),
-            producer: self.producer_key(),
+            producer,
         }
     }
 }

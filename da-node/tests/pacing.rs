@@ -25,7 +25,7 @@ async fn requests_beyond_the_burst_are_paced_not_refused() {
         agent: "pacing-test".into(),
         listen: Vec::new(),
         bootstrap: vec![node.node.tcp_addr()],
-        producer: node.node.producer_key(),
+        trust: node.node.producer_key().into(),
         server: None,
         idle_timeout: Duration::from_secs(60),
         discovery_interval: Duration::from_secs(30),

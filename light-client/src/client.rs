@@ -64,7 +64,7 @@ fn network_config(config: &LightConfig, key: Keypair) -> NetworkConfig {
         agent: format!("weft-light/{}", env!("CARGO_PKG_VERSION")),
         listen: Vec::new(),
         bootstrap: config.bootstrap.clone(),
-        producer: config.producer,
+        trust: config.trust.clone(),
         server: None,
         idle_timeout: IDLE_TIMEOUT,
         discovery_interval: DISCOVERY_INTERVAL,
@@ -118,7 +118,7 @@ impl LightClient {
             .collect();
         let client = Client {
             net,
-            sync: HeaderSync::new(config.producer, config.from, config.window),
+            sync: HeaderSync::new(config.trust.clone(), config.from, config.window),
             sampler: Sampler::new(
                 config.confidence,
                 config.sample_timeout,

@@ -11,7 +11,7 @@ pub use weft_config::{
     DEFAULT_WINDOW,
 };
 use weft_p2p::Multiaddr;
-use weft_types::ProducerKey;
+use weft_types::{ProducerKey, Trust};
 
 use crate::store::{MemoryRecords, RecordStore};
 
@@ -32,9 +32,15 @@ pub enum LightError {
         /// The parser's message.
         reason: String,
     },
-    /// No producer key was given.
-    #[error("--producer-key: give the producer's key (64 hex characters)")]
+    /// Neither a producer key nor a genesis file was given.
+    #[error("--producer-key: give the producer's key (64 hex characters), or the genesis file of a chain run by validators with --genesis")]
     NoProducer,
+    /// Both a producer key and a genesis file were given.
+    #[error("--genesis and --producer-key: give one (--genesis for a chain run by validators)")]
+    ProducerAndGenesis,
+    /// The genesis file cannot be read or is not a valid validator set.
+    #[error("--genesis {0}")]
+    Genesis(String),
     /// The settings file cannot be read or parsed.
     #[error("--config {path}: {reason}")]
     File {
@@ -70,7 +76,14 @@ impl LightConfig {
     /// # Errors
     /// A [`LightError`] naming the setting that is missing or out of range.
     pub fn from_settings(settings: &LightSettings) -> Result<Self, LightError> {
-        let producer = settings.producer_key.ok_or(LightError::NoProducer)?;
+        let trust = match (settings.producer_key, &settings.genesis) {
+            (Some(_), Some(_)) => return Err(LightError::ProducerAndGenesis),
+            (Some(producer), None) => Trust::Producer(producer),
+            (None, Some(path)) => weft_config::genesis::load_genesis(path)
+                .map(|(_, set)| Trust::from(set))
+                .map_err(|e| LightError::Genesis(e.0))?,
+            (None, None) => return Err(LightError::NoProducer),
+        };
         let bootstrap = settings
             .bootstrap
             .iter()
@@ -87,7 +100,7 @@ impl LightConfig {
             from: settings.from,
             window: settings.window,
             sample_timeout: settings.sample_timeout,
-            ..Self::new(bootstrap, producer)
+            ..Self::with_trust(bootstrap, trust)
         };
         config.check()?;
         Ok(config)
@@ -98,8 +111,9 @@ impl LightConfig {
 pub struct LightConfig {
     /// Full nodes to dial at start (multiaddrs with `/p2p/<id>`).
     pub bootstrap: Vec<Multiaddr>,
-    /// Only headers signed by this producer are followed.
-    pub producer: ProducerKey,
+    /// Only headers that verify against this are followed: the producer's key, or a chain's
+    /// validator set (its genesis) whose certificates every header must carry.
+    pub trust: Trust,
     /// Target confidence per height, in (0, 1).
     pub confidence: f64,
     /// First height to sample; default: the first head seen minus `window`.
@@ -115,7 +129,7 @@ pub struct LightConfig {
 impl std::fmt::Debug for LightConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LightConfig")
-            .field("producer", &self.producer)
+            .field("trust", &self.trust.to_string())
             .field("confidence", &self.confidence)
             .finish_non_exhaustive()
     }
@@ -125,9 +139,15 @@ impl LightConfig {
     /// The defaults ([`DEFAULT_CONFIDENCE`], [`DEFAULT_WINDOW`], [`DEFAULT_SAMPLE_TIMEOUT`],
     /// from the first head seen) for these peers and producer, records in memory.
     pub fn new(bootstrap: Vec<Multiaddr>, producer: ProducerKey) -> Self {
+        Self::with_trust(bootstrap, Trust::Producer(producer))
+    }
+
+    /// As [`Self::new`], following whatever verifies against `trust` (a validator set: the
+    /// chain's genesis).
+    pub fn with_trust(bootstrap: Vec<Multiaddr>, trust: Trust) -> Self {
         Self {
             bootstrap,
-            producer,
+            trust,
             confidence: DEFAULT_CONFIDENCE,
             from: None,
             window: DEFAULT_WINDOW,
@@ -167,7 +187,7 @@ mod tests {
         assert_eq!(settings.confidence, DEFAULT_CONFIDENCE);
         let config = LightConfig::from_settings(&settings).unwrap();
         assert_eq!(config.sample_timeout, Duration::from_secs(5));
-        assert_eq!(config.producer, key);
+        assert_eq!(config.trust.producer(), Some(&key));
 
         let out_of_range = LightSettings {
             confidence: 1.0,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use weft_types::{
     wire::{HeadersRequest, MAX_HEADERS_PER_REQUEST},
-    EquivocationProof, Header, ProducerKey,
+    EquivocationProof, Header, Trust,
 };
 
 /// Linked headers kept; only the tail is needed to link new ones.
@@ -20,7 +20,7 @@ const MAX_FLOATING: usize = 4096;
 /// The light client's view of the chain.
 #[derive(Debug)]
 pub(crate) struct HeaderSync {
-    producer: ProducerKey,
+    trust: Trust,
     /// First height to sample; set from the first header seen when not given.
     from: Option<u64>,
     window: u64,
@@ -33,10 +33,10 @@ pub(crate) struct HeaderSync {
 }
 
 impl HeaderSync {
-    /// Follows headers of `producer` from `from` (or `window` behind the first head seen).
-    pub(crate) const fn new(producer: ProducerKey, from: Option<u64>, window: u64) -> Self {
+    /// Follows headers that verify against `trust` from `from` (or `window` behind the first head seen).
+    pub(crate) const fn new(trust: Trust, from: Option<u64>, window: u64) -> Self {
         Self {
-            producer,
+            trust,
             from,
             window,
             linked: BTreeMap::new(),
@@ -79,7 +79,7 @@ impl HeaderSync {
     /// The header's own check ([`Header::verify`]) against the producer: whoever sent it is at
     /// fault.
     pub(crate) fn insert(&mut self, header: Header) -> Result<Vec<Header>, weft_types::Error> {
-        header.verify(&self.producer)?;
+        header.verify(&self.trust)?;
         let height = header.height();
         let mut linked = Vec::new();
         let known = self
@@ -172,7 +172,7 @@ impl HeaderSync {
 mod tests {
     use ed25519_dalek::SigningKey;
     use weft_encoding::layout::{index_root, Digest32};
-    use weft_types::{UnsignedHeader, GENESIS_PARENT};
+    use weft_types::{ProducerKey, UnsignedHeader, GENESIS_PARENT};
 
     use super::*;
 
@@ -211,7 +211,7 @@ mod tests {
     #[test]
     fn a_gap_is_asked_for_and_filled_in_order() {
         let chain = chain(10);
-        let mut sync = HeaderSync::new(ProducerKey::of(&key(1)), Some(1), 16);
+        let mut sync = HeaderSync::new(Trust::from(ProducerKey::of(&key(1))), Some(1), 16);
         assert_eq!(heights(&sync.insert(chain[0].clone()).unwrap()), [1]);
         // Gossip jumps ahead: 2..=7 are missing.
         assert!(sync.insert(chain[7].clone()).unwrap().is_empty());
@@ -229,7 +229,7 @@ mod tests {
     #[test]
     fn the_anchor_is_window_behind_the_first_head_and_fetched_by_range() {
         let chain = chain(30);
-        let mut sync = HeaderSync::new(ProducerKey::of(&key(1)), None, 16);
+        let mut sync = HeaderSync::new(Trust::from(ProducerKey::of(&key(1))), None, 16);
         assert!(sync.insert(chain[29].clone()).unwrap().is_empty());
         assert_eq!(
             sync.missing(),
@@ -252,7 +252,7 @@ mod tests {
     #[test]
     fn a_second_header_for_a_height_proves_equivocation_and_stops_following() {
         let chain = chain(6);
-        let mut sync = HeaderSync::new(ProducerKey::of(&key(1)), Some(1), 16);
+        let mut sync = HeaderSync::new(Trust::from(ProducerKey::of(&key(1))), Some(1), 16);
         for h in &chain[..3] {
             sync.insert(h.clone()).unwrap();
         }
@@ -261,13 +261,15 @@ mod tests {
         assert!(sync.insert(fork3.clone()).unwrap().is_empty());
         let proof = sync.equivocation().expect("a proof");
         assert_eq!(proof.height(), 3);
-        proof.verify(&ProducerKey::of(&key(1))).unwrap();
+        proof
+            .verify(&Trust::from(ProducerKey::of(&key(1))))
+            .unwrap();
         assert!(
             sync.insert(chain[3].clone()).unwrap().is_empty(),
             "nothing links after an equivocation"
         );
         // Two headers for one height still waiting for their parent prove it too.
-        let mut ahead = HeaderSync::new(ProducerKey::of(&key(1)), Some(1), 16);
+        let mut ahead = HeaderSync::new(Trust::from(ProducerKey::of(&key(1))), Some(1), 16);
         ahead.insert(chain[0].clone()).unwrap();
         ahead.insert(chain[4].clone()).unwrap();
         assert!(ahead.equivocation().is_none());
@@ -280,7 +282,7 @@ mod tests {
     #[test]
     fn a_header_from_the_wrong_key_is_refused() {
         let chain = chain(2);
-        let mut sync = HeaderSync::new(ProducerKey::of(&key(1)), Some(1), 16);
+        let mut sync = HeaderSync::new(Trust::from(ProducerKey::of(&key(1))), Some(1), 16);
         sync.insert(chain[0].clone()).unwrap();
         let forged = header(Some(&chain[0]), 2, 2, &key(9));
         assert!(matches!(

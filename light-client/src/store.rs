@@ -49,13 +49,11 @@ pub struct FileRecords {
 
 #[cfg(not(target_arch = "wasm32"))]
 impl FileRecords {
-    /// Records for `producer` in `dir` (created if needed).
-    pub fn open(
-        dir: &std::path::Path,
-        producer: &weft_types::ProducerKey,
-    ) -> std::io::Result<Self> {
+    /// Records for the chain `trust` names, in `dir` (created if needed).
+    pub fn open(dir: &std::path::Path, trust: &weft_types::Trust) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let tag = &producer.to_hex()[2..18];
+        let id = trust.id_hex();
+        let tag = &id[2..18];
         Ok(Self {
             path: dir.join(format!("light-records-{tag}.jsonl")),
             limit: MAX_RECORDS,
@@ -132,7 +130,7 @@ mod tests {
     fn file_records_survive_reopen_and_a_torn_line() {
         let dir = tempfile::tempdir().unwrap();
         let record = HeightRecord::example(3);
-        let producer = weft_types::ProducerKey([7; 32]);
+        let producer = weft_types::Trust::from(weft_types::ProducerKey([7; 32]));
         let mut records = FileRecords::open(dir.path(), &producer).unwrap();
         records.save(&record).unwrap();
         // A crash mid-write leaves a partial line: it is skipped.
@@ -147,7 +145,7 @@ mod tests {
             vec![record]
         );
         // Another producer's records are kept apart.
-        let other = weft_types::ProducerKey([8; 32]);
+        let other = weft_types::Trust::from(weft_types::ProducerKey([8; 32]));
         assert!(FileRecords::open(dir.path(), &other)
             .unwrap()
             .load()
@@ -157,7 +155,7 @@ mod tests {
     #[test]
     fn records_are_bounded_in_memory_and_on_disk() {
         let dir = tempfile::tempdir().unwrap();
-        let producer = weft_types::ProducerKey([9; 32]);
+        let producer = weft_types::Trust::from(weft_types::ProducerKey([9; 32]));
         let mut records = FileRecords::open(dir.path(), &producer).unwrap();
         records.limit = 10;
         records.load();

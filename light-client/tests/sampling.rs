@@ -161,7 +161,7 @@ async fn corrupt_peer_is_banned_and_sampling_completes_from_an_honest_one() {
 async fn restarted_light_client_does_not_sample_finished_heights_again() {
     let producer = producer(BLOCK, Faults::none()).await;
     let dir = tempfile::tempdir().unwrap();
-    let key = producer.node.producer_key();
+    let key = weft_types::Trust::from(producer.node.producer_key());
     let records = || Box::new(FileRecords::open(dir.path(), &key).unwrap());
     let (client, mut events) =
         light(&[&producer.node], &producer.node, |c| c.records = records()).await;

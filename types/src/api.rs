@@ -132,6 +132,9 @@ pub enum NodeRole {
     Producer,
     /// Follows a producer, stores and serves its blocks.
     Full,
+    /// One of a chain's validators: takes blobs and agrees on every block with the others
+    /// (PROTOCOL §12).
+    Validator,
 }
 
 impl NodeRole {
@@ -140,6 +143,7 @@ impl NodeRole {
         match self {
             Self::Producer => "producer",
             Self::Full => "full",
+            Self::Validator => "validator",
         }
     }
 }
@@ -181,6 +185,12 @@ pub struct NodeInfo {
     /// What the encoder runs on: the GPU's name (e.g. `NVIDIA H200`) or `N CPU threads`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoder_device: Option<String>,
+    /// On a chain run by validators: its id (the genesis's `chain_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_id: Option<String>,
+    /// On a chain run by validators: how many validators its genesis lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validators: Option<usize>,
 }
 
 const fn first_height() -> u64 {

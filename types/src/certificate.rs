@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use weft_encoding::layout::Digest32;
 
 use crate::{
-    error::CertificateError,
+    error::{CertificateError, Error},
     validators::{
-        consensus_namespace, put_varint, union_unique, BlsSignature, ValidatorSet, MESSAGE_DST,
+        consensus_namespace, put_varint, union_unique, BlsSignature, ValidatorSet,
+        MAX_CHAIN_ID_BYTES, MAX_VALIDATORS, MESSAGE_DST,
     },
 };
 
@@ -40,7 +41,98 @@ pub struct FinalityCertificate {
     pub signature: BlsSignature,
 }
 
+/// Tag before a certificate's encoding in a header's wire form.
+const CERTIFICATE_TAG: u8 = 1;
+
+/// Largest certificate encoding: tag, a 64-byte chain id, three u64s, the payload, 1,024
+/// signers and the signature.
+pub const MAX_CERTIFICATE_BYTES: usize =
+    1 + 2 + MAX_CHAIN_ID_BYTES + 3 * 8 + 32 + 2 + 2 * MAX_VALIDATORS + 96;
+
 impl FinalityCertificate {
+    /// Binary form (after a header's signature on the wire): `0x01 ‖ u16be(len) ‖ chain_id ‖
+    /// u64be(epoch) ‖ u64be(view) ‖ u64be(parent_view) ‖ payload ‖ u16be(n) ‖ n × u16be(signer)
+    /// ‖ signature`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(MAX_CERTIFICATE_BYTES);
+        out.push(CERTIFICATE_TAG);
+        out.extend_from_slice(&(self.chain_id.len() as u16).to_be_bytes());
+        out.extend_from_slice(self.chain_id.as_bytes());
+        for v in [self.epoch, self.view, self.parent_view] {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        out.extend_from_slice(&self.payload.0);
+        out.extend_from_slice(&(self.signers.len() as u16).to_be_bytes());
+        for s in &self.signers {
+            out.extend_from_slice(&s.to_be_bytes());
+        }
+        out.extend_from_slice(&self.signature.0);
+        out
+    }
+
+    /// Parses [`Self::to_bytes`]'s form, all of `bytes` (its shape only; see
+    /// `ValidatorSet::verify`).
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] naming what is wrong; [`Error::TooLarge`] past
+    /// [`MAX_CERTIFICATE_BYTES`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        if bytes.len() > MAX_CERTIFICATE_BYTES {
+            return Err(Error::TooLarge {
+                what: "certificate",
+                got: bytes.len(),
+                limit: MAX_CERTIFICATE_BYTES,
+            });
+        }
+        let bad = |reason: &str| Error::Malformed {
+            what: "certificate",
+            reason: reason.into(),
+        };
+        let mut rest = bytes;
+        let mut take = |n: usize| -> Result<&[u8], Error> {
+            if rest.len() < n {
+                return Err(bad("cut short"));
+            }
+            let (head, tail) = rest.split_at(n);
+            rest = tail;
+            Ok(head)
+        };
+        if take(1)?[0] != CERTIFICATE_TAG {
+            return Err(bad("unknown tag after the header's signature"));
+        }
+        let u16_at = |b: &[u8]| u16::from_be_bytes([b[0], b[1]]);
+        let u64_at = |b: &[u8]| u64::from_be_bytes(b.try_into().expect("8 bytes"));
+        let len = usize::from(u16_at(take(2)?));
+        if len > MAX_CHAIN_ID_BYTES {
+            return Err(bad("chain id too long"));
+        }
+        let chain_id = std::str::from_utf8(take(len)?)
+            .map_err(|_| bad("chain id is not UTF-8"))?
+            .to_owned();
+        let (epoch, view, parent_view) = (u64_at(take(8)?), u64_at(take(8)?), u64_at(take(8)?));
+        let payload = Digest32(take(32)?.try_into().expect("32 bytes"));
+        let n = usize::from(u16_at(take(2)?));
+        if n > MAX_VALIDATORS {
+            return Err(bad("more signers than validators a set may hold"));
+        }
+        let signers = (0..n)
+            .map(|_| take(2).map(u16_at))
+            .collect::<Result<Vec<_>, _>>()?;
+        let signature = BlsSignature(take(96)?.try_into().expect("96 bytes"));
+        if !rest.is_empty() {
+            return Err(bad("trailing bytes"));
+        }
+        Ok(Self {
+            chain_id,
+            epoch,
+            view,
+            parent_view,
+            payload,
+            signers,
+            signature,
+        })
+    }
+
     /// The bytes the signers signed before hashing to G2: commonware's
     /// `union_unique(namespace ‖ "_FINALIZE", varint(epoch) ‖ varint(view) ‖
     /// varint(parent_view) ‖ payload)`.

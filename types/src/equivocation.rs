@@ -4,7 +4,8 @@
 
 use crate::{
     error::{Error, Result},
-    header::{Header, ProducerKey},
+    header::Header,
+    trust::Trust,
     wire::HEADER_SIZE_LIMIT,
 };
 
@@ -46,14 +47,15 @@ impl EquivocationProof {
         self.first.height()
     }
 
-    /// Checks that both headers are signed by `producer` and form a proof.
+    /// Checks that both headers verify against `trust` (signed by the producer, or signed by
+    /// a validator and certified) and form a proof.
     ///
     /// # Errors
-    /// [`Error::WrongProducer`] / [`Error::BadSignature`] for a header not signed by `producer`,
+    /// Any [`Header::verify`] error for either header,
     /// [`Error::Malformed`] when the headers are equal or at different heights.
-    pub fn verify(&self, producer: &ProducerKey) -> Result<()> {
-        self.first.verify(producer)?;
-        self.second.verify(producer)?;
+    pub fn verify(&self, trust: &Trust) -> Result<()> {
+        self.first.verify(trust)?;
+        self.second.verify(trust)?;
         match Self::of(&self.first, &self.second) {
             Some(p) if p == *self => Ok(()),
             _ => Err(Error::Malformed {
@@ -74,12 +76,12 @@ impl EquivocationProof {
         out
     }
 
-    /// Decodes a proof and checks it against `producer`.
+    /// Decodes a proof and checks it against `trust`.
     ///
     /// # Errors
     /// [`Error::TooLarge`] over [`EQUIVOCATION_SIZE_LIMIT`], [`Error::Malformed`] /
     /// [`Error::Length`] for bytes that are not two headers, and [`Self::verify`]'s errors.
-    pub fn decode_verified(bytes: &[u8], producer: &ProducerKey) -> Result<Self> {
+    pub fn decode_verified(bytes: &[u8], trust: &Trust) -> Result<Self> {
         if bytes.len() > EQUIVOCATION_SIZE_LIMIT {
             return Err(Error::TooLarge {
                 what: "equivocation proof",
@@ -112,7 +114,7 @@ impl EquivocationProof {
                 reason: format!("{} trailing bytes", rest.len()),
             });
         }
-        proof.verify(producer)?;
+        proof.verify(trust)?;
         Ok(proof)
     }
 }
@@ -123,7 +125,10 @@ mod tests {
     use weft_encoding::layout::{index_root, Digest32};
 
     use super::*;
-    use crate::header::{UnsignedHeader, GENESIS_PARENT};
+    use crate::{
+        header::{UnsignedHeader, GENESIS_PARENT},
+        keys::ProducerKey,
+    };
 
     fn header(key: &SigningKey, height: u64, timestamp_ms: u64) -> Header {
         UnsignedHeader {
@@ -154,7 +159,7 @@ mod tests {
         let bytes = proof.to_bytes();
         assert!(bytes.len() <= EQUIVOCATION_SIZE_LIMIT);
         assert_eq!(
-            EquivocationProof::decode_verified(&bytes, &producer).unwrap(),
+            EquivocationProof::decode_verified(&bytes, &Trust::from(producer)).unwrap(),
             proof
         );
         assert!(
@@ -166,17 +171,22 @@ mod tests {
             "two heights"
         );
         let other = SigningKey::from_bytes(&[8; 32]);
-        assert!(EquivocationProof::decode_verified(&bytes, &ProducerKey::of(&other)).is_err());
+        assert!(
+            EquivocationProof::decode_verified(&bytes, &Trust::from(ProducerKey::of(&other)))
+                .is_err()
+        );
         let forged = EquivocationProof::of(&a, &header(&other, 5, 3_000)).unwrap();
         assert!(
-            forged.verify(&producer).is_err(),
+            forged.verify(&Trust::from(producer)).is_err(),
             "one header from another key"
         );
         for cut in [0, 3, bytes.len() - 1] {
-            assert!(EquivocationProof::decode_verified(&bytes[..cut], &producer).is_err());
+            assert!(
+                EquivocationProof::decode_verified(&bytes[..cut], &Trust::from(producer)).is_err()
+            );
         }
         let mut long = bytes.clone();
         long.push(0);
-        assert!(EquivocationProof::decode_verified(&long, &producer).is_err());
+        assert!(EquivocationProof::decode_verified(&long, &Trust::from(producer)).is_err());
     }
 }

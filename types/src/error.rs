@@ -40,6 +40,28 @@ pub enum Error {
         /// Key found.
         got: String,
     },
+    /// On a chain run by validators: the header is signed by a key that is not a validator's.
+    #[error("header is signed by {signer}, not a validator of chain {chain_id:?}")]
+    NotAValidator {
+        /// The signer's key.
+        signer: String,
+        /// The chain.
+        chain_id: String,
+    },
+    /// On a chain run by validators: the header carries no finality certificate.
+    #[error("header {height} carries no finality certificate")]
+    Uncertified {
+        /// Its height.
+        height: u64,
+    },
+    /// On a chain run by validators: its certificate is refused.
+    #[error("header {height}: {source}")]
+    Certificate {
+        /// Its height.
+        height: u64,
+        /// Why.
+        source: CertificateError,
+    },
     /// The signature does not verify.
     #[error("bad header signature at height {height}")]
     BadSignature {

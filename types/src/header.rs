@@ -1,7 +1,7 @@
 //! The block header: height, parent, time, the square's k row commitments, the blob index root,
 //! the producer's key and its Ed25519 signature over a canonical encoding.
 
-use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, Verifier};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use weft_encoding::{
@@ -10,7 +10,12 @@ use weft_encoding::{
     Commitment,
 };
 
-use crate::error::{Error, Result};
+use crate::{
+    certificate::FinalityCertificate,
+    error::{Error, Result},
+    keys::{ProducerKey, Signature},
+    trust::Trust,
+};
 
 /// Domain tag at the start of the canonical encoding (also fixes the version).
 pub const HEADER_DOMAIN: &[u8; 14] = b"WEFT_HEADER_V1";
@@ -23,28 +28,6 @@ pub const GENESIS_PARENT: [u8; 32] = [0u8; 32];
 pub(crate) const FIXED_BYTES: usize = 14 + 8 + 32 + 8 + 2 + 4 + 32 + 32;
 /// Bytes of the signature.
 pub(crate) const SIGNATURE_BYTES: usize = 64;
-
-weft_encoding::hex_bytes!(
-    /// A producer's Ed25519 public key (32 bytes).
-    ProducerKey,
-    32
-);
-weft_encoding::hex_bytes!(
-    /// An Ed25519 signature (64 bytes).
-    Signature,
-    64
-);
-
-impl ProducerKey {
-    /// The key of a signing key.
-    pub fn of(key: &SigningKey) -> Self {
-        Self(key.verifying_key().to_bytes())
-    }
-
-    fn verifying_key(&self) -> Result<VerifyingKey> {
-        VerifyingKey::from_bytes(&self.0).map_err(|e| Error::BadKey(e.to_string()))
-    }
-}
 
 /// Everything in a header but the signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +58,10 @@ pub struct Header {
     pub unsigned: UnsignedHeader,
     /// Ed25519 signature over [`UnsignedHeader::canonical_bytes`].
     pub signature: Signature,
+    /// On a chain run by validators (PROTOCOL §12): the certificate that finalized this header
+    /// (or a descendant it is linked to by parent hashes). Absent on a single-producer chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<Box<FinalityCertificate>>,
 }
 
 impl UnsignedHeader {
@@ -102,6 +89,7 @@ impl UnsignedHeader {
         Header {
             unsigned: self,
             signature,
+            certificate: None,
         }
     }
 }
@@ -122,10 +110,14 @@ impl Header {
         Digest32(Sha256::digest(self.unsigned.canonical_bytes()).into())
     }
 
-    /// Wire form: canonical encoding followed by the 64-byte signature.
+    /// Wire form: canonical encoding followed by the 64-byte signature, then the certificate's
+    /// encoding when there is one ([`FinalityCertificate::to_bytes`]).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = self.unsigned.canonical_bytes();
         out.extend_from_slice(&self.signature.0);
+        if let Some(certificate) = &self.certificate {
+            out.extend_from_slice(&certificate.to_bytes());
+        }
         out
     }
 
@@ -156,7 +148,13 @@ impl Header {
             return Err(Error::InvalidK(k));
         }
         let expected = min + BYTES_PER_G1 * usize::from(k);
-        if bytes.len() != expected {
+        let certificate = match bytes.get(expected..) {
+            Some(tail) if !tail.is_empty() => {
+                Some(Box::new(FinalityCertificate::from_bytes(tail)?))
+            }
+            _ => None,
+        };
+        if bytes.len() < expected {
             return Err(Error::Length {
                 what: "header",
                 expected,
@@ -182,35 +180,65 @@ impl Header {
                 producer,
             },
             signature,
+            certificate,
         })
     }
 
-    /// Checks everything a header can prove about itself: the producer is `expected`, k and the
-    /// commitments are well formed (each a G1 point in the subgroup), an empty block is empty,
-    /// and the signature verifies. A header that passed recently (the same bytes, signature and
-    /// expected key, among the last 1,024 verified) is not checked again: one arrives many times
-    /// (gossip from every peer, range answers), and its k subgroup checks cost milliseconds.
+    /// Checks everything a header can prove about itself against `trust`: its signer may sign
+    /// this chain (the producer, or a validator), k and the commitments are well formed (each a
+    /// G1 point in the subgroup), an empty block is empty, the signature verifies, and — on a
+    /// chain run by validators — its finality certificate verifies for its hash (PROTOCOL §12).
+    /// A header that passed recently (the same bytes, signature, certificate and trust root,
+    /// among the last 1,024 verified) is not checked again: one arrives many times (gossip from
+    /// every peer, range answers), and its k subgroup checks cost milliseconds.
     ///
     /// # Errors
     /// The first check that fails, as an [`Error`] (the sender's fault).
-    pub fn verify(&self, expected: &ProducerKey) -> Result<()> {
-        let key = verified_cache::key(&self.hash(), &self.signature, expected);
+    pub fn verify(&self, trust: &Trust) -> Result<()> {
+        let certificate = self.certificate.as_ref().map(|c| c.to_bytes());
+        let key = verified_cache::key(
+            &self.hash(),
+            &self.signature,
+            certificate.as_deref(),
+            &trust.tag(),
+        );
         if verified_cache::contains(&key) {
             return Ok(());
         }
-        self.verify_uncached(expected)?;
+        self.verify_uncached(trust)?;
         verified_cache::insert(key);
         Ok(())
     }
 
-    fn verify_uncached(&self, expected: &ProducerKey) -> Result<()> {
+    /// [`Self::verify`] without the finality certificate: what a validator checks of a
+    /// proposal before voting for it (its certificate does not exist yet).
+    ///
+    /// # Errors
+    /// As [`Self::verify`], bar the certificate's.
+    pub fn verify_signed(&self, trust: &Trust) -> Result<()> {
+        self.verify_signature(trust)
+    }
+
+    fn verify_uncached(&self, trust: &Trust) -> Result<()> {
+        self.verify_signature(trust)?;
         let u = &self.unsigned;
-        if u.producer != *expected {
-            return Err(Error::WrongProducer {
-                expected: expected.to_hex(),
-                got: u.producer.to_hex(),
-            });
+        if let Some(set) = trust.validators() {
+            let certificate = self
+                .certificate
+                .as_ref()
+                .ok_or(Error::Uncertified { height: u.height })?;
+            set.verify(&self.hash(), certificate)
+                .map_err(|source| Error::Certificate {
+                    height: u.height,
+                    source,
+                })?;
         }
+        Ok(())
+    }
+
+    fn verify_signature(&self, trust: &Trust) -> Result<()> {
+        let u = &self.unsigned;
+        trust.check_signer(&u.producer)?;
         if u.k != 0 && (!u.k.is_power_of_two() || usize::from(u.k) > MAX_K) {
             return Err(Error::InvalidK(u.k));
         }
@@ -238,14 +266,14 @@ impl Header {
         Ok(())
     }
 
-    /// Parses the wire form and verifies it against `producer` in one step: what the network
+    /// Parses the wire form and verifies it against `trust` in one step: what the network
     /// does with every header a peer sends (gossip or a range answer).
     ///
     /// # Errors
     /// Any [`Error`] of [`Self::from_bytes`] or [`Self::verify`]; each is the sender's fault.
-    pub fn decode_verified(bytes: &[u8], producer: &ProducerKey) -> Result<Self> {
+    pub fn decode_verified(bytes: &[u8], trust: &Trust) -> Result<Self> {
         let header = Self::from_bytes(bytes)?;
-        header.verify(producer)?;
+        header.verify(trust)?;
         Ok(header)
     }
 
@@ -308,7 +336,8 @@ mod tests {
             !header(Some(&other), 5_000).follows(&parent),
             "wrong parent hash"
         );
-        let decoded = Header::decode_verified(&parent.to_bytes(), &parent.unsigned.producer);
+        let decoded =
+            Header::decode_verified(&parent.to_bytes(), &Trust::from(parent.unsigned.producer));
         assert_eq!(decoded.unwrap(), parent);
     }
 
@@ -316,20 +345,23 @@ mod tests {
     fn a_header_verified_once_passes_again_but_nothing_else_does() {
         let h = header(None, 7_777);
         let producer = h.unsigned.producer;
-        h.verify(&producer).unwrap();
-        h.verify(&producer).unwrap();
+        h.verify(&Trust::from(producer)).unwrap();
+        h.verify(&Trust::from(producer)).unwrap();
         let mut forged = h.clone();
         forged.signature.0[0] ^= 1;
         assert!(matches!(
-            forged.verify(&producer),
+            forged.verify(&Trust::from(producer)),
             Err(Error::BadSignature { .. })
         ));
         let other = ProducerKey::of(&SigningKey::from_bytes(&[4; 32]));
-        assert!(matches!(h.verify(&other), Err(Error::WrongProducer { .. })));
+        assert!(matches!(
+            h.verify(&Trust::from(other)),
+            Err(Error::WrongProducer { .. })
+        ));
         let mut changed = h.clone();
         changed.unsigned.timestamp_ms += 1;
         assert!(
-            changed.verify(&producer).is_err(),
+            changed.verify(&Trust::from(producer)).is_err(),
             "new bytes, old signature"
         );
     }
@@ -362,9 +394,9 @@ mod tests {
     }
 }
 
-/// Headers fully verified recently, by SHA-256 of (header hash ‖ signature ‖ expected key): a
-/// match is the same bytes, signed the same way, checked against the same key, so it passes
-/// again. Bounded (`CAPACITY`, 1,024, oldest forgotten first) and shared by the
+/// Headers fully verified recently, by SHA-256 of (header hash ‖ signature ‖ trust root ‖
+/// certificate): a match is the same bytes, signed and certified the same way, checked against
+/// the same trust root, so it passes again. Bounded (`CAPACITY`, 1,024, oldest forgotten first) and shared by the
 /// process.
 mod verified_cache {
     use std::{
@@ -375,18 +407,26 @@ mod verified_cache {
     use sha2::{Digest, Sha256};
     use weft_encoding::layout::Digest32;
 
-    use super::{ProducerKey, Signature};
+    use super::Signature;
 
     /// Headers remembered.
     pub(super) const CAPACITY: usize = 1024;
 
     static VERIFIED: Mutex<VecDeque<[u8; 32]>> = Mutex::new(VecDeque::new());
 
-    pub(super) fn key(hash: &Digest32, signature: &Signature, expected: &ProducerKey) -> [u8; 32] {
+    pub(super) fn key(
+        hash: &Digest32,
+        signature: &Signature,
+        certificate: Option<&[u8]>,
+        trust: &[u8; 32],
+    ) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(hash.0);
         h.update(signature.0);
-        h.update(expected.0);
+        h.update(trust);
+        if let Some(certificate) = certificate {
+            h.update(certificate);
+        }
         h.finalize().into()
     }
 

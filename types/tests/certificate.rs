@@ -9,7 +9,22 @@ use weft_types::{
 
 mod fixture;
 
-use fixture::{certificate, keys};
+use fixture::{certificate, keys, Keys};
+
+/// An empty block's header at height 1, naming `by` as its signer.
+fn empty_header(by: &ed25519_dalek::SigningKey) -> weft_types::UnsignedHeader {
+    use weft_types::{encoding::layout::index_root, ProducerKey, GENESIS_PARENT};
+    weft_types::UnsignedHeader {
+        height: 1,
+        parent_hash: Digest32(GENESIS_PARENT),
+        timestamp_ms: 5,
+        k: 0,
+        row_commitments: vec![],
+        blob_count: 0,
+        index_root: Digest32(index_root(&[])),
+        producer: ProducerKey::of(by),
+    }
+}
 
 const HEADER: Digest32 = Digest32([0xab; 32]);
 
@@ -157,4 +172,135 @@ fn the_canonical_order_is_by_p2p_key_whatever_the_file_order() {
     // Signer 0 is the smallest p2p key, i.e. secret 0 here, in both.
     b.verify(&HEADER, &certificate(&keys, &[0, 1, 3], HEADER))
         .unwrap();
+}
+
+#[test]
+fn a_header_carries_its_certificate_on_the_wire_and_in_json_without_changing_its_hash() {
+    use ed25519_dalek::SigningKey;
+    use weft_types::{Header, MAX_CERTIFICATE_BYTES};
+    let key = SigningKey::from_bytes(&[9; 32]);
+    let mut header = empty_header(&key).sign(&key);
+    let plain = header.to_bytes();
+    let hash = header.hash();
+    let keys = keys(4, "weft-test");
+    header.certificate = Some(Box::new(certificate(&keys, &[0, 1, 3], hash)));
+    assert_eq!(header.hash(), hash, "the certificate is outside the hash");
+    let bytes = header.to_bytes();
+    assert_eq!(Header::from_bytes(&bytes).unwrap(), header);
+    assert_eq!(Header::from_bytes(&plain).unwrap().certificate, None);
+    let json = serde_json::to_string(&header).unwrap();
+    assert!(json.contains("\"certificate\":{"), "{json}");
+    assert_eq!(serde_json::from_str::<Header>(&json).unwrap(), header);
+    assert!(!serde_json::to_string(&Header::from_bytes(&plain).unwrap())
+        .unwrap()
+        .contains("certificate"));
+
+    // Every cut of the certificate, and a byte too many, is refused.
+    for cut in plain.len() + 1..bytes.len() {
+        assert!(Header::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    let mut long = bytes.clone();
+    long.push(0);
+    assert!(Header::from_bytes(&long).is_err());
+    // The largest certificate fits the named limit exactly.
+    let mut big = *header.certificate.clone().unwrap();
+    big.chain_id = "x".repeat(64);
+    big.signers = (0..1024).collect();
+    assert_eq!(big.to_bytes().len(), MAX_CERTIFICATE_BYTES);
+}
+
+/// Four validators whose p2p keys are real Ed25519 keys (the fixture's are not), with those
+/// signing keys, all in canonical order.
+fn certified_header_setup() -> (Keys, ValidatorSet, Vec<ed25519_dalek::SigningKey>) {
+    use ed25519_dalek::SigningKey;
+    let keys = keys(4, "weft-test");
+    let mut rows: Vec<_> = keys
+        .secrets
+        .into_iter()
+        .zip(keys.genesis.validators)
+        .zip((0..4u8).map(|i| SigningKey::from_bytes(&[i + 40; 32])))
+        .map(|((secret, mut validator), signing)| {
+            validator.p2p_key = weft_types::PeerKey(signing.verifying_key().to_bytes());
+            (secret, validator, signing)
+        })
+        .collect();
+    rows.sort_by_key(|(_, v, _)| v.p2p_key);
+    let mut out = Keys {
+        secrets: Vec::new(),
+        genesis: Genesis {
+            chain_id: keys.genesis.chain_id,
+            validators: Vec::new(),
+        },
+    };
+    let mut signing = Vec::new();
+    for (secret, validator, key) in rows {
+        out.secrets.push(secret);
+        out.genesis.validators.push(validator);
+        signing.push(key);
+    }
+    let set = ValidatorSet::from_genesis(&out.genesis).unwrap();
+    (out, set, signing)
+}
+
+#[test]
+fn on_a_validator_chain_a_header_needs_a_validators_signature_and_a_quorum_certificate() {
+    use weft_types::{Error, Header, ProducerKey, Trust};
+    let (keys, set, signing) = certified_header_setup();
+    let trust = Trust::from(set.clone());
+    let unsigned = empty_header;
+    let mut header: Header = unsigned(&signing[2]).sign(&signing[2]);
+    let hash = header.hash();
+
+    // No certificate: refused, naming it.
+    assert_eq!(header.verify(&trust), Err(Error::Uncertified { height: 1 }));
+    // A quorum certificate: accepted.
+    header.certificate = Some(Box::new(certificate(&keys, &[0, 1, 3], hash)));
+    header.verify(&trust).unwrap();
+    // Each bad certificate is refused with what is wrong.
+    let refuse = |cert: FinalityCertificate| {
+        let mut h = header.clone();
+        h.certificate = Some(Box::new(cert));
+        match h.verify(&trust) {
+            Err(Error::Certificate { source, .. }) => source,
+            other => panic!("expected a certificate error, got {other:?}"),
+        }
+    };
+    assert!(matches!(
+        refuse(certificate(&keys, &[0, 3], hash)),
+        CertificateError::TooFewSigners {
+            signers: 2,
+            needed: 3,
+            validators: 4
+        }
+    ));
+    let mut outside = certificate(&keys, &[0, 1, 3], hash);
+    outside.signers = vec![0, 1, 7];
+    assert!(matches!(
+        refuse(outside),
+        CertificateError::UnknownSigner { index: 7, .. }
+    ));
+    let mut chain = certificate(&keys, &[0, 1, 3], hash);
+    chain.chain_id = "weft-other".into();
+    assert!(matches!(refuse(chain), CertificateError::WrongChain { .. }));
+    assert!(matches!(
+        refuse(certificate(&keys, &[0, 1, 3], Digest32([3; 32]))),
+        CertificateError::WrongHeader { .. }
+    ));
+
+    // Signed by a key outside the set: refused before any certificate work.
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[99; 32]);
+    let mut foreign = unsigned(&stranger).sign(&stranger);
+    foreign.certificate = header.certificate.clone();
+    assert!(matches!(
+        foreign.verify(&trust),
+        Err(Error::NotAValidator { .. })
+    ));
+    // The same header under a single-producer trust root is checked as before.
+    header
+        .verify(&Trust::from(ProducerKey::of(&signing[2])))
+        .unwrap();
+    assert!(matches!(
+        header.verify(&Trust::from(ProducerKey::of(&signing[1]))),
+        Err(Error::WrongProducer { .. })
+    ));
 }

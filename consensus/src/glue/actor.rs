@@ -19,7 +19,7 @@ use weft_types::{encoding::layout::Digest32, FinalityCertificate};
 
 use super::{wire::BlockMessage, EngineContext, Mailbox, Message};
 use crate::{
-    chain::{BlockId, Chain, Fault, Verdict},
+    chain::{BlockId, Chain, Fault, Unready, Verdict},
     scheme::{from_engine, to_certificate, to_engine, Digest},
 };
 
@@ -56,6 +56,8 @@ pub struct Glue<E: Clock + Spawner, C: Chain> {
     proposes: Vec<(Digest32, oneshot::Sender<Digest>)>,
     finalization: Option<FinalityCertificate>,
     wanted: HashSet<Digest32>,
+    /// When a proposal waiting for the block time may be built.
+    propose_at: Option<std::time::SystemTime>,
 }
 
 impl<E: Clock + Spawner, C: Chain> std::fmt::Debug for Glue<E, C> {
@@ -83,6 +85,7 @@ impl<E: Clock + Spawner, C: Chain> Glue<E, C> {
             proposes: Vec::new(),
             finalization: None,
             wanted: HashSet::new(),
+            propose_at: None,
         };
         (glue, Mailbox::new(sender))
     }
@@ -128,7 +131,14 @@ impl<E: Clock + Spawner, C: Chain> Glue<E, C> {
                     Err(reason) => warn!(%peer, reason, "bad block message"),
                 }
             },
-            _ = self.context.sleep_until(retry) => {
+            _ = self.context.sleep_until(self.propose_at.map_or(retry, |at| at.min(retry))) => {
+                if self.propose_at.is_some_and(|at| at <= self.context.current()) {
+                    self.propose_at = None;
+                    self.progress();
+                }
+                if self.context.current() < retry {
+                    continue;
+                }
                 retry = self.context.current() + FETCH_RETRY;
                 self.wanted.retain(|d| !self.held.contains_key(d));
                 for digest in &self.wanted {
@@ -288,8 +298,12 @@ impl<E: Clock + Spawner, C: Chain> Glue<E, C> {
                     }
                     Err(reason) => warn!(reason, "the chain built a block it cannot identify"),
                 },
-                Err(missing) => {
+                Err(Unready::MissingParent(missing)) => {
                     self.wanted.insert(missing);
+                    self.proposes.push((parent, response));
+                }
+                Err(Unready::NotBefore(at)) => {
+                    self.propose_at = Some(self.propose_at.map_or(at, |t| t.min(at)));
                     self.proposes.push((parent, response));
                 }
             }

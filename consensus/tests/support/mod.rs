@@ -12,7 +12,7 @@ use std::{
 };
 
 use sha2::{Digest as _, Sha256};
-use weft_consensus::{BlockId, Chain, Fault, Verdict};
+use weft_consensus::{BlockId, Chain, Fault, Unready, Verdict};
 use weft_types::{encoding::layout::Digest32, FinalityCertificate, ValidatorSet, GENESIS_PARENT};
 
 /// A toy block: `u64be(height) ‖ parent ‖ valid ‖ proposer ‖ u64be(nonce)`.
@@ -112,8 +112,11 @@ impl Chain for ToyChain {
         })
     }
 
-    fn build(&mut self, parent: Digest32) -> Result<Vec<u8>, Digest32> {
-        let height = *self.heights.get(&parent).ok_or(parent)?;
+    fn build(&mut self, parent: Digest32) -> Result<Vec<u8>, Unready> {
+        let height = *self
+            .heights
+            .get(&parent)
+            .ok_or(Unready::MissingParent(parent))?;
         self.nonce += 1;
         let block = ToyBlock {
             height: height + 1,

@@ -72,8 +72,9 @@ pub(super) async fn submit(
                     .to_string()
             } else {
                 format!(
-                    "this node follows producer {} and does not take blobs; submit to the producer",
-                    state.producer
+                    "this node follows {} and does not take blobs; submit to the producer or a \
+                     validator",
+                    state.trust
                 )
             },
         )

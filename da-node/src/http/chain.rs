@@ -79,6 +79,8 @@ pub(super) async fn info(State(state): State<AppState>) -> Result<Json<NodeInfo>
         max_blob_size: Some(state.config.max_blob_size),
         encoder: Some(state.encoder.kind().to_string()),
         encoder_device: Some(state.encoder.device().to_string()),
+        chain_id: state.trust.validators().map(|s| s.chain_id().to_owned()),
+        validators: state.trust.validators().map(weft_types::ValidatorSet::len),
     }))
 }
 

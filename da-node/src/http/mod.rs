@@ -55,6 +55,9 @@ pub(crate) struct AppState {
     pub(crate) config: Arc<NodeConfig>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) producer: ProducerKey,
+    /// What the chain's headers are checked against (`chain_id` and `validators` in
+    /// `/v1/node/info` on a validator chain).
+    pub(crate) trust: weft_types::Trust,
     /// Cell lookups, shared with the p2p server.
     pub(crate) data: DataServer,
     /// Bounds the store reads running at once (they run on blocking threads).

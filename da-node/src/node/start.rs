@@ -66,7 +66,7 @@ pub(super) async fn start(
         network: network.clone(),
         health: health.clone(),
         metrics: metrics.clone(),
-        producer: role.producer_key(),
+        trust: role.trust(),
     };
     let shared = Shared {
         config: &config,
@@ -87,6 +87,7 @@ pub(super) async fn start(
         config: Arc::new(config.clone()),
         metrics: metrics.clone(),
         producer: role.producer_key(),
+        trust: role.trust(),
         data,
         reads: Arc::new(tokio::sync::Semaphore::new(http::MAX_CONCURRENT_READS)),
         health: health.clone(),
@@ -186,7 +187,7 @@ async fn start_network(
         agent: format!("weft-node/{}", env!("CARGO_PKG_VERSION")),
         listen: listen_addrs(config)?,
         bootstrap,
-        producer: role.producer_key(),
+        trust: role.trust(),
         server: Some(Arc::new(data.clone())),
         idle_timeout: IDLE_TIMEOUT,
         discovery_interval: DISCOVERY_INTERVAL,
@@ -217,12 +218,12 @@ fn spawn_role(
 ) -> Result<Option<Arc<Mempool>>> {
     let config = shared.config;
     let mempool = match role {
-        Role::Follower { producer } => {
+        Role::Follower { .. } => {
             tasks.push(sync::spawn(SyncArgs {
                 store: shared.store.clone(),
                 network: shared.network.clone(),
                 headers: Arc::new(tokio::sync::Mutex::new(headers)),
-                producer: *producer,
+                trust: role.trust(),
                 metrics: shared.metrics.clone(),
                 prune_after: config.prune_after,
                 cancel: shared.cancel.clone(),
@@ -233,13 +234,38 @@ fn spawn_role(
             return Ok(None);
         }
         Role::Publisher { .. } => None,
+        Role::Validator {
+            key,
+            validator,
+            set,
+        } => {
+            let mempool = new_mempool(shared)?;
+            let listen = own_address(set, validator)?;
+            tasks.push(crate::validator::spawn(crate::validator::ValidatorArgs {
+                chain: crate::validator::chain::NodeChainArgs {
+                    trust: role.trust(),
+                    key: key.clone(),
+                    encoder: shared.encoder.clone(),
+                    store: shared.store.clone(),
+                    mempool: mempool.clone(),
+                    network: shared.network.clone(),
+                    runtime: tokio::runtime::Handle::current(),
+                    metrics: shared.metrics.clone(),
+                    health: shared.health.clone(),
+                    max_k: config.max_k,
+                    block_time: config.block_time,
+                    prune_after: config.prune_after,
+                },
+                set: set.clone(),
+                key: (**validator).clone(),
+                data_dir: config.data_dir.clone(),
+                listen,
+                cancel: shared.cancel.clone(),
+            })?);
+            Some(mempool)
+        }
         Role::Producer { key } => {
-            let mempool = Arc::new(Mempool::new(
-                shared.store.clone(),
-                config.max_blob_size,
-                config.max_pending_bytes,
-                Pace::new(config.block_time, config.max_k),
-            )?);
+            let mempool = new_mempool(shared)?;
             tasks.push(producer::spawn(ProducerArgs {
                 key: key.clone(),
                 encoder: shared.encoder.clone(),
@@ -268,6 +294,38 @@ fn spawn_role(
 }
 
 /// Serves the HTTP API on `listener` until cancelled; returns the address it listens on.
+/// The pool of a role that takes blobs (producer, validator).
+fn new_mempool(shared: &Shared<'_>) -> Result<Arc<Mempool>> {
+    let config = shared.config;
+    Ok(Arc::new(Mempool::new(
+        shared.store.clone(),
+        config.max_blob_size,
+        config.max_pending_bytes,
+        Pace::new(config.block_time, config.max_k),
+    )?))
+}
+
+/// Where this validator's consensus network listens: its address in the genesis.
+fn own_address(
+    set: &weft_types::ValidatorSet,
+    validator: &weft_consensus::keys::ValidatorKey,
+) -> Result<std::net::SocketAddr> {
+    let entry = set
+        .validators()
+        .iter()
+        .find(|v| v.p2p_key == validator.peer_key())
+        .ok_or_else(|| NodeError::Config("--validator-key: not in --genesis".into()))?;
+    std::net::ToSocketAddrs::to_socket_addrs(&entry.address)
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| {
+            NodeError::Config(format!(
+                "--genesis: this validator's address {:?} does not resolve",
+                entry.address
+            ))
+        })
+}
+
 fn serve_http(
     config: &NodeConfig,
     listener: TcpListener,

@@ -5,6 +5,7 @@
 mod blobs;
 mod chain;
 mod error;
+mod evidence;
 mod inclusion;
 mod pending;
 mod prune;

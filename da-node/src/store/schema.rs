@@ -41,6 +41,8 @@ pub const META_EQUIVOCATION: &[u8] = b"equivocation";
 pub const META_CHAIN: &[u8] = b"chain";
 /// Meta key: squares below this height have been pruned.
 pub const META_PRUNED_BELOW: &[u8] = b"pruned_below";
+/// Meta key: how many pieces of validator evidence are kept (u64be; `store::evidence`).
+pub const META_EVIDENCE: &[u8] = b"evidence_count";
 
 /// Key of a height.
 pub fn height_key(height: u64) -> [u8; 8] {

@@ -18,7 +18,7 @@ use weft_encoding::layout::Digest32;
 use weft_p2p::{HeaderStream, Misbehaviour, NetworkHandle};
 use weft_types::{
     wire::{HeadersRequest, HeadersResponse, MAX_HEADERS_PER_REQUEST},
-    Header, ProducerKey, GENESIS_PARENT,
+    Header, Trust, GENESIS_PARENT,
 };
 
 use crate::{
@@ -46,8 +46,8 @@ pub(crate) struct SyncArgs {
     pub network: NetworkHandle,
     /// Verified gossiped headers (shared so a restarted task takes them up).
     pub headers: Arc<tokio::sync::Mutex<HeaderStream>>,
-    /// The producer followed.
-    pub producer: ProducerKey,
+    /// What headers are checked against: the producer followed, or the validator set.
+    pub trust: Trust,
     /// Counters.
     pub metrics: Arc<Metrics>,
     /// Pruning window.
@@ -250,7 +250,7 @@ async fn request_headers(args: &SyncArgs, from: u64, ahead: &mut BTreeMap<u64, H
         };
         let mut got = false;
         for bytes in raw {
-            match Header::decode_verified(&bytes, &args.producer) {
+            match Header::decode_verified(&bytes, &args.trust) {
                 // Ahead of our clock: not yet (the rest of the range is later still).
                 Ok(h) if h.check_clock(weft_p2p::exec::unix_ms()).is_err() => break,
                 Ok(h) if args.watch.check(&h, ahead).await => return,

@@ -29,7 +29,7 @@ use weft_types::{
     wire::{
         CellsResponse, HeadersResponse, RowResponse, PEER_REQUESTS_PER_SECOND, PEER_REQUEST_BURST,
     },
-    Header, ProducerKey,
+    Header, Trust,
 };
 
 use super::{
@@ -66,7 +66,7 @@ impl<T> Default for Outbound<T> {
 
 pub(super) struct Actor {
     swarm: Swarm<Behaviour>,
-    producer: ProducerKey,
+    trust: Trust,
     server: Option<Arc<dyn RequestServer>>,
     info: Arc<RwLock<NetInfo>>,
     headers_out: mpsc::Sender<Header>,
@@ -107,7 +107,7 @@ impl Actor {
         let hold = config.role == crate::Role::Full && config.server.is_some();
         Self {
             swarm,
-            producer: config.producer,
+            trust: config.trust,
             server: config.server,
             info,
             headers_out,

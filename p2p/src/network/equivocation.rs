@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use web_time::Instant;
-use weft_types::{EquivocationProof, ProducerKey};
+use weft_types::{EquivocationProof, Trust};
 
 /// How often a kept equivocation proof is gossiped again, for peers that joined since.
 pub(crate) const PROOF_REGOSSIP_INTERVAL: Duration = Duration::from_secs(5);
@@ -56,9 +56,9 @@ impl EquivocationGossip {
         true
     }
 
-    /// A proof gossiped by a peer: verified against `producer` and kept if it is the first.
-    pub(crate) fn received(&mut self, data: &[u8], producer: &ProducerKey) -> ProofVerdict {
-        match EquivocationProof::decode_verified(data, producer) {
+    /// A proof gossiped by a peer: verified against `trust` and kept if it is the first.
+    pub(crate) fn received(&mut self, data: &[u8], trust: &Trust) -> ProofVerdict {
+        match EquivocationProof::decode_verified(data, trust) {
             Ok(proof) => {
                 if self.keep(proof) {
                     ProofVerdict::Kept
@@ -87,7 +87,7 @@ mod tests {
     use libp2p::identity::{ed25519, Keypair};
     use weft_types::{
         encoding::layout::{index_root, Digest32},
-        Header, Signature, UnsignedHeader, GENESIS_PARENT,
+        Header, ProducerKey, Signature, UnsignedHeader, GENESIS_PARENT,
     };
 
     use super::*;
@@ -122,6 +122,7 @@ mod tests {
         Header {
             unsigned,
             signature: Signature(signature),
+            certificate: None,
         }
     }
 
@@ -181,12 +182,12 @@ mod tests {
         let mut gossip = EquivocationGossip::new(Instant::now());
         let first = proof(&key, 5);
         assert!(matches!(
-            gossip.received(&first.to_bytes(), &producer(&key)),
+            gossip.received(&first.to_bytes(), &Trust::from(producer(&key))),
             ProofVerdict::Kept
         ));
         assert_eq!(gossip.kept(), Some(&first));
         assert!(matches!(
-            gossip.received(&proof(&key, 6).to_bytes(), &producer(&key)),
+            gossip.received(&proof(&key, 6).to_bytes(), &producer(&key).into()),
             ProofVerdict::Known
         ));
         assert_eq!(gossip.kept(), Some(&first), "the first one stays");
@@ -196,7 +197,7 @@ mod tests {
     fn a_gossiped_proof_that_does_not_verify_is_rejected_and_not_kept() {
         let (key, other) = (key(), key());
         let mut gossip = EquivocationGossip::new(Instant::now());
-        let producer = producer(&key);
+        let producer = Trust::from(producer(&key));
         let forged = proof(&other, 5).to_bytes();
         assert!(matches!(
             gossip.received(&forged, &producer),

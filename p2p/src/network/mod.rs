@@ -22,7 +22,7 @@ use std::{
 use futures::channel::{mpsc, oneshot};
 pub use handle::{ListenerErrors, NetInfo, NetworkHandle, NetworkTask, RequestError};
 use libp2p::{identity::Keypair, Multiaddr, Swarm};
-use weft_types::{Header, ProducerKey};
+use weft_types::{Header, Trust};
 
 use crate::{behaviour::Behaviour, metrics::NetworkMetrics, serve::RequestServer, Error, Role};
 
@@ -53,8 +53,9 @@ pub struct NetworkConfig {
     pub listen: Vec<Listen>,
     /// Peers to dial at start, and again whenever this peer finds itself alone.
     pub bootstrap: Vec<Multiaddr>,
-    /// Only headers signed by this producer are forwarded and handed on.
-    pub producer: ProducerKey,
+    /// Only headers that verify against this trust root (the producer's key, or the validator
+    /// set and its certificates) are forwarded and handed on.
+    pub trust: Trust,
     /// What answers inbound requests (a full node's store); `None` refuses them.
     pub server: Option<Arc<dyn RequestServer>>,
     /// Connections idle this long are closed.
@@ -78,7 +79,7 @@ impl std::fmt::Debug for NetworkConfig {
             .field("role", &self.role)
             .field("listen", &self.listen)
             .field("bootstrap", &self.bootstrap)
-            .field("producer", &self.producer)
+            .field("trust", &self.trust.to_string())
             .finish_non_exhaustive()
     }
 }

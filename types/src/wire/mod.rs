@@ -33,9 +33,12 @@ pub const STATUS_RESPONSE_SIZE_LIMIT: usize = 64;
 /// Time allowed for a status answer.
 pub const STATUS_TIME_LIMIT: Duration = Duration::from_secs(10);
 
-/// Largest header on the wire (k = 128), and the gossip message limit.
-pub const HEADER_SIZE_LIMIT: usize =
-    crate::header::FIXED_BYTES + crate::header::SIGNATURE_BYTES + MAX_K * BYTES_PER_G1;
+/// Largest header on the wire (k = 128, with the largest finality certificate), and the gossip
+/// message limit.
+pub const HEADER_SIZE_LIMIT: usize = crate::header::FIXED_BYTES
+    + crate::header::SIGNATURE_BYTES
+    + MAX_K * BYTES_PER_G1
+    + crate::certificate::MAX_CERTIFICATE_BYTES;
 
 /// Most headers one range request may ask for.
 pub const MAX_HEADERS_PER_REQUEST: u32 = 64;

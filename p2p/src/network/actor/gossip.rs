@@ -31,7 +31,7 @@ impl Actor {
         }
     }
 
-    /// A gossiped equivocation proof: forwarded and kept if it verifies against our producer's
+    /// A gossiped equivocation proof: forwarded and kept if it verifies against our trust root (producer
     /// key, else rejected and its sender penalised.
     pub(super) fn on_equivocation_gossip(
         &mut self,
@@ -39,7 +39,7 @@ impl Actor {
         id: &gossipsub::MessageId,
         data: &[u8],
     ) {
-        let verdict = self.equivocation.received(data, &self.producer);
+        let verdict = self.equivocation.received(data, &self.trust);
         let acceptance = if matches!(verdict, ProofVerdict::Invalid(_)) {
             gossipsub::MessageAcceptance::Reject
         } else {
@@ -90,7 +90,7 @@ impl Actor {
     /// ignored if it is ahead of our clock, else rejected and its sender penalised; a verified
     /// one goes to the owner.
     pub(super) fn on_gossip(&mut self, source: PeerId, id: &gossipsub::MessageId, data: &[u8]) {
-        let verdict = Header::decode_verified(data, &self.producer);
+        let verdict = Header::decode_verified(data, &self.trust);
         let acceptance = match &verdict {
             // Ahead of our clock: neither forwarded nor punished (range sync fetches it later).
             Ok(h) if h.check_clock(exec::unix_ms()).is_err() => {
