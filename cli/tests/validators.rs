@@ -1,11 +1,14 @@
 //! Four validators as `weft` processes on loopback (real RocksDB, commonware's authenticated
 //! network among them): blobs submitted to each are included exactly once, every validator
 //! holds the same certified header at every height, each certificate verifies against the
-//! genesis, and `weft blob get --genesis` reads the blobs back verified.
+//! genesis, and `weft blob get --genesis` reads the blobs back verified; a full node and a light
+//! client given only the genesis follow them over the p2p network (the light client reaches
+//! its target confidence).
 
 mod common;
 
 use std::{
+    io::{BufRead as _, BufReader},
     net::TcpListener,
     path::Path,
     process::{Command, Stdio},
@@ -29,6 +32,11 @@ fn free_ports(n: u16) -> u16 {
 }
 
 fn start_validator(net: &Path, i: usize, data: &Path, http: u16) -> Proc {
+    start_validator_with(net, i, data, http, &[])
+}
+
+/// Validator `i` of `net` on `data`, HTTP on `http`, with `extra` flags; logs beside `data`.
+fn start_validator_with(net: &Path, i: usize, data: &Path, http: u16, extra: &[String]) -> Proc {
     let log = std::fs::File::create(data.with_extension("log")).unwrap();
     Proc(
         Command::new(weft_bin())
@@ -47,11 +55,32 @@ fn start_validator(net: &Path, i: usize, data: &Path, http: u16) -> Proc {
                 "--max-blob-size",
                 "100000",
             ])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .unwrap(),
     )
+}
+
+/// Waits for every node's HTTP API (each logs to `<dir>/<name>.log`: shown on failure).
+fn wait_started(dir: &tempfile::TempDir, urls: &[String]) {
+    for url in urls {
+        let started = Instant::now();
+        while !weft(&["node", "info", "--node", url]).status.success() {
+            let logs: String = std::fs::read_dir(dir.path())
+                .unwrap()
+                .flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "log"))
+                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                .collect();
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{url} did not start: {logs}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 fn header(url: &str, height: u64) -> Option<HeaderView> {
@@ -96,17 +125,8 @@ fn four_validators_include_blobs_submitted_to_each_exactly_once() {
         .iter()
         .map(|p| format!("http://127.0.0.1:{p}"))
         .collect();
-    for (i, url) in urls.iter().enumerate() {
-        let started = Instant::now();
-        while !weft(&["node", "info", "--node", url]).status.success() {
-            let log = dir.path().join(format!("v{i}.log"));
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "{url} did not start: {}",
-                std::fs::read_to_string(log).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+    wait_started(&dir, &urls);
+    for url in &urls {
         let info: Value =
             serde_json::from_str(&stdout(&weft(&["node", "info", "--node", url]))).unwrap();
         assert_eq!(info["role"], "validator");
@@ -177,5 +197,153 @@ fn four_validators_include_blobs_submitted_to_each_exactly_once() {
             std::fs::read(&out_file).unwrap(),
             std::fs::read(file).unwrap()
         );
+    }
+}
+
+#[test]
+fn a_full_node_and_a_light_client_follow_the_validators_with_the_genesis() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("net");
+    let base = free_ports(4);
+    let made = weft(&[
+        "genesis",
+        "--validators",
+        "4",
+        "--out",
+        net.to_str().unwrap(),
+        "--chain-id",
+        "weft-test-follow",
+        "--base-port",
+        &base.to_string(),
+    ]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+    let p2p = free_port();
+    let _nodes: Vec<Proc> = (0..4)
+        .map(|i| {
+            let extra = if i == 0 {
+                vec!["--p2p-port".to_string(), p2p.to_string()]
+            } else {
+                vec![]
+            };
+            start_validator_with(&net, i, &dir.path().join(format!("v{i}")), ports[i], &extra)
+        })
+        .collect();
+    let urls: Vec<String> = ports
+        .iter()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect();
+    wait_started(&dir, &urls);
+    let info: Value =
+        serde_json::from_str(&stdout(&weft(&["node", "info", "--node", &urls[0]]))).unwrap();
+    let peer = info["peer_id"].as_str().unwrap();
+    let bootstrap = format!("/ip4/127.0.0.1/tcp/{p2p}/p2p/{peer}");
+
+    // A full node that trusts only the genesis.
+    let full_port = free_port();
+    let full_url = format!("http://127.0.0.1:{full_port}");
+    let log = std::fs::File::create(dir.path().join("full.log")).unwrap();
+    let _full = Proc(
+        Command::new(weft_bin())
+            .args(["node", "start", "--data-dir"])
+            .arg(dir.path().join("full"))
+            .args([
+                "--http",
+                &format!("127.0.0.1:{full_port}"),
+                "--bootstrap",
+                &bootstrap,
+            ])
+            .arg("--genesis")
+            .arg(net.join("genesis.toml"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
+    wait_started(&dir, std::slice::from_ref(&full_url));
+    let file = dir.path().join("blob");
+    std::fs::write(&file, b"followed".repeat(500)).unwrap();
+    let ns = "000000000000000000000000000000ab";
+    let out = blob_submit(&urls[1], ns, &file, &["--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let height = serde_json::from_str::<Value>(&stdout(&out)).unwrap()["height"]
+        .as_u64()
+        .unwrap();
+
+    // The full node stores the block, certified, and serves the blob verified by the genesis.
+    let started = Instant::now();
+    loop {
+        let got = blob_get(
+            &full_url,
+            &height.to_string(),
+            ns,
+            &["--genesis", net.join("genesis.toml").to_str().unwrap()],
+        );
+        if got.status.success() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the full node never served height {height}: {}\n{}",
+            stderr(&got),
+            std::fs::read_to_string(dir.path().join("full.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let ours = header(&full_url, height).unwrap();
+    let theirs = header(&urls[0], height).unwrap();
+    assert_eq!(ours.hash, theirs.hash);
+    assert!(ours.header.certificate.is_some());
+
+    // A light client that trusts only the genesis samples that height from the full node.
+    let info: Value =
+        serde_json::from_str(&stdout(&weft(&["node", "info", "--node", &full_url]))).unwrap();
+    let tcp = info["listen_addrs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .find(|a| a.contains("/tcp/") && !a.contains("/ws"))
+        .unwrap();
+    let mut light = Proc(
+        Command::new(weft_bin())
+            .args([
+                "light",
+                "start",
+                "--json",
+                "--from",
+                "1",
+                "--bootstrap",
+                &tcp,
+            ])
+            .arg("--genesis")
+            .arg(net.join("genesis.toml"))
+            .arg("--data-dir")
+            .arg(dir.path().join("light"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let lines = BufReader::new(light.0.stdout.take().unwrap()).lines();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the light client never reported the blob's height");
+        let record: Value = serde_json::from_str(&line).unwrap();
+        if record["height"].as_u64() == Some(height) {
+            assert_eq!(record["verdict"], "available", "{line}");
+            assert!(record["confidence"].as_f64().unwrap() >= 0.9999, "{line}");
+            break;
+        }
     }
 }
