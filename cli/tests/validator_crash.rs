@@ -5,28 +5,21 @@
 mod common;
 
 use std::{
-    net::TcpListener,
     path::Path,
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
-use common::{blob_get, blob_submit, free_port, stderr, stdout, weft, weft_bin, Proc};
+use common::{
+    blob_get, blob_submit, free_port, stderr, stdout,
+    validators::{free_ports, header},
+    weft, weft_bin, Proc,
+};
 use serde_json::Value;
-use weft_types::api::{BlobState, BlobStatus, HeaderView};
+use weft_types::api::{BlobState, BlobStatus};
 
 /// The validators' block time (`--block-time`).
 const BLOCK_TIME: &str = "500ms";
-
-fn free_ports(n: u16) -> u16 {
-    for _ in 0..50 {
-        let base = free_port();
-        if base < 60_000 && (0..n).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
-            return base;
-        }
-    }
-    panic!("no {n} consecutive free ports");
-}
 
 fn start(net: &Path, i: usize, dir: &Path, http: u16) -> Proc {
     let log = std::fs::OpenOptions::new()
@@ -67,20 +60,6 @@ fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-fn header(url: &str, height: u64) -> Option<HeaderView> {
-    let out = weft(&[
-        "header",
-        "get",
-        "--node",
-        url,
-        "--height",
-        &height.to_string(),
-    ]);
-    out.status
-        .success()
-        .then(|| serde_json::from_str(&stdout(&out)).unwrap())
 }
 
 fn head(url: &str) -> u64 {

@@ -9,27 +9,19 @@ mod common;
 
 use std::{
     io::{BufRead as _, BufReader},
-    net::TcpListener,
     path::Path,
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
-use common::{blob_get, blob_submit, free_port, stderr, stdout, weft, weft_bin, Proc};
+use common::{
+    blob_get, blob_submit, free_port, stderr, stdout,
+    validators::{free_ports, header},
+    weft, weft_bin, Proc,
+};
 use serde_json::Value;
 use weft_consensus::genesis::load_genesis;
-use weft_types::{api::HeaderView, Trust};
-
-/// A base port with the next `n` ports free on loopback now.
-fn free_ports(n: u16) -> u16 {
-    for _ in 0..50 {
-        let base = free_port();
-        if base < 60_000 && (0..n).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
-            return base;
-        }
-    }
-    panic!("no {n} consecutive free ports");
-}
+use weft_types::Trust;
 
 fn start_validator(net: &Path, i: usize, data: &Path, http: u16) -> Proc {
     start_validator_with(net, i, data, http, &[])
@@ -81,20 +73,6 @@ fn wait_started(dir: &tempfile::TempDir, urls: &[String]) {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
-}
-
-fn header(url: &str, height: u64) -> Option<HeaderView> {
-    let out = weft(&[
-        "header",
-        "get",
-        "--node",
-        url,
-        "--height",
-        &height.to_string(),
-    ]);
-    out.status
-        .success()
-        .then(|| serde_json::from_str(&stdout(&out)).unwrap())
 }
 
 #[test]

@@ -146,6 +146,12 @@ impl Validator {
         })
     }
 
+    /// Whether the validator's thread has ended on its own (its network could not bind, a
+    /// task panicked): the owner should start it again.
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
     /// Stops the engine (its journal is synced as it goes) and waits for its thread.
     pub fn stop(mut self) {
         self.shutdown();

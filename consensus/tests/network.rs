@@ -15,12 +15,19 @@ use weft_consensus::{
     network::{Validator, ValidatorConfig},
 };
 
+/// A free port below Linux's ephemeral range (32768–60999), so that the validator restarted
+/// on it does not find it taken by some process's outgoing connection.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let salt = std::process::id().wrapping_mul(2_654_435_761);
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed).wrapping_mul(7_919) ^ salt;
+        let port = 20_000 + (n % 12_000) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 fn timing() -> Timing {

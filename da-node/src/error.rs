@@ -63,9 +63,6 @@ pub enum NodeError {
     /// The network could not start (the message names the flag for a taken port).
     #[error(transparent)]
     Network(#[from] weft_p2p::Error),
-    /// Consensus could not start (a validator).
-    #[error("consensus: {0}")]
-    Consensus(String),
     /// The encoder asked for cannot run here.
     #[error("--encoder {choice}: {reason} (use --encoder auto or cpu, or `encoder` in weft.toml)")]
     Encoder {

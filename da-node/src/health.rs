@@ -42,6 +42,10 @@ pub(crate) enum TaskError {
         /// The last one.
         last: crate::NodeError,
     },
+    /// A validator's consensus thread ended on its own (its network could not bind its
+    /// address, a task panicked).
+    #[error("consensus stopped: {0}")]
+    Consensus(String),
     /// The syncer failed this many store writes in a row.
     #[error("{in_a_row} store failures in a row: {last}")]
     Store {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod limited;
+pub(crate) mod validators;
 
 use std::{
     net::TcpListener,

@@ -261,7 +261,7 @@ fn spawn_role(
                 data_dir: config.data_dir.clone(),
                 listen,
                 cancel: shared.cancel.clone(),
-            })?);
+            }));
             Some(mempool)
         }
         Role::Producer { key } => {

@@ -44,6 +44,7 @@ struct Candidate {
 }
 
 /// What [`NodeChain`] needs from the node.
+#[derive(Clone)]
 pub(crate) struct NodeChainArgs {
     pub(crate) trust: Trust,
     pub(crate) key: SigningKey,
@@ -157,6 +158,20 @@ impl NodeChain {
             return Err("its row commitments or index root do not match its data".into());
         }
         Ok(encoded.with_header(header.clone()))
+    }
+}
+
+/// A chain dropped (consensus stopped or restarted) gives the pool back the blobs of its
+/// candidates: they were taken for proposals that are now abandoned.
+impl Drop for NodeChain {
+    fn drop(&mut self) {
+        for (_, candidate) in self.pending.drain() {
+            if !candidate.taken.is_empty() {
+                self.args
+                    .mempool
+                    .restore(candidate.taken.into_iter().map(|(p, _)| p).collect());
+            }
+        }
     }
 }
 

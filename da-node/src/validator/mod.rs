@@ -17,7 +17,7 @@ use weft_consensus::{
 };
 use weft_types::ValidatorSet;
 
-use crate::error::{NodeError, Result};
+use crate::health::{supervise, TaskError};
 use chain::{NodeChain, NodeChainArgs};
 
 /// Folder of the engine's write-ahead journal inside the data dir.
@@ -36,6 +36,7 @@ pub(crate) fn timing(block_time: Duration) -> Timing {
 }
 
 /// Everything a validator needs beyond the chain's.
+#[derive(Clone)]
 pub(crate) struct ValidatorArgs {
     pub(crate) chain: NodeChainArgs,
     pub(crate) set: Arc<ValidatorSet>,
@@ -45,13 +46,20 @@ pub(crate) struct ValidatorArgs {
     pub(crate) cancel: CancellationToken,
 }
 
-/// Starts consensus; the task returned stops it (cleanly, its journal synced) on cancel.
-///
-/// # Errors
-/// [`NodeError::Consensus`] if the engine cannot start; a store error reading the head.
-pub(crate) fn spawn(args: ValidatorArgs) -> Result<JoinHandle<()>> {
+/// How often the consensus thread is checked for having ended on its own.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
+
+/// Starts consensus under supervision (`crate::health::supervise`): a consensus thread that
+/// ends on its own (its address taken for now, a panic) is started again on the same journal;
+/// on cancel it is stopped cleanly.
+pub(crate) fn spawn(args: ValidatorArgs) -> JoinHandle<()> {
+    let (health, cancel) = (args.chain.health.clone(), args.cancel.clone());
+    supervise("consensus", health, cancel, move || run(args.clone()))
+}
+
+async fn run(args: ValidatorArgs) -> std::result::Result<(), TaskError> {
     let timing = timing(args.chain.block_time);
-    let chain = NodeChain::new(args.chain)?;
+    let chain = NodeChain::new(args.chain).map_err(|e| TaskError::Consensus(e.to_string()))?;
     let validator = Validator::start(
         &args.set,
         &args.key,
@@ -62,10 +70,21 @@ pub(crate) fn spawn(args: ValidatorArgs) -> Result<JoinHandle<()>> {
             timing,
         },
     )
-    .map_err(|e| NodeError::Consensus(e.to_string()))?;
-    let cancel = args.cancel;
-    Ok(tokio::spawn(async move {
-        cancel.cancelled().await;
-        let _ = tokio::task::spawn_blocking(move || validator.stop()).await;
-    }))
+    .map_err(|e| TaskError::Consensus(e.to_string()))?;
+    loop {
+        tokio::select! {
+            () = args.cancel.cancelled() => break,
+            () = tokio::time::sleep(WATCH_EVERY) => {
+                if validator.is_finished() {
+                    let _ = tokio::task::spawn_blocking(move || validator.stop()).await;
+                    return Err(TaskError::Consensus(format!(
+                        "the consensus thread ended (is {} free?)",
+                        args.listen
+                    )));
+                }
+            }
+        }
+    }
+    let _ = tokio::task::spawn_blocking(move || validator.stop()).await;
+    Ok(())
 }

@@ -1,0 +1,38 @@
+//! Helpers for tests that run validator processes: consecutive free ports for a genesis's
+//! consensus addresses, and a header read through `weft header get`.
+
+use std::net::TcpListener;
+
+use weft_types::api::HeaderView;
+
+use super::{free_port, stdout, weft};
+
+/// A base port with the next `n` ports free on loopback now, below Linux's ephemeral range
+/// (32768–60999): a validator restarted on its port must not find it taken by some process's
+/// outgoing connection.
+pub(crate) fn free_ports(n: u16) -> u16 {
+    let mut seed = u32::from(free_port()).wrapping_mul(2_654_435_761) ^ std::process::id();
+    for _ in 0..200 {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let base = 20_000 + (seed % 12_000) as u16;
+        if (0..n).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no {n} consecutive free ports");
+}
+
+/// The header at `height` as `weft header get` prints it, if the node has it.
+pub(crate) fn header(url: &str, height: u64) -> Option<HeaderView> {
+    let out = weft(&[
+        "header",
+        "get",
+        "--node",
+        url,
+        "--height",
+        &height.to_string(),
+    ]);
+    out.status
+        .success()
+        .then(|| serde_json::from_str(&stdout(&out)).unwrap())
+}
