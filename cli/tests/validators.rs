@@ -16,7 +16,7 @@ use std::{
 
 use common::{
     blob_get, blob_submit, free_port, stderr, stdout,
-    validators::{free_ports, header},
+    validators::{free_ports, header, spawn_validator},
     weft, weft_bin, Proc,
 };
 use serde_json::Value;
@@ -24,35 +24,7 @@ use weft_consensus::genesis::load_genesis;
 use weft_types::Trust;
 
 fn start_validator(net: &Path, i: usize, data: &Path, http: u16) -> Proc {
-    start_validator_with(net, i, data, http, &[])
-}
-
-/// Validator `i` of `net` on `data`, HTTP on `http`, with `extra` flags; logs beside `data`.
-fn start_validator_with(net: &Path, i: usize, data: &Path, http: u16, extra: &[String]) -> Proc {
-    let log = std::fs::File::create(data.with_extension("log")).unwrap();
-    Proc(
-        Command::new(weft_bin())
-            .args(["node", "start", "--data-dir"])
-            .arg(data)
-            .args(["--http", &format!("127.0.0.1:{http}")])
-            .arg("--genesis")
-            .arg(net.join("genesis.toml"))
-            .arg("--validator-key")
-            .arg(net.join(format!("validator-{i}")))
-            .args([
-                "--block-time",
-                "500ms",
-                "--max-k",
-                "8",
-                "--max-blob-size",
-                "100000",
-            ])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap(),
-    )
+    spawn_validator(net, i, data, http, &[])
 }
 
 /// Waits for every node's HTTP API (each logs to `<dir>/<name>.log`: shown on failure).
@@ -204,7 +176,7 @@ fn a_full_node_and_a_light_client_follow_the_validators_with_the_genesis() {
             } else {
                 vec![]
             };
-            start_validator_with(&net, i, &dir.path().join(format!("v{i}")), ports[i], &extra)
+            spawn_validator(&net, i, &dir.path().join(format!("v{i}")), ports[i], &extra)
         })
         .collect();
     let urls: Vec<String> = ports

@@ -1,11 +1,15 @@
 //! Helpers for tests that run validator processes: consecutive free ports for a genesis's
 //! consensus addresses, and a header read through `weft header get`.
 
-use std::net::TcpListener;
+use std::{
+    net::TcpListener,
+    path::Path,
+    process::{Command, Stdio},
+};
 
 use weft_types::api::HeaderView;
 
-use super::{free_port, stdout, weft};
+use super::{free_port, stdout, weft, weft_bin, Proc};
 
 /// A base port with the next `n` ports free on loopback now, below Linux's ephemeral range
 /// (32768–60999): a validator restarted on its port must not find it taken by some process's
@@ -35,4 +39,44 @@ pub(crate) fn header(url: &str, height: u64) -> Option<HeaderView> {
     out.status
         .success()
         .then(|| serde_json::from_str(&stdout(&out)).unwrap())
+}
+
+/// Starts validator `i` of the genesis folder `net` on the data dir `data`, HTTP on loopback
+/// `http`, block time 500 ms, k ≤ 8, blobs ≤ 100,000 bytes, with `extra` flags; its log is
+/// appended to `data` with the extension `log` (kept across a restart).
+pub(crate) fn spawn_validator(
+    net: &Path,
+    i: usize,
+    data: &Path,
+    http: u16,
+    extra: &[String],
+) -> Proc {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data.with_extension("log"))
+        .unwrap();
+    Proc(
+        Command::new(weft_bin())
+            .args(["node", "start", "--data-dir"])
+            .arg(data)
+            .args(["--http", &format!("127.0.0.1:{http}")])
+            .arg("--genesis")
+            .arg(net.join("genesis.toml"))
+            .arg("--validator-key")
+            .arg(net.join(format!("validator-{i}")))
+            .args([
+                "--block-time",
+                "500ms",
+                "--max-k",
+                "8",
+                "--max-blob-size",
+                "100000",
+            ])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    )
 }
