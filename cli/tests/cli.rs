@@ -297,6 +297,62 @@ fn devnet_runs_and_both_nodes_serve_the_same_data() {
     );
 }
 
+#[test]
+fn devnet_with_validators_finalizes_blobs_sent_to_each_and_the_full_node_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (free_port(), free_port());
+    let consensus = common::validators::free_ports(4);
+    let run = |extra: &[&str]| {
+        Command::new(weft_bin())
+            .args([
+                "devnet",
+                "--blob-every",
+                "300ms",
+                "--block-time",
+                "500ms",
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .args([
+                "--http",
+                &format!("127.0.0.1:{a}"),
+                "--full-http",
+                &format!("127.0.0.1:{b}"),
+                "--p2p-port",
+                "0",
+                "--consensus-port",
+                &consensus.to_string(),
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--validators", "4", "--blobs", "4"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("4 validators of chain \"weft-devnet\" (quorum 3)"),
+        "{text}"
+    );
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("height")).collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.contains("blob ✓") && !l.contains('✗')),
+        "the full node serves what each validator finalized: {text}"
+    );
+    assert!(dir.path().join("net/genesis.toml").exists());
+    // The data dir keeps its genesis: another validator count is refused, naming the flag.
+    let refused = run(&["--validators", "3", "--blobs", "1"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("--validators 3") && stderr(&refused).contains("genesis of 4"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
 /// Issue 12: the light-client page is embedded in the binary, so a `weft` run anywhere (here
 /// from an empty directory, no `--page-dir`) serves a page whose light client can start: the
 /// page, its script and its wasm. Fails on 66b4232, which read `wasm/www` beside the checkout.

@@ -1,150 +1,171 @@
-//! A validator process killed with SIGKILL: the other three keep finalizing (the gap between
-//! blocks stays bounded), a blob it had acknowledged (202, persisted) is not lost — restarted on
-//! its data dir it includes it — and it catches up to the same chain.
+//! The leader of the view in progress killed with SIGKILL under a steady submission load: the
+//! other three keep finalizing with no gap between blocks longer than 3 block times, no blob
+//! acknowledged (202, persisted) by any validator is lost — the killed one includes its own
+//! after its restart — and the restarted validator catches up to the same chain.
 
 mod common;
 
 use std::{
-    path::Path,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
     time::{Duration, Instant},
 };
 
 use common::{
-    blob_get, blob_submit, free_port, stderr, stdout,
-    validators::{free_ports, header, spawn_validator},
-    weft, Proc,
+    blob_get,
+    four::{Four, BLOCK_TIME},
+    stderr,
 };
-use serde_json::Value;
-use weft_types::api::{BlobState, BlobStatus};
 
-/// Validator `i` of `net` on `dir/v{i}` (its log `dir/v{i}.log`).
-fn start(net: &Path, i: usize, dir: &Path, http: u16) -> Proc {
-    spawn_validator(net, i, &dir.join(format!("v{i}")), http, &[])
-}
+/// Acknowledged submissions: (validator that acknowledged it, its pool id).
+type Acked = Arc<Mutex<Vec<(usize, String)>>>;
 
-fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(
-            started.elapsed() < limit,
-            "{what} did not happen within {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn head(url: &str) -> u64 {
-    let out = weft(&["node", "info", "--node", url]);
-    if !out.status.success() {
-        return 0;
-    }
-    serde_json::from_str::<Value>(&stdout(&out)).unwrap()["head"]
-        .as_u64()
-        .unwrap_or(0)
+/// Submits a small blob every 100 ms, in turn to each validator that is up, until `stop`.
+fn load(four: Arc<tokio::sync::RwLock<Four>>, acked: Acked, stop: Arc<AtomicBool>) {
+    tokio::spawn(async move {
+        let mut n = 0u32;
+        while !stop.load(Ordering::SeqCst) {
+            let i = (n % 4) as usize;
+            n += 1;
+            let data = format!("load blob {n} to validator {i}").repeat(20);
+            let four = four.read().await;
+            if four.nodes[i].is_some() {
+                if let Some(id) = four
+                    .submit(i, "000000000000000000000000000000ce", data.as_bytes())
+                    .await
+                {
+                    acked.lock().unwrap().push((i, id));
+                }
+            }
+            drop(four);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_validator_loses_no_acknowledged_blob_and_catches_up() {
+async fn the_leader_killed_under_load_loses_no_acknowledged_blob_and_the_chain_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    let net = dir.path().join("net");
-    let base = free_ports(4);
-    let made = weft(&[
-        "genesis",
-        "--validators",
-        "4",
-        "--out",
-        net.to_str().unwrap(),
-        "--base-port",
-        &base.to_string(),
-    ]);
-    assert!(made.status.success(), "{}", stderr(&made));
-    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
-    let urls: Vec<String> = ports
-        .iter()
-        .map(|p| format!("http://127.0.0.1:{p}"))
-        .collect();
-    let mut nodes: Vec<Proc> = (0..4)
-        .map(|i| start(&net, i, dir.path(), ports[i]))
-        .collect();
-    for url in &urls {
-        wait_until("start", Duration::from_secs(60), || head(url) >= 2);
-    }
+    let four = Four::start(dir.path()).await;
+    // The engine elects round-robin in canonical order (by p2p key): leader(view) =
+    // canonical[view mod 4].
+    let keys = four.producer_keys().await;
+    let mut canonical: Vec<usize> = (0..4).collect();
+    canonical.sort_by_key(|&i| keys[i].clone());
 
-    // A blob acknowledged by validator 3 (queued and persisted: 202), then validator 3 killed.
-    let file = dir.path().join("acked");
-    std::fs::write(&file, b"acknowledged before the kill".repeat(50)).unwrap();
-    let ns = "000000000000000000000000000000cc";
-    let queued = blob_submit(&urls[3], ns, &file, &["--no-wait", "--json"]);
-    assert!(queued.status.success(), "{}", stderr(&queued));
-    let id = serde_json::from_str::<Value>(&stdout(&queued)).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    nodes[3].0.kill().unwrap(); // SIGKILL
-    let _ = nodes[3].0.wait();
-    let killed_at = head(&urls[0]);
+    let four = Arc::new(tokio::sync::RwLock::new(four));
+    let acked: Acked = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    load(four.clone(), acked.clone(), stop.clone());
+    tokio::time::sleep(BLOCK_TIME * 4).await;
 
-    // The other three go on: blobs submitted to them are finalized.
-    for (i, url) in urls.iter().take(3).enumerate() {
-        let file = dir.path().join(format!("after{i}"));
-        std::fs::write(&file, format!("after the kill {i}").repeat(40)).unwrap();
-        let out = blob_submit(url, "000000000000000000000000000000cd", &file, &[]);
+    // Watch validator 0's head; the moment a block is finalized in view v, kill the leader of
+    // view v + 1 (unless that is validator 0, the watcher: then wait for the next block).
+    let (killed, killed_after) = {
+        let mut last = 0;
+        loop {
+            let head = four
+                .read()
+                .await
+                .head(0)
+                .await
+                .expect("validator 0 answers");
+            let height = head.header.height();
+            if height > last {
+                last = height;
+                let view = head.header.certificate.as_ref().unwrap().view;
+                let leader = canonical[((view + 1) % 4) as usize];
+                if leader != 0 {
+                    four.write().await.kill(leader);
+                    break (leader, height);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    eprintln!("killed validator {killed}, the leader after height {killed_after}");
+
+    // The three go on under the load.
+    tokio::time::sleep(BLOCK_TIME * 12).await;
+    let after = {
+        let four = four.read().await;
+        let head = four.head(0).await.unwrap().header.height();
         assert!(
-            out.status.success(),
-            "validator {i} with one down: {}",
-            stderr(&out)
+            head >= killed_after + 4,
+            "only {killed_after} -> {head} with one validator down; validator 0's log:\n{}",
+            four.log_tail(0)
         );
-    }
-    let resumed = head(&urls[0]);
-    assert!(resumed >= killed_at + 3, "{killed_at} -> {resumed}");
+        head
+    };
+
+    // Restart it; a little more load; stop.
+    four.write().await.restart(killed);
+    tokio::time::sleep(BLOCK_TIME * 6).await;
+    stop.store(true, Ordering::SeqCst);
+
+    let four = four.read().await;
+    // No gap between consecutive blocks longer than 3 block times (header timestamps: the
+    // proposer stamps a block when it builds it), from before the kill to after the restart.
     let mut gaps = Vec::new();
-    for h in killed_at + 1..=resumed {
+    for h in killed_after.saturating_sub(2).max(2)..=after {
         let (a, b) = (
-            header(&urls[0], h - 1).unwrap(),
-            header(&urls[0], h).unwrap(),
+            four.header(0, h - 1).await.unwrap(),
+            four.header(0, h).await.unwrap(),
         );
         gaps.push(b.header.unsigned.timestamp_ms - a.header.unsigned.timestamp_ms);
     }
     let worst = *gaps.iter().max().unwrap();
-    eprintln!("block gaps with one of four down (ms): {gaps:?}");
-    // A dead leader's view ends at the engine's certification timeout at the latest (2 × block
-    // time + 4 s = 5 s at the 500 ms block time), then the next leader proposes within a block time. (The issue asks
-    // for at most 3 block times: not met yet with these timeouts; see docs/BENCHMARKS.md.)
+    eprintln!("block gaps around the kill (ms): {gaps:?}");
     assert!(
-        worst <= 6_000,
-        "a gap of {worst} ms with one validator down: {gaps:?}"
+        u128::from(worst) <= 3 * BLOCK_TIME.as_millis(),
+        "a gap of {worst} ms (more than 3 block times) with the leader killed: {gaps:?}"
     );
 
-    // Restarted on its data dir: it catches up and includes the blob it acknowledged.
-    nodes[3] = start(&net, 3, dir.path(), ports[3]);
-    let status_url = format!("{}/v1/blobs/status/{id}", urls[3]);
-    let mut included = None;
+    // Every acknowledged blob is included, the killed validator's own included after its
+    // restart (its pool kept them).
+    let acked = acked.lock().unwrap().clone();
+    let by_killed = acked.iter().filter(|(i, _)| *i == killed).count();
+    assert!(
+        acked.len() >= 20 && by_killed >= 2,
+        "too little load: {} acknowledged, {by_killed} by the killed validator",
+        acked.len()
+    );
     let started = Instant::now();
-    while included.is_none() {
-        if started.elapsed() > Duration::from_secs(90) {
-            let log = std::fs::read_to_string(dir.path().join("v3.log")).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(40).collect();
-            panic!(
-                "the acknowledged blob was lost; v3 log (newest first):\n{}",
-                tail.join("\n")
-            );
-        }
-        if let Ok(r) = reqwest::get(&status_url).await {
-            if let Ok(status) = r.json::<BlobStatus>().await {
-                if status.status == BlobState::Included {
-                    included = status.receipt;
-                }
+    let mut missing = acked.clone();
+    while !missing.is_empty() {
+        let mut still = Vec::new();
+        for (i, id) in missing {
+            if four.included_height(i, &id).await.is_none() {
+                still.push((i, id));
             }
         }
+        missing = still;
+        assert!(
+            started.elapsed() < Duration::from_secs(90) || missing.is_empty(),
+            "acknowledged blobs not included: {missing:?}; the killed validator's log:\n{}",
+            four.log_tail(killed)
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let height = included.unwrap().height;
+
+    // The restarted validator catches up to the same chain, and serves a verified read.
+    let top = four.head(0).await.unwrap().header.height();
+    four.wait_for_height(killed, top, Duration::from_secs(60))
+        .await;
+    assert_eq!(
+        four.header(killed, top).await.unwrap().hash,
+        four.header(0, top).await.unwrap().hash
+    );
+    let (last_i, last_id) = acked.iter().find(|(i, _)| *i == killed).unwrap();
+    let height = four.included_height(*last_i, last_id).await.unwrap();
     let out = dir.path().join("out");
-    let genesis = net.join("genesis.toml");
+    let genesis = four.net.join("genesis.toml");
     let got = blob_get(
-        &urls[0],
+        &four.urls[killed],
         &height.to_string(),
-        ns,
+        "000000000000000000000000000000ce",
         &[
             "-o",
             out.to_str().unwrap(),
@@ -153,13 +174,4 @@ async fn a_killed_validator_loses_no_acknowledged_blob_and_catches_up() {
         ],
     );
     assert!(got.status.success(), "{}", stderr(&got));
-    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&file).unwrap());
-    let top = head(&urls[0]);
-    wait_until("catch-up", Duration::from_secs(60), || {
-        head(&urls[3]) >= top
-    });
-    assert_eq!(
-        header(&urls[3], top).unwrap().hash,
-        header(&urls[0], top).unwrap().hash
-    );
 }

@@ -16,7 +16,7 @@ use std::{
 
 use common::{
     blob_get, blob_submit, free_port, stderr, stdout,
-    validators::{free_ports, header, spawn_validator},
+    validators::{header, make_genesis, spawn_validator},
     weft, weft_bin, Proc,
 };
 use serde_json::Value;
@@ -51,19 +51,7 @@ fn wait_started(dir: &tempfile::TempDir, urls: &[String]) {
 fn four_validators_include_blobs_submitted_to_each_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let net = dir.path().join("net");
-    let base = free_ports(4);
-    let made = weft(&[
-        "genesis",
-        "--validators",
-        "4",
-        "--out",
-        net.to_str().unwrap(),
-        "--chain-id",
-        "weft-test-4",
-        "--base-port",
-        &base.to_string(),
-    ]);
-    assert!(made.status.success(), "{}", stderr(&made));
+    make_genesis(&net, 4, "weft-test-4");
     let (_, set) = load_genesis(&net.join("genesis.toml")).unwrap();
     let trust = Trust::from(set);
 
@@ -82,6 +70,21 @@ fn four_validators_include_blobs_submitted_to_each_exactly_once() {
         assert_eq!(info["role"], "validator");
         assert_eq!(info["chain_id"], "weft-test-4");
         assert_eq!(info["validators"], 4);
+        // /health: consensus is a supervised task, and no validator signed conflicting votes.
+        let health: Value = tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let answer = reqwest::get(format!("{url}/health")).await.unwrap();
+            answer.json().await.unwrap()
+        });
+        assert_eq!(health["role"], "validator", "{health}");
+        assert_eq!(health["validator_faults"], 0, "{health}");
+        assert!(
+            health["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["name"] == "consensus"),
+            "{health}"
+        );
     }
 
     // One blob submitted to each validator, each waiting for its finalized block (200).
@@ -154,19 +157,7 @@ fn four_validators_include_blobs_submitted_to_each_exactly_once() {
 fn a_full_node_and_a_light_client_follow_the_validators_with_the_genesis() {
     let dir = tempfile::tempdir().unwrap();
     let net = dir.path().join("net");
-    let base = free_ports(4);
-    let made = weft(&[
-        "genesis",
-        "--validators",
-        "4",
-        "--out",
-        net.to_str().unwrap(),
-        "--chain-id",
-        "weft-test-follow",
-        "--base-port",
-        &base.to_string(),
-    ]);
-    assert!(made.status.success(), "{}", stderr(&made));
+    make_genesis(&net, 4, "weft-test-follow");
     let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
     let p2p = free_port();
     let _nodes: Vec<Proc> = (0..4)

@@ -15,7 +15,7 @@ mod verified;
 pub use error::ClientError;
 pub use http::{body_len, Client, Submitted, DEFAULT_TIMEOUT};
 pub use submit::{submit_with_retry, wait_included, Retry};
-pub use verified::{VerifiedBlob, VerifiedClient, MAX_LINK};
+pub use verified::{VerifiedBlob, VerifiedClient, MAX_DESCENDANTS, MAX_LINK};
 pub use weft_types::{
     api::{
         BlobReceipt, BlobState, BlobStatus, BlobView, CellView, HeaderView, NodeHealth, NodeInfo,

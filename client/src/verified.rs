@@ -1,19 +1,23 @@
 //! Verified reads (PROTOCOL §5, §7, §12): a node is trusted for nothing. A header must carry the
 //! signature of the producer key the caller trusts — never the key the header names itself — or,
 //! on a chain run by validators, a validator's signature and a certificate of more than two
-//! thirds of the genesis validators,
-//! and, when asked, link by parent hash to a header the caller already trusts. Blobs of a
+//! thirds of the genesis validators (or, for a block the engine finalized through a
+//! descendant, a link by parent hashes to a header that has one; at most [`MAX_DESCENDANTS`]
+//! above it), and, when asked, link by parent hash to a header the caller already trusts. Blobs of a
 //! namespace must come with a completeness proof against the signed header's `index_root` and
 //! `blob_count`, and every blob must match the commitment its index entry names.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use weft_encoding::layout::{blob_commitment, BlobCommitment, Namespace};
-use weft_types::{Header, ProducerKey, Trust};
+use weft_types::{Finality, Header, ProducerKey, Trust};
 
 use crate::{Client, ClientError};
 
 /// Most headers fetched to link a height to a trusted one.
 pub const MAX_LINK: u64 = 4096;
+/// Most headers fetched above a header finalized through a descendant to find the descendant
+/// with its own certificate (PROTOCOL §12).
+pub const MAX_DESCENDANTS: u64 = 16;
 
 /// One blob, verified against a signed header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +76,11 @@ impl VerifiedClient {
     /// signature, or a wrong hash; [`ClientError::NotFound`]; transport errors.
     pub async fn header(&self, height: u64) -> Result<Header, ClientError> {
         let view = self.client.header(height).await?;
-        self.check(view.header, view.hash, Some(height))
+        let (header, finality) = self.check(view.header, view.hash, Some(height))?;
+        if finality == Finality::AwaitsDescendant {
+            self.through_descendant(&header).await?;
+        }
+        Ok(header)
     }
 
     /// The newest header, signed by the trusted producer.
@@ -81,7 +89,44 @@ impl VerifiedClient {
     /// As [`Self::header`].
     pub async fn head(&self) -> Result<Header, ClientError> {
         let view = self.client.head().await?;
-        self.check(view.header, view.hash, None)
+        let (header, finality) = self.check(view.header, view.hash, None)?;
+        if finality == Finality::AwaitsDescendant {
+            self.through_descendant(&header).await?;
+        }
+        Ok(header)
+    }
+
+    /// Checks that `header` (signed by a validator, without its own certificate) is final
+    /// through a descendant: fetches the headers above it up to the first with its own
+    /// certificate (at most [`MAX_DESCENDANTS`]) and verifies the run.
+    ///
+    /// # Errors
+    /// [`ClientError::NotFound`] when no certified descendant is there yet;
+    /// [`ClientError::Misbehaving`] for a run that does not link or verify; transport errors.
+    async fn through_descendant(&self, header: &Header) -> Result<(), ClientError> {
+        let mut run = vec![header.clone()];
+        for h in header.height() + 1..=header.height() + MAX_DESCENDANTS {
+            let view = match self.client.header(h).await {
+                Ok(view) => view,
+                Err(ClientError::NotFound(_)) => break,
+                Err(e) => return Err(e),
+            };
+            let (next, finality) = self.check(view.header, view.hash, Some(h))?;
+            run.push(next);
+            if finality == Finality::Final {
+                break;
+            }
+        }
+        match weft_types::verify_run(&run, &self.trust) {
+            Ok(0) => Err(ClientError::NotFound(format!(
+                "header {} is not final yet: no header above it (within {MAX_DESCENDANTS}) carries its own certificate",
+                header.height()
+            ))),
+            Ok(_) => Ok(()),
+            Err(e) => Err(self
+                .client
+                .misbehaving(format!("header {}: {e}", header.height()))),
+        }
     }
 
     fn check(
@@ -89,7 +134,7 @@ impl VerifiedClient {
         header: Header,
         hash: weft_encoding::layout::Digest32,
         height: Option<u64>,
-    ) -> Result<Header, ClientError> {
+    ) -> Result<(Header, Finality), ClientError> {
         if height.is_some_and(|h| h != header.height()) {
             return Err(self.client.misbehaving(format!(
                 "asked for header {}, got {}",
@@ -97,7 +142,7 @@ impl VerifiedClient {
                 header.height()
             )));
         }
-        header.verify(&self.trust).map_err(|e| {
+        let finality = header.verify_or_defer(&self.trust).map_err(|e| {
             self.client
                 .misbehaving(format!("header {}: {e}", header.height()))
         })?;
@@ -107,7 +152,7 @@ impl VerifiedClient {
                 header.height()
             )));
         }
-        Ok(header)
+        Ok((header, finality))
     }
 
     /// The header at `height`, linked by parent hashes to `trusted` (a header the caller

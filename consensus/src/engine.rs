@@ -126,7 +126,9 @@ where
         timeout_retry: timing.timeout_retry,
         view_retention: ViewDelta::new(256),
         skip: SkipPolicy::Enabled {
-            timeout: timing.certification_timeout * 4,
+            // The engine asks for more than both the certification timeout and the retry.
+            timeout: (timing.certification_timeout * 4)
+                .max(timing.timeout_retry + timing.certification_timeout),
             budget: SkipBudget::Participants,
         },
         fetch_timeout: NonZeroDuration::new(timing.fetch_timeout).expect("non-zero"),

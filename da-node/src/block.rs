@@ -130,30 +130,133 @@ impl EncodedSquare {
         Ok(self.sign_on(key, parent, now_ms))
     }
 
-    /// [`Self::sign`] on any parent: on a chain run by validators every validator extends the
-    /// others' blocks (agreed by consensus, not by one key).
+    /// [`Self::sign`] without the own-chain check (the caller made it).
+    fn sign_on(self, key: &SigningKey, parent: Option<&Header>, now_ms: u64) -> StoredBlock {
+        let header = unsigned_on(
+            parent,
+            now_ms,
+            self.k,
+            self.original_commitments(),
+            &self.index,
+            Digest32(self.index_root),
+            key,
+        )
+        .sign(key);
+        self.with_header(header)
+    }
+}
+
+/// The header fields of a square at the height after `parent` (1 without one): its timestamp
+/// `now_ms`, or the parent's if that is later; producer `key`.
+fn unsigned_on(
+    parent: Option<&Header>,
+    now_ms: u64,
+    k: usize,
+    row_commitments: Vec<weft_encoding::Commitment>,
+    index: &[IndexEntry],
+    index_root: Digest32,
+    key: &SigningKey,
+) -> UnsignedHeader {
+    UnsignedHeader {
+        height: parent.map_or(1, |p| p.height() + 1),
+        parent_hash: parent.map_or(Digest32(GENESIS_PARENT), Header::hash),
+        timestamp_ms: parent.map_or(now_ms, |p| now_ms.max(p.unsigned.timestamp_ms)),
+        k: k as u16,
+        row_commitments,
+        blob_count: index.len() as u32,
+        index_root,
+        producer: ProducerKey::of(key),
+    }
+}
+
+/// A square laid out and committed, not extended yet: the blob index and the k original rows'
+/// commitments — every field of its header — without cells or proofs (about a fifth of the
+/// encoding's time at k = 32, docs/BENCHMARKS.md). A validator proposes and votes on this and
+/// encodes the whole square ([`CommittedSquare::encode`]) off the consensus thread.
+#[derive(Debug, Clone)]
+pub(crate) struct CommittedSquare {
+    layout: weft_encoding::layout::Layout,
+    commitments: Vec<weft_encoding::Commitment>,
+}
+
+impl CommittedSquare {
+    /// Lays `blobs` out (namespace order) in the smallest square of at most `max_k` rows and
+    /// commits to its rows (PROTOCOL §2, §5).
+    ///
+    /// # Errors
+    /// [`BlockError::Encoding`] for an empty blob, blobs that do not fit `max_k`, or a row the
+    /// encoder refuses.
+    pub(crate) fn commit(
+        encoder: &crate::Encoder,
+        blobs: &[Blob],
+        max_k: usize,
+    ) -> Result<Self, BlockError> {
+        let layout = lay_out(blobs, max_k)?;
+        let commitments = if layout.k == 0 {
+            Vec::new()
+        } else {
+            encoder.commit_bytes(&layout.rows())?
+        };
+        Ok(Self {
+            layout,
+            commitments,
+        })
+    }
+
+    /// Whether `header` states exactly this square (k, row commitments, blob count, index
+    /// root): what a validator checks before voting.
+    pub(crate) fn matches(&self, header: &Header) -> bool {
+        let u = &header.unsigned;
+        usize::from(u.k) == self.layout.k
+            && u.row_commitments == self.commitments
+            && u.blob_count as usize == self.layout.index.len()
+            && u.index_root == Digest32(self.layout.index_root)
+    }
+
+    /// The signed header of this square on any `parent` (see [`EncodedSquare::sign_on`]) and,
+    /// for each input blob, where it is included.
     pub(crate) fn sign_on(
-        self,
+        &self,
         key: &SigningKey,
         parent: Option<&Header>,
         now_ms: u64,
-    ) -> StoredBlock {
-        let own = ProducerKey::of(key);
-        let unsigned = UnsignedHeader {
-            height: parent.map_or(1, |p| p.height() + 1),
-            parent_hash: parent.map_or(Digest32(GENESIS_PARENT), Header::hash),
-            timestamp_ms: parent.map_or(now_ms, |p| now_ms.max(p.unsigned.timestamp_ms)),
-            k: self.k as u16,
-            row_commitments: self
-                .square
-                .as_ref()
-                .map_or_else(Vec::new, |s| s.original_commitments().to_vec()),
-            blob_count: self.index.len() as u32,
-            index_root: Digest32(self.index_root),
-            producer: own,
+    ) -> (Header, Vec<Inclusion>) {
+        let header = unsigned_on(
+            parent,
+            now_ms,
+            self.layout.k,
+            self.commitments.clone(),
+            &self.layout.index,
+            Digest32(self.layout.index_root),
+            key,
+        )
+        .sign(key);
+        let receipts = inclusions(header.height(), &self.layout.index, &self.layout.order);
+        (header, receipts)
+    }
+
+    /// Extends and proves the whole square (cells, proofs, the extension's commitments): the
+    /// block under `header`.
+    ///
+    /// # Errors
+    /// [`BlockError::Encoding`] when the encoder fails.
+    pub(crate) fn encode(
+        self,
+        encoder: &crate::Encoder,
+        header: Header,
+    ) -> Result<StoredBlock, BlockError> {
+        let square = if self.layout.k == 0 {
+            None
+        } else {
+            Some(encoder.encode_bytes(&self.layout.rows())?)
         };
-        let header = unsigned.sign(key);
-        self.with_header(header)
+        let encoded = EncodedSquare {
+            k: self.layout.k,
+            square,
+            index: self.layout.index,
+            index_root: self.layout.index_root,
+        };
+        Ok(encoded.with_header(header))
     }
 }
 
@@ -171,7 +274,8 @@ pub(crate) fn build_block(
     now_ms: u64,
 ) -> Result<(StoredBlock, Vec<Inclusion>), BlockError> {
     own_chain(key, parent)?;
-    build_block_on(encoder, key, parent, blobs, max_k, now_ms)
+    let (encoded, order) = EncodedSquare::encode_with_order(encoder, blobs, max_k)?;
+    Ok(receipts_of(encoded.sign_on(key, parent, now_ms), &order))
 }
 
 /// A producer signs only on top of its own chain.
@@ -190,28 +294,18 @@ fn own_chain(key: &SigningKey, parent: Option<&Header>) -> Result<(), BlockError
     }
 }
 
-/// [`build_block`] on any parent (a validator's proposal: see [`EncodedSquare::sign_on`]).
-///
-/// # Errors
-/// [`BlockError::Encoding`] for blobs that do not encode.
-pub(crate) fn build_block_on(
-    encoder: &crate::Encoder,
-    key: &SigningKey,
-    parent: Option<&Header>,
-    blobs: &[Blob],
-    max_k: usize,
-    now_ms: u64,
-) -> Result<(StoredBlock, Vec<Inclusion>), BlockError> {
-    let (encoded, order) = EncodedSquare::encode_with_order(encoder, blobs, max_k)?;
-    Ok(receipts_of(encoded.sign_on(key, parent, now_ms), &order))
-}
-
 /// The block and, for each input blob, where it was included.
 fn receipts_of(block: StoredBlock, order: &[usize]) -> (StoredBlock, Vec<Inclusion>) {
-    let height = block.header.height();
+    let receipts = inclusions(block.header.height(), &block.index, order);
+    (block, receipts)
+}
+
+/// For each input blob (`order[j]` is the input position of index entry j), where it is
+/// included at `height`.
+fn inclusions(height: u64, index: &[IndexEntry], order: &[usize]) -> Vec<Inclusion> {
     let mut receipts = vec![None; order.len()];
     for (position, &input) in order.iter().enumerate() {
-        let entry = &block.index[position];
+        let entry = &index[position];
         receipts[input] = Some(Inclusion {
             height,
             namespace: entry.namespace,
@@ -219,13 +313,10 @@ fn receipts_of(block: StoredBlock, order: &[usize]) -> (StoredBlock, Vec<Inclusi
             index: position as u32,
         });
     }
-    (
-        block,
-        receipts
-            .into_iter()
-            .map(|r| r.expect("every blob is in the index"))
-            .collect(),
-    )
+    receipts
+        .into_iter()
+        .map(|r| r.expect("every blob is in the index"))
+        .collect()
 }
 
 #[cfg(test)]

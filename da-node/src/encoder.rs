@@ -112,6 +112,19 @@ impl Encoder {
         self.cpu.encode_bytes(rows)
     }
 
+    /// The k rows' KZG commitments only (48 bytes each, row order), on the CPU whatever the
+    /// choice: one IFFT and one MSM per row, what a validator recomputes to vote
+    /// (`SquareEncoder::commit_bytes`).
+    ///
+    /// # Errors
+    /// A bad k, row length or element.
+    pub fn commit_bytes(
+        &self,
+        rows: &[&[u8]],
+    ) -> weft_encoding::Result<Vec<weft_encoding::Commitment>> {
+        self.cpu.commit_bytes(rows)
+    }
+
     /// Encodes k rows of 4,096 field elements (blob order); falls back as
     /// [`Self::encode_bytes`] does.
     ///

@@ -233,6 +233,7 @@ impl Health {
             tasks: locked(&self.tasks).clone(),
             problems,
             equivocation_height: equivocation,
+            validator_faults: None,
         }
     }
 }

@@ -84,6 +84,10 @@ fn bench_square(c: &mut Criterion, encoder: &SquareEncoder) {
         g.bench_with_input(BenchmarkId::new("weft_2_threads", k), &k, |b, _| {
             b.iter(|| pool.install(|| black_box(encoder.encode_bytes(&refs).unwrap())))
         });
+        // What a validator recomputes to vote: the k original rows' commitments only.
+        g.bench_with_input(BenchmarkId::new("commit_only_2_threads", k), &k, |b, _| {
+            b.iter(|| pool.install(|| black_box(encoder.commit_bytes(&refs).unwrap())))
+        });
         // The baseline gets all 2k blobs ready-made (the column extension of the data is not
         // timed for it), then runs c-kzg on each.
         let square = encoder.encode_bytes(&refs).unwrap();

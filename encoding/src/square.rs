@@ -155,6 +155,23 @@ impl SquareEncoder {
         self.encode(rows_from_bytes(rows)?)
     }
 
+    /// The KZG commitments of k rows given as blob bytes (4096 canonical 32-byte big-endian
+    /// elements each), 48 bytes each, in row order: what a header carries, without the cells,
+    /// the proofs or the extension (one 4096-point IFFT and one 4096-point MSM per row, rows in
+    /// parallel; at k = 32 about a fifth of [`Self::encode_bytes`]'s time, docs/BENCHMARKS.md).
+    /// Equal to
+    /// `encode_bytes(rows)?.original_commitments()` (EIP-4844 `blob_to_kzg_commitment` per row).
+    ///
+    /// # Errors
+    /// As [`Self::encode_bytes`]: a bad k, row length or element.
+    pub fn commit_bytes(&self, rows: &[&[u8]]) -> Result<Vec<Commitment>> {
+        let rows = rows_from_bytes(rows)?;
+        check_rows(&rows)?;
+        let prover = &self.prover;
+        let points = par_map(rows, |data| prover.commit(&prover.interpolate(data)));
+        Ok(compress_g1(&points).into_iter().map(Commitment).collect())
+    }
+
     /// Encodes k rows of 4096 field elements each (blob order).
     pub fn encode(&self, rows: Vec<Vec<Scalar>>) -> Result<ExtendedSquare> {
         check_rows(&rows)?;

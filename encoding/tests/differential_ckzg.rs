@@ -1,5 +1,6 @@
 //! Differential test against c-kzg on random squares, k ∈ {1, 2, 8, 32}:
-//! - the original rows' commitments, cells and proofs equal c-kzg's byte for byte;
+//! - the original rows' commitments, cells and proofs equal c-kzg's byte for byte, and the
+//!   commit-only path (`SquareEncoder::commit_bytes`) gives the same commitments;
 //! - every extended row is itself a valid EIP-7594 row: c-kzg computes the same commitment and
 //!   the same cells from its first 64 cells (its blob);
 //! - c-kzg's `verify_cell_kzg_proof_batch` accepts random cells from all 2k rows against the
@@ -23,6 +24,12 @@ fn check_square(k: usize, seed: u64, full_proof_rows: usize) {
     let refs: Vec<&[u8]> = rows.iter().map(Vec::as_slice).collect();
     let square: ExtendedSquare = common::encoder().encode_bytes(&refs).unwrap();
     assert_eq!(square.rows(), 2 * k);
+    // The commit-only path (a validator's check) gives the header's commitments.
+    assert_eq!(
+        common::encoder().commit_bytes(&refs).unwrap(),
+        square.original_commitments(),
+        "k={k} commit_bytes"
+    );
 
     for row in 0..2 * k {
         let blob_bytes = if row < k {

@@ -3,13 +3,15 @@
 //! the producer's signature and link to its parent by hash. Headers that arrive ahead of the
 //! tip wait (floating) until the gap is filled by a range request; a header that does not link
 //! is dropped. Two validly signed headers for one height prove that the producer equivocated:
-//! the proof is kept and nothing links after it.
+//! the proof is kept and nothing links after it. On a validator chain a header the engine
+//! finalized through a descendant waits (unfinal) until a header with its own certificate
+//! names it as parent, directly or through other waiting headers (PROTOCOL §12).
 
 use std::collections::BTreeMap;
 
 use weft_types::{
     wire::{HeadersRequest, MAX_HEADERS_PER_REQUEST},
-    EquivocationProof, Header, Trust,
+    EquivocationProof, Finality, Header, Trust,
 };
 
 /// Linked headers kept; only the tail is needed to link new ones.
@@ -28,6 +30,9 @@ pub(crate) struct HeaderSync {
     linked: BTreeMap<u64, Header>,
     /// Headers with a good signature, waiting for their parent.
     floating: BTreeMap<u64, Header>,
+    /// Headers signed by a validator, waiting for a certified descendant (by height; one
+    /// per height, the latest received).
+    unfinal: BTreeMap<u64, Header>,
     /// Proof that the producer signed two headers for one height: nothing links after it.
     equivocation: Option<EquivocationProof>,
 }
@@ -41,6 +46,7 @@ impl HeaderSync {
             window,
             linked: BTreeMap::new(),
             floating: BTreeMap::new(),
+            unfinal: BTreeMap::new(),
             equivocation: None,
         }
     }
@@ -76,10 +82,39 @@ impl HeaderSync {
     /// height order (each is new to the chain and ready to sample).
     ///
     /// # Errors
-    /// The header's own check ([`Header::verify`]) against the producer: whoever sent it is at
-    /// fault.
+    /// The header's own check ([`Header::verify_or_defer`]) against the trust root: whoever
+    /// sent it is at fault.
     pub(crate) fn insert(&mut self, header: Header) -> Result<Vec<Header>, weft_types::Error> {
-        header.verify(&self.trust)?;
+        if header.verify_or_defer(&self.trust)? == Finality::AwaitsDescendant {
+            if self.unfinal.len() < MAX_FLOATING || self.unfinal.contains_key(&header.height()) {
+                self.unfinal.insert(header.height(), header);
+            }
+            return Ok(Vec::new());
+        }
+        // Final: so is every waiting header it descends from.
+        let mut released = vec![header];
+        while let Some(parent) = released.last().and_then(|child| {
+            let below = child.height().checked_sub(1)?;
+            self.unfinal
+                .get(&below)
+                .filter(|p| child.follows(p))
+                .cloned()
+        }) {
+            self.unfinal.remove(&parent.height());
+            released.push(parent);
+        }
+        let mut linked = Vec::new();
+        for header in released.into_iter().rev() {
+            linked.extend(self.accept(header));
+        }
+        if let Some((&tip, _)) = self.linked.last_key_value() {
+            self.unfinal.retain(|h, _| *h > tip);
+        }
+        Ok(linked)
+    }
+
+    /// Takes a final header: links it (and what floats after it) or holds it.
+    fn accept(&mut self, header: Header) -> Vec<Header> {
         let height = header.height();
         let mut linked = Vec::new();
         let known = self
@@ -88,7 +123,7 @@ impl HeaderSync {
             .or(self.floating.get(&height))
             .cloned();
         if self.equivocation.is_some() || self.conflicts(&header, known.as_ref()) {
-            return Ok(linked);
+            return linked;
         }
         match self.linked.last_key_value() {
             None => {
@@ -96,7 +131,7 @@ impl HeaderSync {
                     .from
                     .unwrap_or_else(|| height.saturating_sub(self.window).max(1));
                 if height < anchor {
-                    return Ok(linked);
+                    return linked;
                 }
                 if height == anchor {
                     self.link(header, &mut linked);
@@ -112,7 +147,7 @@ impl HeaderSync {
             Some(_) => {}
         }
         self.link_floating(&mut linked);
-        Ok(linked)
+        linked
     }
 
     fn hold(&mut self, header: Header) {
@@ -168,8 +203,14 @@ impl HeaderSync {
     }
 }
 
+// Validator keys and quorum certificates made with blst, for the tests (weft-types' own).
+#[cfg(test)]
+#[path = "../../types/tests/fixture/mod.rs"]
+mod fixture;
+
 #[cfg(test)]
 mod tests {
+
     use ed25519_dalek::SigningKey;
     use weft_encoding::layout::{index_root, Digest32};
     use weft_types::{ProducerKey, UnsignedHeader, GENESIS_PARENT};
@@ -297,5 +338,52 @@ mod tests {
         ));
         assert_eq!(sync.head(), 1);
         assert_eq!(heights(&sync.insert(chain[1].clone()).unwrap()), [2]);
+    }
+
+    #[test]
+    fn a_header_finalized_through_a_descendant_waits_and_links_when_the_descendant_comes() {
+        let (keys, set, signing) = super::fixture::validator_chain();
+        let mut run: Vec<Header> = Vec::new();
+        for (i, signer) in signing.iter().take(3).enumerate() {
+            let height = i as u64 + 1;
+            let next = UnsignedHeader {
+                height,
+                parent_hash: run.last().map_or(Digest32(GENESIS_PARENT), Header::hash),
+                timestamp_ms: height,
+                k: 0,
+                row_commitments: vec![],
+                blob_count: 0,
+                index_root: Digest32(index_root(&[])),
+                producer: ProducerKey::of(signer),
+            }
+            .sign(signer);
+            run.push(next);
+        }
+        let own = |h: &Header| {
+            Some(Box::new(super::fixture::certificate(
+                &keys,
+                &[0, 1, 2],
+                h.hash(),
+            )))
+        };
+        run[0].certificate = own(&run[0]);
+        // The engine finalized height 3 first: 2 is stored with 3's certificate.
+        run[2].certificate = own(&run[2]);
+        run[1].certificate = run[2].certificate.clone();
+        let heights = |hs: Vec<Header>| hs.iter().map(Header::height).collect::<Vec<_>>();
+
+        let mut sync = HeaderSync::new(Trust::from(set), Some(1), 0);
+        assert_eq!(heights(sync.insert(run[0].clone()).unwrap()), [1]);
+        assert!(sync.insert(run[1].clone()).unwrap().is_empty(), "2 waits");
+        assert_eq!(sync.head(), 1);
+        assert_eq!(heights(sync.insert(run[2].clone()).unwrap()), [2, 3]);
+        // A header of a stranger is refused, certified or not.
+        let stranger = key(99);
+        let mut foreign = run[2].unsigned.clone();
+        foreign.producer = ProducerKey::of(&stranger);
+        assert!(matches!(
+            sync.insert(foreign.sign(&stranger)),
+            Err(weft_types::Error::NotAValidator { .. })
+        ));
     }
 }

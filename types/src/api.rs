@@ -341,6 +341,11 @@ pub struct NodeHealth {
     /// The height at which the producer equivocated, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub equivocation_height: Option<u64>,
+    /// On a validator: how many pieces of evidence of conflicting votes by validators it keeps
+    /// (reported by the consensus engine, kept across restarts; `weft_validator_faults` counts
+    /// those reported since start). Absent on other roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validator_faults: Option<u64>,
 }
 
 #[cfg(test)]

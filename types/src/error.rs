@@ -62,6 +62,13 @@ pub enum Error {
         /// Why.
         source: CertificateError,
     },
+    /// In a run of headers, this one does not follow the one before (height, parent hash or
+    /// timestamp).
+    #[error("header {height} does not follow the header before it")]
+    BrokenLink {
+        /// Its height.
+        height: u64,
+    },
     /// The signature does not verify.
     #[error("bad header signature at height {height}")]
     BadSignature {

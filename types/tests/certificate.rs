@@ -9,7 +9,7 @@ use weft_types::{
 
 mod fixture;
 
-use fixture::{certificate, keys, Keys};
+use fixture::{certificate, keys, validator_chain};
 
 /// An empty block's header at height 1, naming `by` as its signer.
 fn empty_header(by: &ed25519_dalek::SigningKey) -> weft_types::UnsignedHeader {
@@ -209,43 +209,10 @@ fn a_header_carries_its_certificate_on_the_wire_and_in_json_without_changing_its
     assert_eq!(big.to_bytes().len(), MAX_CERTIFICATE_BYTES);
 }
 
-/// Four validators whose p2p keys are real Ed25519 keys (the fixture's are not), with those
-/// signing keys, all in canonical order.
-fn certified_header_setup() -> (Keys, ValidatorSet, Vec<ed25519_dalek::SigningKey>) {
-    use ed25519_dalek::SigningKey;
-    let keys = keys(4, "weft-test");
-    let mut rows: Vec<_> = keys
-        .secrets
-        .into_iter()
-        .zip(keys.genesis.validators)
-        .zip((0..4u8).map(|i| SigningKey::from_bytes(&[i + 40; 32])))
-        .map(|((secret, mut validator), signing)| {
-            validator.p2p_key = weft_types::PeerKey(signing.verifying_key().to_bytes());
-            (secret, validator, signing)
-        })
-        .collect();
-    rows.sort_by_key(|(_, v, _)| v.p2p_key);
-    let mut out = Keys {
-        secrets: Vec::new(),
-        genesis: Genesis {
-            chain_id: keys.genesis.chain_id,
-            validators: Vec::new(),
-        },
-    };
-    let mut signing = Vec::new();
-    for (secret, validator, key) in rows {
-        out.secrets.push(secret);
-        out.genesis.validators.push(validator);
-        signing.push(key);
-    }
-    let set = ValidatorSet::from_genesis(&out.genesis).unwrap();
-    (out, set, signing)
-}
-
 #[test]
 fn on_a_validator_chain_a_header_needs_a_validators_signature_and_a_quorum_certificate() {
     use weft_types::{Error, Header, ProducerKey, Trust};
-    let (keys, set, signing) = certified_header_setup();
+    let (keys, set, signing) = validator_chain();
     let trust = Trust::from(set.clone());
     let unsigned = empty_header;
     let mut header: Header = unsigned(&signing[2]).sign(&signing[2]);
@@ -303,4 +270,103 @@ fn on_a_validator_chain_a_header_needs_a_validators_signature_and_a_quorum_certi
         header.verify(&Trust::from(ProducerKey::of(&signing[1]))),
         Err(Error::WrongProducer { .. })
     ));
+}
+
+#[test]
+fn a_header_finalized_through_a_descendant_is_final_once_a_certified_descendant_links_to_it() {
+    use weft_types::{verify_run, Error, Finality, Header, Trust};
+    let (keys, set, signing) = validator_chain();
+    let trust = Trust::from(set);
+    // Heights 1..=3 by different validators, each the parent of the next.
+    let mut run: Vec<Header> = Vec::new();
+    for (i, key) in signing.iter().take(3).enumerate() {
+        let mut unsigned = empty_header(key);
+        unsigned.height = i as u64 + 1;
+        unsigned.timestamp_ms = 5 + i as u64;
+        if let Some(parent) = run.last() {
+            unsigned.parent_hash = parent.hash();
+        }
+        run.push(unsigned.sign(key));
+    }
+    // The engine finalized height 3 first: 3 carries its own certificate, 2 carries 3's (as a
+    // validator stores it), 1 none.
+    let certificate_3 = certificate(&keys, &[0, 1, 2], run[2].hash());
+    run[2].certificate = Some(Box::new(certificate_3.clone()));
+    run[1].certificate = Some(Box::new(certificate_3));
+
+    assert_eq!(
+        run[0].verify_or_defer(&trust),
+        Ok(Finality::AwaitsDescendant)
+    );
+    assert_eq!(
+        run[1].verify_or_defer(&trust),
+        Ok(Finality::AwaitsDescendant)
+    );
+    assert_eq!(run[2].verify_or_defer(&trust), Ok(Finality::Final));
+    assert!(!run[1].has_own_certificate() && run[2].has_own_certificate());
+    // Alone, 1 and 2 are refused by the one-header check, naming why.
+    assert_eq!(run[0].verify(&trust), Err(Error::Uncertified { height: 1 }));
+    assert!(matches!(
+        run[1].verify(&trust),
+        Err(Error::Certificate {
+            height: 2,
+            source: CertificateError::WrongHeader { .. }
+        })
+    ));
+
+    // With the certified descendant all three are final; without it none is yet.
+    assert_eq!(verify_run(&run, &trust), Ok(3));
+    assert_eq!(verify_run(&run[..2], &trust), Ok(0));
+    assert_eq!(verify_run(&run[1..], &trust), Ok(2));
+    // A run whose links break is refused where they break.
+    let mut broken = run.clone();
+    broken.swap(0, 1);
+    assert!(matches!(
+        verify_run(&broken, &trust),
+        Err(Error::BrokenLink { height: 1 })
+    ));
+    // A descendant whose own certificate is short of a quorum makes nothing final: refused.
+    let mut short = run.clone();
+    short[2].certificate = Some(Box::new(certificate(&keys, &[0, 1], short[2].hash())));
+    assert!(matches!(
+        verify_run(&short, &trust),
+        Err(Error::Certificate {
+            height: 3,
+            source: CertificateError::TooFewSigners { .. }
+        })
+    ));
+    // A header in the run signed by a stranger is refused even before its descendant.
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[99; 32]);
+    let mut foreign = run.clone();
+    let mut unsigned = foreign[1].unsigned.clone();
+    unsigned.producer = weft_types::ProducerKey::of(&stranger);
+    foreign[1] = unsigned.sign(&stranger);
+    assert!(matches!(
+        verify_run(&foreign[..2], &trust),
+        Err(Error::NotAValidator { .. })
+    ));
+}
+
+#[test]
+fn two_certified_headers_at_one_height_prove_equivocation_and_an_uncertified_one_does_not() {
+    use weft_types::{EquivocationProof, Trust};
+    let (keys, set, signing) = validator_chain();
+    let trust = Trust::from(set);
+    let mut a = empty_header(&signing[0]).sign(&signing[0]);
+    let mut other = empty_header(&signing[1]);
+    other.timestamp_ms += 1;
+    let mut b = other.sign(&signing[1]);
+    a.certificate = Some(Box::new(certificate(&keys, &[0, 1, 2], a.hash())));
+    b.certificate = Some(Box::new(certificate(&keys, &[1, 2, 3], b.hash())));
+    // Possible only with more than a third of the validators signing both: a proof that stops
+    // followers and light clients (PROTOCOL §7, §12).
+    let proof = EquivocationProof::of(&a, &b).unwrap();
+    proof.verify(&trust).unwrap();
+    EquivocationProof::decode_verified(&proof.to_bytes(), &trust).unwrap();
+    // Without a quorum certificate on one of them, it proves nothing.
+    b.certificate = None;
+    assert!(EquivocationProof::of(&a, &b)
+        .unwrap()
+        .verify(&trust)
+        .is_err());
 }

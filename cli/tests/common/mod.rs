@@ -1,6 +1,7 @@
 //! Helpers for tests that run the `weft` binary as its own process.
 #![allow(dead_code)]
 
+pub(crate) mod four;
 pub(crate) mod limited;
 pub(crate) mod validators;
 

@@ -26,6 +26,24 @@ pub(crate) fn free_ports(n: u16) -> u16 {
     panic!("no {n} consecutive free ports");
 }
 
+/// `weft genesis` of `n` validators of chain `chain_id` into `net`, their consensus addresses
+/// on consecutive free loopback ports ([`free_ports`]).
+pub(crate) fn make_genesis(net: &Path, n: u16, chain_id: &str) {
+    let base = free_ports(n);
+    let made = weft(&[
+        "genesis",
+        "--validators",
+        &n.to_string(),
+        "--out",
+        net.to_str().unwrap(),
+        "--chain-id",
+        chain_id,
+        "--base-port",
+        &base.to_string(),
+    ]);
+    assert!(made.status.success(), "{}", super::stderr(&made));
+}
+
 /// The header at `height` as `weft header get` prints it, if the node has it.
 pub(crate) fn header(url: &str, height: u64) -> Option<HeaderView> {
     let out = weft(&[

@@ -101,11 +101,14 @@ pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse 
 /// problems named when the producer or sync has stalled or a task died for good.
 pub(super) async fn health(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let listener = state.network.info().listener_errors;
-    let report = state.health.report(
+    let mut report = state.health.report(
         state.store.head()?,
         std::time::Instant::now(),
         listener.as_ref(),
     );
+    if report.role == Some(weft_types::api::NodeRole::Validator) {
+        report.validator_faults = Some(state.store.evidence_count()?);
+    }
     let status = if report.status == HealthStatus::Ok {
         StatusCode::OK
     } else {

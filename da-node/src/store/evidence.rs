@@ -40,3 +40,51 @@ impl Store {
         Ok(self.meta_u64(META_EVIDENCE)?.unwrap_or(0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_is_kept_once_per_kind_signer_and_view_and_survives_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            assert_eq!(store.evidence_count().unwrap(), 0);
+            assert_eq!(
+                store
+                    .put_evidence("conflicting_notarize", 2, 7, b"a")
+                    .unwrap(),
+                1
+            );
+            // The engine reports the same fault again (after a restart, to each peer): once.
+            assert_eq!(
+                store
+                    .put_evidence("conflicting_notarize", 2, 7, b"a")
+                    .unwrap(),
+                1
+            );
+            assert_eq!(
+                store
+                    .put_evidence("conflicting_finalize", 2, 7, b"b")
+                    .unwrap(),
+                2
+            );
+            assert_eq!(
+                store
+                    .put_evidence("conflicting_notarize", 3, 7, b"c")
+                    .unwrap(),
+                3
+            );
+        }
+        let reopened = Store::open(dir.path()).unwrap();
+        assert_eq!(reopened.evidence_count().unwrap(), 3);
+        assert_eq!(
+            reopened
+                .get(CF_META, b"evidence/conflicting_finalize/2/7")
+                .unwrap()
+                .as_deref(),
+            Some(&b"b"[..])
+        );
+    }
+}

@@ -248,25 +248,34 @@ async fn request_headers(args: &SyncArgs, from: u64, ahead: &mut BTreeMap<u64, H
         let Ok(HeadersResponse::Headers(raw)) = args.network.headers(peer, req).await else {
             continue;
         };
+        // On a validator chain a header the engine finalized through a descendant is final
+        // only with that descendant: the range is checked as a run (`verify_run`), and headers
+        // after its last certified one are asked for again later.
+        let run: Result<Vec<Header>, _> = raw.iter().map(|b| Header::from_bytes(b)).collect();
+        let checked = run.and_then(|run| Ok((weft_types::verify_run(&run, &args.trust)?, run)));
+        let (final_count, run) = match checked {
+            Ok(checked) => checked,
+            Err(e) => {
+                tracing::warn!("peer {peer} served an invalid header: {e}");
+                args.network
+                    .penalise(peer, Misbehaviour::InvalidHeader)
+                    .await;
+                continue;
+            }
+        };
         let mut got = false;
-        for bytes in raw {
-            match Header::decode_verified(&bytes, &args.trust) {
-                // Ahead of our clock: not yet (the rest of the range is later still).
-                Ok(h) if h.check_clock(weft_p2p::exec::unix_ms()).is_err() => break,
-                Ok(h) if args.watch.check(&h, ahead).await => return,
-                Ok(h) if h.height() >= from => {
-                    args.health.header_seen(h.height());
-                    got |= h.height() == from;
-                    ahead.insert(h.height(), h);
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!("peer {peer} served an invalid header: {e}");
-                    args.network
-                        .penalise(peer, Misbehaviour::InvalidHeader)
-                        .await;
-                    break;
-                }
+        for h in run.into_iter().take(final_count) {
+            // Ahead of our clock: not yet (the rest of the range is later still).
+            if h.check_clock(weft_p2p::exec::unix_ms()).is_err() {
+                break;
+            }
+            if args.watch.check(&h, ahead).await {
+                return;
+            }
+            if h.height() >= from {
+                args.health.header_seen(h.height());
+                got |= h.height() == from;
+                ahead.insert(h.height(), h);
             }
         }
         if got {

@@ -1,8 +1,9 @@
 //! The validator's block store as consensus sees it ([`weft_consensus::Chain`]): a proposal is
-//! built from the node's own pool and encoded as the producer does; another validator's
-//! proposal is checked by laying its blobs out and encoding the square again (its commitments
-//! and index root must be the header's); a finalized block is stored with its certificate,
-//! its submitters told, and its header announced to full nodes and light clients.
+//! built from the node's own pool, laid out and committed (row commitments only); another
+//! validator's proposal is checked by laying its blobs out and committing to its rows again
+//! (its commitments, blob count and index root must be the header's); a finalized block goes
+//! to the [`Writer`], which encodes the whole square off the consensus thread and stores it
+//! with its certificate, tells its submitters and announces its header.
 
 use std::{
     collections::{HashMap, HashSet, VecDeque},
@@ -16,14 +17,17 @@ use weft_encoding::{constants::MAX_K, layout::Digest32};
 use weft_p2p::NetworkHandle;
 use weft_types::{FinalityCertificate, Header, Trust, GENESIS_PARENT, MAX_CLOCK_SKEW_MS};
 
-use super::proposal::Proposal;
+use super::{
+    proposal::Proposal,
+    writer::{Finalized, Writer, WriterArgs},
+};
 use crate::{
-    block::{build_block_on, EncodedSquare},
+    block::CommittedSquare,
     health::Health,
     mempool::{Mempool, Pending},
     metrics::Metrics,
     producer::now_ms,
-    store::{Inclusion, Store, StoredBlock},
+    store::{Inclusion, Store},
     Encoder,
 };
 
@@ -32,13 +36,18 @@ use crate::{
 const RECENT_FINALIZED: usize = 1_024;
 /// Finalized proposals kept in memory to send to a validator that missed them.
 const SERVED_PROPOSALS: usize = 64;
+/// A leader waits while more finalized blocks than this are still being encoded and stored
+/// here: it does not propose faster than it can store (its view may time out instead).
+const MAX_WRITE_BACKLOG: usize = 1;
+/// How long a leader waits before asking its writer again.
+const BACKLOG_RETRY: Duration = Duration::from_millis(50);
 
 /// A block built or checked here, not final yet.
 struct Candidate {
     height: u64,
     timestamp_ms: u64,
     proposal: Proposal,
-    block: StoredBlock,
+    square: CommittedSquare,
     /// The pool's blobs this node put in it (returned to the pool if it is not finalized).
     taken: Vec<(Pending, Inclusion)>,
 }
@@ -60,10 +69,19 @@ pub(crate) struct NodeChainArgs {
     pub(crate) prune_after: Option<u64>,
 }
 
+/// The last finalized block as consensus sees it (it may still be in the writer's queue).
+struct Tip {
+    height: u64,
+    digest: Digest32,
+    timestamp_ms: u64,
+    header: Option<Header>,
+}
+
 /// The validator's [`Chain`] over the node's store, pool and encoder.
 pub(crate) struct NodeChain {
     args: NodeChainArgs,
-    tip: (u64, Digest32, u64),
+    writer: Writer,
+    tip: Tip,
     recent: VecDeque<Digest32>,
     recent_set: HashSet<Digest32>,
     served: VecDeque<(Digest32, Vec<u8>)>,
@@ -78,18 +96,42 @@ impl NodeChain {
     pub(crate) fn new(args: NodeChainArgs) -> crate::error::Result<Self> {
         let head = args.store.head()?;
         let tip = match args.store.header(head)? {
-            Some(header) => (head, header.hash(), header.unsigned.timestamp_ms),
-            None => (0, Digest32(GENESIS_PARENT), 0),
+            Some(header) => Tip {
+                height: head,
+                digest: header.hash(),
+                timestamp_ms: header.unsigned.timestamp_ms,
+                header: Some(header),
+            },
+            None => Tip {
+                height: 0,
+                digest: Digest32(GENESIS_PARENT),
+                timestamp_ms: 0,
+                header: None,
+            },
         };
+        let writer = Writer::spawn(
+            WriterArgs {
+                encoder: args.encoder.clone(),
+                store: args.store.clone(),
+                mempool: args.mempool.clone(),
+                network: args.network.clone(),
+                metrics: args.metrics.clone(),
+                health: args.health.clone(),
+                prune_after: args.prune_after,
+            },
+            &args.runtime,
+        );
+        let first = tip.digest;
         let mut chain = Self {
             args,
+            writer,
             tip,
             recent: VecDeque::new(),
             recent_set: HashSet::new(),
             served: VecDeque::new(),
             pending: HashMap::new(),
         };
-        chain.remember(tip.1);
+        chain.remember(first);
         for header in chain
             .args
             .store
@@ -116,48 +158,45 @@ impl NodeChain {
         if *parent == Digest32(GENESIS_PARENT) {
             return Some((0, 0, None));
         }
-        if *parent == self.tip.1 {
-            let header = self.args.store.header(self.tip.0).ok().flatten();
-            return Some((self.tip.0, self.tip.2, header));
+        if *parent == self.tip.digest {
+            return Some((
+                self.tip.height,
+                self.tip.timestamp_ms,
+                self.tip.header.clone(),
+            ));
         }
         self.pending
             .get(parent)
-            .map(|c| (c.height, c.timestamp_ms, Some(c.block.header.clone())))
+            .map(|c| (c.height, c.timestamp_ms, Some(c.proposal.header.clone())))
     }
 
     fn candidate(
         &mut self,
         proposal: Proposal,
-        block: StoredBlock,
+        square: CommittedSquare,
         taken: Vec<(Pending, Inclusion)>,
     ) {
-        let header = &block.header;
+        let header = &proposal.header;
         self.pending.insert(
             header.hash(),
             Candidate {
                 height: header.height(),
                 timestamp_ms: header.unsigned.timestamp_ms,
                 proposal,
-                block,
+                square,
                 taken,
             },
         );
     }
 
-    /// Encodes `proposal`'s square and checks it against its header.
-    fn rebuild(&self, proposal: &Proposal) -> Result<StoredBlock, String> {
-        let header = &proposal.header;
-        let encoded = EncodedSquare::encode(&self.args.encoder, &proposal.blobs, MAX_K)
+    /// Lays `proposal`'s blobs out, commits to its rows and checks them against its header.
+    fn recommit(&self, proposal: &Proposal) -> Result<CommittedSquare, String> {
+        let square = CommittedSquare::commit(&self.args.encoder, &proposal.blobs, MAX_K)
             .map_err(|e| format!("its blobs do not lay out: {e}"))?;
-        let u = &header.unsigned;
-        if usize::from(u.k) != encoded.k()
-            || u.row_commitments != encoded.original_commitments()
-            || u.blob_count as usize != encoded.blob_count()
-            || u.index_root != encoded.index_root()
-        {
+        if !square.matches(&proposal.header) {
             return Err("its row commitments or index root do not match its data".into());
         }
-        Ok(encoded.with_header(header.clone()))
+        Ok(square)
     }
 }
 
@@ -195,47 +234,30 @@ impl Chain for NodeChain {
                 UNIX_EPOCH + Duration::from_millis(not_before),
             ));
         }
+        if self.writer.backlog() > MAX_WRITE_BACKLOG {
+            return Err(Unready::NotBefore(
+                std::time::SystemTime::now() + BACKLOG_RETRY,
+            ));
+        }
         let mut taken = self.args.mempool.take(self.args.max_k);
         let mut blobs: Vec<_> = taken.iter().map(|p| p.blob.clone()).collect();
         let needed = weft_encoding::layout::smallest_k(weft_encoding::layout::elements_needed(
             blobs.iter().map(|b| b.data.len()),
         ));
         let max_k = self.args.max_k.max(needed);
-        let started = std::time::Instant::now();
-        let built = build_block_on(
-            &self.args.encoder,
-            &self.args.key,
-            parent_header.as_ref(),
-            &blobs,
-            max_k,
-            now,
-        );
-        let (block, receipts) = match built {
-            Ok(done) => done,
+        let square = match CommittedSquare::commit(&self.args.encoder, &blobs, max_k) {
+            Ok(square) => square,
             Err(e) => {
                 tracing::error!(
                     "cannot build a proposal from the pool: {e}; proposing an empty block"
                 );
                 self.args.mempool.restore(std::mem::take(&mut taken));
                 blobs.clear();
-                build_block_on(
-                    &self.args.encoder,
-                    &self.args.key,
-                    parent_header.as_ref(),
-                    &[],
-                    1,
-                    now,
-                )
-                .expect("an empty block builds")
+                CommittedSquare::commit(&self.args.encoder, &[], 1)
+                    .expect("an empty square lays out")
             }
         };
-        self.args
-            .metrics
-            .block_encode_seconds
-            .observe(started.elapsed().as_secs_f64());
-        self.args
-            .mempool
-            .observe(block.header.k(), started.elapsed());
+        let (header, receipts) = square.sign_on(&self.args.key, parent_header.as_ref(), now);
         let mut in_order: Vec<(usize, weft_encoding::layout::Blob)> = receipts
             .iter()
             .zip(&blobs)
@@ -243,12 +265,12 @@ impl Chain for NodeChain {
             .collect();
         in_order.sort_by_key(|(i, _)| *i);
         let proposal = Proposal {
-            header: block.header.clone(),
+            header,
             blobs: in_order.into_iter().map(|(_, b)| b).collect(),
         };
         let bytes = proposal.encode();
         let taken = taken.into_iter().zip(receipts).collect();
-        self.candidate(proposal, block, taken);
+        self.candidate(proposal, square, taken);
         Ok(bytes)
     }
 
@@ -277,9 +299,9 @@ impl Chain for NodeChain {
                 "timestamp {stamp} ms is before its parent's or too far ahead"
             ));
         }
-        match self.rebuild(&proposal) {
-            Ok(built) => {
-                self.candidate(proposal, built, Vec::new());
+        match self.recommit(&proposal) {
+            Ok(square) => {
+                self.candidate(proposal, square, Vec::new());
                 Verdict::Valid
             }
             Err(reason) => Verdict::Invalid(reason),
@@ -294,12 +316,12 @@ impl Chain for NodeChain {
         let digest = proposal.header.hash();
         let candidate = match self.pending.remove(&digest) {
             Some(c) => c,
-            None => match self.rebuild(&proposal) {
-                Ok(built) => Candidate {
-                    height: built.header.height(),
-                    timestamp_ms: built.header.unsigned.timestamp_ms,
+            None => match self.recommit(&proposal) {
+                Ok(square) => Candidate {
+                    height: proposal.header.height(),
+                    timestamp_ms: proposal.header.unsigned.timestamp_ms,
                     proposal,
-                    block: built,
+                    square,
                     taken: Vec::new(),
                 },
                 Err(reason) => {
@@ -312,42 +334,26 @@ impl Chain for NodeChain {
             height,
             timestamp_ms,
             proposal,
-            mut block,
+            square,
             taken,
         } = candidate;
-        block.header.certificate = Some(Box::new(certificate.clone()));
-        let included: Vec<(u64, Inclusion)> = taken.iter().map(|(p, i)| (p.id, *i)).collect();
-        if let Err(e) = self
-            .args
-            .store
-            .put_block(&block, &included, self.args.prune_after)
-        {
-            tracing::error!(height, "cannot store a finalized block: {e}");
-            self.args.health.accept_failed(&e);
-            return;
-        }
-        self.args.mempool.notify(&included);
-        self.args.health.block_stored();
-        self.args.metrics.head_height.set(height);
-        self.args.metrics.head_k.set(block.header.k() as u64);
-        if !taken.is_empty()
-            || block.header.unsigned.producer == weft_types::ProducerKey::of(&self.args.key)
-        {
-            self.args.metrics.blocks_produced.inc();
-        }
-        tracing::info!(
+        let mut header = proposal.header.clone();
+        header.certificate = Some(Box::new(certificate.clone()));
+        let own = !taken.is_empty()
+            || header.unsigned.producer == weft_types::ProducerKey::of(&self.args.key);
+        self.writer.push(Finalized {
+            square,
+            header: header.clone(),
+            included: taken.iter().map(|(p, i)| (p.id, *i)).collect(),
+            own,
+            announce: certificate.payload == digest,
+        });
+        self.tip = Tip {
             height,
-            k = block.header.k(),
-            blobs = block.index.len(),
-            view = certificate.view,
-            "finalized block"
-        );
-        let network = self.args.network.clone();
-        let header = block.header.clone();
-        self.args
-            .runtime
-            .spawn(async move { network.publish(header).await });
-        self.tip = (height, digest, timestamp_ms);
+            digest,
+            timestamp_ms,
+            header: Some(header),
+        };
         self.remember(digest);
         self.served.push_back((digest, proposal.encode()));
         while self.served.len() > SERVED_PROPOSALS {
@@ -372,7 +378,7 @@ impl Chain for NodeChain {
     }
 
     fn last_finalized(&self) -> Digest32 {
-        self.tip.1
+        self.tip.digest
     }
 
     fn is_finalized(&self, digest: &Digest32) -> bool {

@@ -1,5 +1,8 @@
-//! `weft devnet`: a producer and a full node in one process on embedded RocksDB stores, a demo
-//! blob every few seconds, and a line per blob showing what each node stored and served.
+//! `weft devnet`: a producer (or, with `--validators N`, a chain of N validators) and a full
+//! node in one process on embedded RocksDB stores, a demo blob every few seconds, and a line per
+//! blob showing what each node stored and served.
+
+mod validators;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -7,6 +10,7 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use clap::Args;
 use rand::Rng;
 use weft_client::{submit_with_retry, BlobReceipt, Client, Retry};
+use weft_consensus::genesis::DEFAULT_CONSENSUS_PORT;
 use weft_node::{Node, NodeConfig};
 
 use crate::{
@@ -46,11 +50,23 @@ pub(crate) struct DevnetArgs {
     /// Stop after this many demo blobs (0: run until Ctrl-C).
     #[arg(long, default_value_t = 0)]
     blobs: usize,
+    /// Run a chain of this many validators instead of one producer (0), and the full node
+    /// following it with the genesis: the genesis and keys are written to DATA_DIR/net on the
+    /// first run and reused after; validator 0 serves --http and the page, the others any free
+    /// port; demo blobs go to each validator in turn.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=64))]
+    validators: u16,
+    /// Consensus port of validator 0 with --validators (validator i: this + i, on 127.0.0.1).
+    #[arg(long, default_value_t = DEFAULT_CONSENSUS_PORT)]
+    consensus_port: u16,
 }
 
 pub(crate) async fn run(args: DevnetArgs) -> Result<(), CliError> {
     if args.blob_size == 0 {
         return Err(CliError::usage("--blob-size must be at least 1"));
+    }
+    if args.validators > 0 {
+        return validators::run(&args).await;
     }
     let producer = Node::start(NodeConfig {
         data_dir: args.data_dir.join("producer"),
@@ -89,7 +105,7 @@ pub(crate) async fn run(args: DevnetArgs) -> Result<(), CliError> {
         args.blob_size, args.blob_every
     );
     let result = tokio::select! {
-        r = demo(&producer, &full, &args) => r,
+        r = demo(std::slice::from_ref(&producer), &full, &args) => r,
         () = shutdown_signal() => Ok(()),
     };
     println!("stopping…");
@@ -98,12 +114,19 @@ pub(crate) async fn run(args: DevnetArgs) -> Result<(), CliError> {
     result
 }
 
-async fn demo(producer: &Node, full: &Node, args: &DevnetArgs) -> Result<(), CliError> {
-    let (p, f) = (client(&producer.url())?, client(&full.url())?);
+/// Submits a demo blob every `--blob-every` to each of `to` in turn and checks what the full
+/// node serves of it.
+async fn demo(to: &[Node], full: &Node, args: &DevnetArgs) -> Result<(), CliError> {
+    let clients = to
+        .iter()
+        .map(|n| client(&n.url()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let f = client(&full.url())?;
     let mut tick = tokio::time::interval(args.blob_every);
     let mut sent = 0usize;
     loop {
         tick.tick().await;
+        let p = &clients[sent % clients.len()];
         let (namespace, data) = {
             let mut rng = rand::thread_rng();
             let mut ns = [0u8; 16];
@@ -111,10 +134,10 @@ async fn demo(producer: &Node, full: &Node, args: &DevnetArgs) -> Result<(), Cli
             let data: Vec<u8> = (0..args.blob_size).map(|_| rng.gen()).collect();
             (weft_encoding::layout::Namespace(ns), data)
         };
-        let receipt = submit_with_retry(&p, namespace, &data, Retry::default())
+        let receipt = submit_with_retry(p, namespace, &data, Retry::default())
             .await
             .map_err(|e| node_error(p.url(), e))?;
-        let line = match check_full(&f, &p, &receipt, &data).await {
+        let line = match check_full(&f, p, &receipt, &data).await {
             Ok(check) => check,
             Err(e) => format!("full node: {e}"),
         };
