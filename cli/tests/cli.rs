@@ -301,7 +301,7 @@ fn devnet_runs_and_both_nodes_serve_the_same_data() {
 fn devnet_with_validators_finalizes_blobs_sent_to_each_and_the_full_node_follows() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (free_port(), free_port());
-    let consensus = common::validators::free_ports(4);
+    let consensus = weft_testkit::consensus_ports(4);
     let run = |extra: &[&str]| {
         Command::new(weft_bin())
             .args([

@@ -1,6 +1,6 @@
 //! Helpers shared by Weft's integration tests and benchmarks: real nodes in-process (RocksDB in
-//! temp dirs, libp2p and HTTP on loopback), blob submission, waiting for heights, and random
-//! canonical rows.
+//! temp dirs, libp2p and HTTP on loopback; a validator chain), blob submission, waiting for
+//! heights, and random canonical rows.
 
 use std::time::Duration;
 
@@ -14,6 +14,8 @@ use weft_node::{Node, NodeConfig};
 
 mod faults;
 mod lying_proxy;
+mod validators;
+pub use validators::{consensus_ports, start_validators, start_validators_with};
 use weft_types::api::BlobReceipt;
 
 /// Largest k of the test networks.

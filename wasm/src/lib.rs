@@ -4,21 +4,25 @@
 
 mod error;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use weft_encoding::{Commitment, Sample, SquareCommitments, VerifyKey};
 use weft_light::{LightClient, LightConfig, LightEvent, DEFAULT_CONFIDENCE};
+use weft_types::{Genesis, Trust, ValidatorSet};
 
 pub use error::WeftError;
 
-/// Configuration object accepted by `new WeftClient(config)`.
+/// Configuration object accepted by `new WeftClient(config)`: the trust root is either
+/// `producer_key` (a single producer's chain) or `genesis` (a validator chain's genesis, the
+/// JSON of `GET /v1/genesis`), not both.
 #[derive(Debug, Deserialize)]
 struct ClientConfig {
     bootstrap: Vec<String>,
-    producer_key: String,
+    producer_key: Option<String>,
+    genesis: Option<Genesis>,
     confidence: Option<f64>,
     from: Option<u64>,
     window: Option<u64>,
@@ -52,16 +56,36 @@ pub struct WeftClient {
 
 #[wasm_bindgen]
 impl WeftClient {
-    /// Starts a light client: `{bootstrap: [multiaddr], producer_key, confidence?, from?,
-    /// window?, sample_timeout_ms?}`.
+    /// Starts a light client: `{bootstrap: [multiaddr], producer_key | genesis, confidence?,
+    /// from?, window?, sample_timeout_ms?}`. With `genesis` (the JSON of `GET /v1/genesis`:
+    /// `{chain_id, validators: [{consensus_key, proof_of_possession, p2p_key, address}]}`) a
+    /// header is accepted only with a certificate of more than two thirds of its validators,
+    /// checked here with blst (PROTOCOL §12).
+    ///
+    /// # Errors
+    /// `Config` for a bad key, genesis (a bad key or proof of possession, named) or address,
+    /// or neither or both of `producer_key` and `genesis`; `Start` if the client cannot start.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<WeftClient, WeftError> {
         let c: ClientConfig = serde_wasm_bindgen::from_value(config)
             .map_err(|e| WeftError::new("Config", e.to_string()))?;
-        let producer = c
-            .producer_key
-            .parse()
-            .map_err(|e| WeftError::new("Config", format!("producer_key: {e}")))?;
+        let trust = match (&c.producer_key, &c.genesis) {
+            (Some(key), None) => Trust::Producer(
+                key.parse()
+                    .map_err(|e| WeftError::new("Config", format!("producer_key: {e}")))?,
+            ),
+            (None, Some(genesis)) => Trust::Validators(Arc::new(
+                ValidatorSet::from_genesis(genesis)
+                    .map_err(|e| WeftError::new("Config", format!("genesis: {e}")))?,
+            )),
+            _ => {
+                return Err(WeftError::new(
+                    "Config",
+                    "give producer_key (a single producer's chain) or genesis (a validator \
+                     chain's), not both",
+                ))
+            }
+        };
         let bootstrap = c
             .bootstrap
             .iter()
@@ -70,7 +94,7 @@ impl WeftClient {
                     .map_err(|e| WeftError::new("Config", format!("bootstrap {a}: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let mut config = LightConfig::new(bootstrap, producer);
+        let mut config = LightConfig::with_trust(bootstrap, trust);
         config.confidence = c.confidence.unwrap_or(DEFAULT_CONFIDENCE);
         config.from = c.from;
         if let Some(window) = c.window {

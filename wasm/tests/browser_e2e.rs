@@ -1,7 +1,8 @@
 //! End to end in headless Chromium: a producer with blobs flowing serves the light-client page;
 //! the page's wasm client dials the node over libp2p WebSocket, samples, verifies KZG proofs
 //! itself, and exposes its state through `window.weft.status()`. A second node withholds a
-//! (k+1) × 65 block at one height and the page must report that height unavailable.
+//! (k+1) × 65 block at one height and the page must report that height unavailable. On a chain
+//! of four validators the page follows the genesis and checks certificates in the browser.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -117,6 +118,68 @@ async fn page_reaches_target_confidence_for_three_heights() {
     println!("screenshot: {}", shot.display());
     feeder.abort();
     node.stop().await;
+}
+
+/// A chain of four validators: the page a validator serves takes the genesis it runs with
+/// (`GET /v1/genesis`), and its wasm client accepts headers only with a quorum certificate,
+/// checked in the browser with blst — and reaches the target confidence on blobs submitted to
+/// each validator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn page_on_a_validator_chain_checks_certificates_and_reaches_target_confidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_genesis, validators) =
+        weft_testkit::start_validators(dir.path(), 4, Duration::from_secs(1), Some(page_dir()))
+            .await;
+    let urls: Vec<String> = validators.iter().map(Node::url).collect();
+    let feeder = tokio::spawn({
+        let urls = urls.clone();
+        async move {
+            for i in 0.. {
+                submit(
+                    &urls[i as usize % 4],
+                    i,
+                    1000 + (i as usize * 37_000) % 300_000,
+                )
+                .await;
+                tokio::time::sleep(Duration::from_millis(700)).await;
+            }
+        }
+    });
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("{}/?from=1&timeout=30s", urls[0]))
+        .await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let status = page_status(&browser).await;
+        let all = heights(&status);
+        for h in &all {
+            assert_eq!(h["failed"], 0, "a verification failed: {h}");
+        }
+        let available = all
+            .iter()
+            .filter(|h| h["verdict"] == "available" && h["k"].as_u64() > Some(0))
+            .count();
+        if available >= 3 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {available} heights available on the validator chain: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let trusted = browser
+        .eval("return document.getElementById('producer-key').textContent;")
+        .await;
+    assert_eq!(
+        trusted, "4 of weft-test",
+        "the page names the validator set it trusts"
+    );
+    feeder.abort();
+    for v in validators {
+        v.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

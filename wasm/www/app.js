@@ -2,7 +2,7 @@
 // wasm), shows what it learns, and exposes the state to scripts as window.weft.status() (same
 // fields as `weft light start --json`).
 
-import { nodeInfo, startLightClient } from './weft-light/index.js';
+import { nodeGenesis, nodeInfo, startLightClient } from './weft-light/index.js';
 
 const params = new URLSearchParams(location.search);
 const loadedAt = performance.now();
@@ -97,16 +97,26 @@ function drawGrid(s) {
 }
 
 async function main() {
-  // The page comes from this node, so it follows the producer key this node names.
+  // The page comes from this node, so it follows the producer key this node names, or on a
+  // validator chain the genesis this node runs with.
   const info = await nodeInfo(location.origin);
+  const genesis = info.chain_id ? await nodeGenesis(location.origin) : undefined;
   const key = document.getElementById('producer-key');
-  key.textContent = `${info.producer_key.replace(/^0x/, '').slice(0, 12)}…`;
-  key.title = info.producer_key;
+  if (genesis) {
+    key.previousElementSibling.textContent = 'trusted validators';
+    key.parentElement.title = 'Only headers certified by more than two thirds of these validators are followed; the genesis is the one this node runs with (GET /v1/genesis)';
+    key.textContent = `${genesis.validators.length} of ${genesis.chain_id}`;
+    key.title = genesis.validators.map((v) => v.p2p_key).join('\n');
+  } else {
+    key.textContent = `${info.producer_key.replace(/^0x/, '').slice(0, 12)}…`;
+    key.title = info.producer_key;
+  }
   const confidence = parseFloat(params.get('confidence') || '0.9999');
   document.getElementById('target').textContent = confidence;
   const client = await startLightClient({
     node: location.origin,
-    producerKey: info.producer_key,
+    producerKey: genesis ? undefined : info.producer_key,
+    genesis,
     confidence,
     from: params.has('from') ? parseInt(params.get('from'), 10) : undefined,
     sampleTimeoutMs: parseDuration(params.get('timeout') || '30s'),

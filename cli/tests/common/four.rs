@@ -16,7 +16,7 @@ use super::{
 };
 
 /// The block time the validators run at.
-pub(crate) const BLOCK_TIME: Duration = Duration::from_millis(500);
+pub(crate) const BLOCK_TIME: Duration = super::validators::TEST_BLOCK_TIME;
 
 /// Four validators; `nodes[i]` is `None` while validator `i` is down.
 pub(crate) struct Four {

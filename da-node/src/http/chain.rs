@@ -97,6 +97,24 @@ pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse 
     )
 }
 
+/// `GET /v1/genesis`: the genesis of the validator chain this node runs or follows, as JSON
+/// (the fields of `genesis.toml`, validators in canonical order; PROTOCOL §12) — what the page
+/// this node serves gives its light client, as it gives the producer key on a single
+/// producer's chain. 404 on a single producer's chain.
+pub(super) async fn genesis(
+    State(state): State<AppState>,
+) -> Result<Json<weft_types::Genesis>, ApiError> {
+    let set = state.trust.validators().ok_or_else(|| {
+        ApiError::not_found(
+            "this node's chain is a single producer's and has no genesis: trust its producer key",
+        )
+    })?;
+    Ok(Json(weft_types::Genesis {
+        chain_id: set.chain_id().to_owned(),
+        validators: set.validators().to_vec(),
+    }))
+}
+
 /// `GET /health`: 200 when blocks are being stored and every task runs; 503 with the
 /// problems named when the producer or sync has stalled or a task died for good.
 pub(super) async fn health(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {

@@ -236,6 +236,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/headers/{height}", get(chain::header))
         .route("/v1/cells/{height}/{row}/{col}", get(chain::cell))
         .route("/v1/node/info", get(chain::info))
+        .route("/v1/genesis", get(chain::genesis))
         .route("/metrics", get(chain::metrics))
         .route("/health", get(chain::health))
         .layer(axum::middleware::from_fn(answer_in_time))

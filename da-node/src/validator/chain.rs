@@ -339,14 +339,15 @@ impl Chain for NodeChain {
         } = candidate;
         let mut header = proposal.header.clone();
         header.certificate = Some(Box::new(certificate.clone()));
-        let own = !taken.is_empty()
-            || header.unsigned.producer == weft_types::ProducerKey::of(&self.args.key);
+        let proposed_here = header.unsigned.producer == weft_types::ProducerKey::of(&self.args.key);
         self.writer.push(Finalized {
             square,
             header: header.clone(),
             included: taken.iter().map(|(p, i)| (p.id, *i)).collect(),
-            own,
-            announce: certificate.payload == digest,
+            own: !taken.is_empty() || proposed_here,
+            // Its proposer announces it (every validator publishing the same header would only
+            // add duplicates to gossip); a follower that misses it fetches it with the next.
+            announce: proposed_here && certificate.payload == digest,
         });
         self.tip = Tip {
             height,

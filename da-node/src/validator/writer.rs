@@ -31,8 +31,9 @@ pub(crate) struct Finalized {
     pub(crate) included: Vec<(u64, Inclusion)>,
     /// Whether this node proposed it (counted in `weft_blocks_produced`).
     pub(crate) own: bool,
-    /// Whether to announce the header on gossip (only a header carrying its own certificate:
-    /// one finalized through a descendant is fetched by followers with the descendant).
+    /// Whether to announce the header on gossip: by its proposer, and only a header carrying
+    /// its own certificate (one finalized through a descendant is fetched by followers with
+    /// the descendant).
     pub(crate) announce: bool,
 }
 

@@ -12,8 +12,10 @@ export interface LightClientOptions {
   node?: string;
   /** Multiaddrs of full nodes' WebSocket listeners (`/ip4/…/tcp/…/ws/p2p/…`) to dial. */
   bootstrap?: string[];
-  /** The trusted producer key, 64 hex characters: headers signed by any other key are refused. */
-  producerKey: string;
+  /** A single producer's chain: the trusted producer key, 64 hex characters; headers signed by any other key are refused. Give this or `genesis`. */
+  producerKey?: string;
+  /** A validator chain: its genesis (as `GET /v1/genesis` answers it; take it from a source you trust); a header is accepted only with a certificate of more than two thirds of its validators, checked in the worker with blst. Give this or `producerKey`. */
+  genesis?: Genesis;
   /** Target confidence per height, in (0, 1); default {@link DEFAULT_CONFIDENCE}. */
   confidence?: number;
   /** First height to sample; default the node's head − 16 (with `node`), else the newest seen. */
@@ -82,11 +84,33 @@ export interface Status {
   equivocation_height: number | null;
 }
 
+/** A validator chain's genesis, as `GET /v1/genesis` answers it (PROTOCOL §12). */
+export interface Genesis {
+  chain_id: string;
+  validators: {
+    /** BLS12-381 G1, 48 bytes hex. */
+    consensus_key: string;
+    /** BLS12-381 G2, 96 bytes hex. */
+    proof_of_possession: string;
+    /** Ed25519, 32 bytes hex: the key its headers are signed with. */
+    p2p_key: string;
+    /** host:port of its consensus network. */
+    address: string;
+  }[];
+}
+
+/** `GET {url}/v1/genesis` of a node on a validator chain (rejects on a single producer's chain). */
+export declare function nodeGenesis(url: string, timeoutMs?: number): Promise<Genesis>;
+
 /** What `GET /v1/node/info` answers (the fields the package reads; see docs/openapi.yaml). */
 export interface NodeInfo {
   peer_id: string;
   producer_key: string;
   head: number;
+  /** On a validator chain: its id. */
+  chain_id?: string;
+  /** On a validator chain: how many validators. */
+  validators?: number;
   ws_addr?: string;
   [field: string]: unknown;
 }

@@ -36,18 +36,38 @@ export async function nodeInfo(url, timeoutMs = NODE_INFO_TIMEOUT_MS) {
   return answer.json();
 }
 
+/** `GET {url}/v1/genesis` of a Weft node on a validator chain, within `timeoutMs`. */
+export async function nodeGenesis(url, timeoutMs = NODE_INFO_TIMEOUT_MS) {
+  const base = String(url).replace(/\/+$/, '');
+  let answer;
+  try {
+    answer = await fetch(`${base}/v1/genesis`, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw new Error(`cannot reach ${base}: ${(err && err.message) || err}`);
+  }
+  if (!answer.ok) throw new Error(`${base}/v1/genesis answered ${answer.status}`);
+  return answer.json();
+}
+
 function checkOptions(options) {
   if (!options || typeof options !== 'object') throw new TypeError('startLightClient: options object required');
-  const key = String(options.producerKey || '').replace(/^0x/, '');
-  if (!/^[0-9a-fA-F]{64}$/.test(key)) {
+  const genesis = options.genesis;
+  if ((genesis === undefined) === (options.producerKey === undefined)) {
+    throw new TypeError('give producerKey (a single producer\'s chain) or genesis (a validator chain\'s), not both');
+  }
+  const key = genesis === undefined ? String(options.producerKey || '').replace(/^0x/, '') : undefined;
+  if (key !== undefined && !/^[0-9a-fA-F]{64}$/.test(key)) {
     throw new TypeError('producerKey: the trusted producer key, 64 hex characters (`weft node info` on a node you trust)');
+  }
+  if (genesis !== undefined && !(genesis && typeof genesis.chain_id === 'string' && Array.isArray(genesis.validators))) {
+    throw new TypeError('genesis: {chain_id, validators: [...]}, the chain\'s genesis as GET /v1/genesis answers it (from a source you trust)');
   }
   const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence: ${confidence} is not in (0, 1)`);
   if (!options.node && !(Array.isArray(options.bootstrap) && options.bootstrap.length)) {
     throw new TypeError('node (a node URL) or bootstrap (multiaddrs) is required');
   }
-  return { key, confidence };
+  return { key, genesis, confidence };
 }
 
 /** A running light client; see index.d.ts. */
@@ -120,7 +140,7 @@ export class LightClient {
  * reached, the worker failing to load).
  */
 export async function startLightClient(options) {
-  const { key, confidence } = checkOptions(options);
+  const { key, genesis, confidence } = checkOptions(options);
   let bootstrap = options.bootstrap;
   let from = options.from;
   const limit = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
@@ -133,6 +153,7 @@ export async function startLightClient(options) {
   const config = {
     bootstrap,
     producer_key: key,
+    genesis,
     confidence,
     from,
     window: options.window,
