@@ -1,8 +1,9 @@
 //! The verify-only path in headless Chromium, on a fixture made natively (tests/fixture.rs):
 //! valid samples from original and extended rows pass; tampered cells, proofs and commitments
 //! are rejected with the right errors, through the Rust API and through the JS binding. Also
-//! times verification per sample and one field multiplication in the browser (docs/BENCHMARKS.md
-//! compares both with native).
+//! times verification per sample, one field multiplication and a finality certificate's check in
+//! the browser (docs/BENCHMARKS.md compares each with native). A quorum certificate verifies in
+//! the browser with blst and two thirds of the signers do not.
 #![cfg(target_arch = "wasm32")]
 
 mod field_chain;
@@ -160,4 +161,49 @@ fn time_field_multiply_in_the_browser() {
     let blst = median_ms(1, 7, || field_chain::multiply_chain(n)) * 1e6 / n as f64;
     let limb30 = median_ms(1, 7, || field.multiply_chain(n)) * 1e6 / n as f64;
     console_log!("BENCH browser field multiply: blst {blst:.1} ns, 13 x 30-bit limbs {limb30:.1} ns (medians of 7 chains of {n})");
+}
+
+// Validator keys and quorum certificates made with blst (weft-types' own test fixture).
+#[path = "../../types/tests/fixture/mod.rs"]
+mod certificates;
+
+/// A validator set of `n` and a header hash with a certificate of `signers` of them.
+fn certified(
+    n: usize,
+    signers: usize,
+) -> (
+    weft_types::ValidatorSet,
+    weft_types::encoding::layout::Digest32,
+    weft_types::FinalityCertificate,
+) {
+    let keys = certificates::keys(n, "weft-browser");
+    let set = weft_types::ValidatorSet::from_genesis(&keys.genesis).unwrap();
+    let hash = weft_types::encoding::layout::Digest32([0x5a; 32]);
+    let who: Vec<u16> = (0..signers as u16).collect();
+    (set, hash, certificates::certificate(&keys, &who, hash))
+}
+
+#[wasm_bindgen_test]
+fn a_quorum_certificate_verifies_in_the_browser_and_two_thirds_do_not() {
+    let (set, hash, quorum) = certified(4, 3);
+    set.verify(&hash, &quorum).unwrap();
+    let (set, hash, short) = certified(4, 2);
+    assert!(matches!(
+        set.verify(&hash, &short),
+        Err(weft_types::CertificateError::TooFewSigners { signers: 2, .. })
+    ));
+}
+
+/// Prints a finality certificate's check in this browser at 4 and 100 validators (a quorum
+/// signing; docs/BENCHMARKS.md compares it with native and with one Ed25519 check per signer).
+#[wasm_bindgen_test]
+fn time_certificate_check_in_the_browser() {
+    for n in [4usize, 100] {
+        let (set, hash, cert) = certified(n, n - (n - 1) / 3);
+        let median = median_ms(2, 11, || set.verify(&hash, &cert).unwrap());
+        console_log!(
+            "BENCH browser certificate: {n} validators, {} signers: {median:.3} ms (median of 11)",
+            cert.signers.len()
+        );
+    }
 }
