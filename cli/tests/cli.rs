@@ -6,6 +6,7 @@ mod common;
 
 use std::{
     io::{BufRead, BufReader},
+    path::Path,
     process::{Command, Stdio},
     time::Duration,
 };
@@ -254,32 +255,30 @@ fn light_client_prints_one_json_object_per_height() {
     assert!((0.9999..=1.0).contains(&confidence));
 }
 
+/// `weft devnet` at a 500 ms block time on `dir`, HTTP on loopback ports `http` and `full_http`,
+/// any p2p port, with `extra` flags, run to completion.
+fn devnet(dir: &Path, http: u16, full_http: u16, extra: &[&str]) -> std::process::Output {
+    Command::new(weft_bin())
+        .args(["devnet", "--block-time", "500ms", "--data-dir"])
+        .arg(dir)
+        .args([
+            "--http",
+            &format!("127.0.0.1:{http}"),
+            "--full-http",
+            &format!("127.0.0.1:{full_http}"),
+            "--p2p-port",
+            "0",
+        ])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn devnet_runs_and_both_nodes_serve_the_same_data() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (free_port(), free_port());
-    let out = Command::new(weft_bin())
-        .args([
-            "devnet",
-            "--blobs",
-            "2",
-            "--blob-every",
-            "500ms",
-            "--block-time",
-            "500ms",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .args([
-            "--http",
-            &format!("127.0.0.1:{a}"),
-            "--full-http",
-            &format!("127.0.0.1:{b}"),
-            "--p2p-port",
-            "0",
-        ])
-        .output()
-        .unwrap();
+    let out = devnet(dir.path(), a, b, &["--blobs", "2", "--blob-every", "500ms"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -303,29 +302,9 @@ fn devnet_with_validators_finalizes_blobs_sent_to_each_and_the_full_node_follows
     let (a, b) = (free_port(), free_port());
     let consensus = weft_testkit::consensus_ports(4);
     let run = |extra: &[&str]| {
-        Command::new(weft_bin())
-            .args([
-                "devnet",
-                "--blob-every",
-                "300ms",
-                "--block-time",
-                "500ms",
-                "--data-dir",
-            ])
-            .arg(dir.path())
-            .args([
-                "--http",
-                &format!("127.0.0.1:{a}"),
-                "--full-http",
-                &format!("127.0.0.1:{b}"),
-                "--p2p-port",
-                "0",
-                "--consensus-port",
-                &consensus.to_string(),
-            ])
-            .args(extra)
-            .output()
-            .unwrap()
+        let port = consensus.to_string();
+        let args = [&["--blob-every", "300ms", "--consensus-port", &port], extra].concat();
+        devnet(dir.path(), a, b, &args)
     };
     let out = run(&["--validators", "4", "--blobs", "4"]);
     assert!(out.status.success(), "{}", stderr(&out));
