@@ -92,6 +92,7 @@ impl Fetcher {
             metrics: NetworkMetrics::default(),
             accept_light: true,
             connections: weft_p2p::ConnectionCaps::default(),
+            blobs: weft_p2p::BlobGossip::Off,
         })
         .await?;
         let handle = net.clone();

@@ -47,6 +47,7 @@ impl Flooder {
             "weft-flooder/0.1.0",
             Duration::from_secs(300),
             weft_p2p::ConnectionCaps::default(),
+            false,
         )
         .await?;
         let peer = target.iter().find_map(|p| match p {

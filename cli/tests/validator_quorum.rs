@@ -33,8 +33,14 @@ async fn two_of_four_down_finalize_nothing_and_resume_where_they_stopped_after_r
         .expect("acknowledged with 202");
     tokio::time::sleep(BLOCK_TIME * 10).await;
     for i in 0..2 {
+        let head = four.head(i).await.unwrap_or_else(|| {
+            panic!(
+                "validator {i} does not answer; its log, newest first:\n{}",
+                four.log_tail(i)
+            )
+        });
         assert_eq!(
-            four.head(i).await.unwrap().header.height(),
+            head.header.height(),
             height,
             "validator {i} finalized a block with two of four down"
         );

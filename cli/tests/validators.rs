@@ -1,9 +1,11 @@
 //! Four validators as `weft` processes on loopback (real RocksDB, commonware's authenticated
-//! network among them): blobs submitted to each are included exactly once, every validator
-//! holds the same certified header at every height, each certificate verifies against the
-//! genesis, and `weft blob get --genesis` reads the blobs back verified; a full node and a light
-//! client given only the genesis follow them over the p2p network (the light client reaches
-//! its target confidence).
+//! network among them, libp2p gossip with a full node): blobs submitted to each validator and to
+//! the full node are included exactly once, every node holds the same certified header at every
+//! height, each certificate verifies against the genesis, and `weft blob get --genesis` reads
+//! the blobs back verified through the full node; a blob the full node acknowledged (202) is
+//! included after it is SIGKILLed before it could pass the blob on; a full node and a light
+//! client given only the genesis follow the validators (the light client reaches its target
+//! confidence).
 
 mod common;
 
@@ -22,10 +24,6 @@ use common::{
 use serde_json::Value;
 use weft_consensus::genesis::load_genesis;
 use weft_types::Trust;
-
-fn start_validator(net: &Path, i: usize, data: &Path, http: u16) -> Proc {
-    spawn_validator(net, i, data, http, &[])
-}
 
 /// Waits for every node's HTTP API (each logs to `<dir>/<name>.log`: shown on failure).
 fn wait_started(dir: &tempfile::TempDir, urls: &[String]) {
@@ -47,23 +45,81 @@ fn wait_started(dir: &tempfile::TempDir, urls: &[String]) {
     }
 }
 
+/// Four validators on the p2p network of one genesis: validator 0 on `p2p` and the others
+/// bootstrapped from it; returns them, their URLs and validator 0's p2p address.
+fn start_four(dir: &tempfile::TempDir, net: &Path, p2p: u16) -> (Vec<Proc>, Vec<String>, String) {
+    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+    let urls: Vec<String> = ports
+        .iter()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect();
+    let first = spawn_validator(
+        net,
+        0,
+        &dir.path().join("v0"),
+        ports[0],
+        &["--p2p-port".to_string(), p2p.to_string()],
+    );
+    wait_started(dir, &urls[..1]);
+    let info: Value =
+        serde_json::from_str(&stdout(&weft(&["node", "info", "--node", &urls[0]]))).unwrap();
+    let bootstrap = format!(
+        "/ip4/127.0.0.1/tcp/{p2p}/p2p/{}",
+        info["peer_id"].as_str().unwrap()
+    );
+    let mut nodes = vec![first];
+    for (i, port) in ports.iter().enumerate().skip(1) {
+        nodes.push(spawn_validator(
+            net,
+            i,
+            &dir.path().join(format!("v{i}")),
+            *port,
+            &["--bootstrap".to_string(), bootstrap.clone()],
+        ));
+    }
+    wait_started(dir, &urls);
+    (nodes, urls, bootstrap)
+}
+
+/// A full node following the genesis in `net` (data dir `dir/name`, log `dir/name.log`,
+/// appended across restarts), bootstrapped to `bootstrap` when given; and its URL.
+fn spawn_full_node(
+    dir: &tempfile::TempDir,
+    net: &Path,
+    name: &str,
+    port: u16,
+    bootstrap: Option<&str>,
+) -> Proc {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.path().join(format!("{name}.log")))
+        .unwrap();
+    let mut command = Command::new(weft_bin());
+    command
+        .args(["node", "start", "--data-dir"])
+        .arg(dir.path().join(name))
+        .args(["--http", &format!("127.0.0.1:{port}")])
+        .arg("--genesis")
+        .arg(net.join("genesis.toml"));
+    if let Some(bootstrap) = bootstrap {
+        command.args(["--bootstrap", bootstrap]);
+    }
+    Proc(command.stdout(Stdio::null()).stderr(log).spawn().unwrap())
+}
+
 #[test]
-fn four_validators_include_blobs_submitted_to_each_exactly_once() {
+fn blobs_submitted_to_each_validator_and_a_full_node_are_included_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let net = dir.path().join("net");
     make_genesis(&net, 4, "weft-test-4");
     let (_, set) = load_genesis(&net.join("genesis.toml")).unwrap();
     let trust = Trust::from(set);
-
-    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
-    let _nodes: Vec<Proc> = (0..4)
-        .map(|i| start_validator(&net, i, &dir.path().join(format!("v{i}")), ports[i]))
-        .collect();
-    let urls: Vec<String> = ports
-        .iter()
-        .map(|p| format!("http://127.0.0.1:{p}"))
-        .collect();
-    wait_started(&dir, &urls);
+    let (_validators, urls, bootstrap) = start_four(&dir, &net, free_port());
+    let full_port = free_port();
+    let full_url = format!("http://127.0.0.1:{full_port}");
+    let _full = spawn_full_node(&dir, &net, "full", full_port, Some(&bootstrap));
+    wait_started(&dir, std::slice::from_ref(&full_url));
     for url in &urls {
         let info: Value =
             serde_json::from_str(&stdout(&weft(&["node", "info", "--node", url]))).unwrap();
@@ -87,24 +143,39 @@ fn four_validators_include_blobs_submitted_to_each_exactly_once() {
         );
     }
 
-    // One blob submitted to each validator, each waiting for its finalized block (200).
-    let mut receipts = Vec::new();
-    for (i, url) in urls.iter().enumerate() {
-        let file = dir.path().join(format!("blob{i}"));
-        std::fs::write(&file, format!("blob {i} for validator {i}").repeat(100)).unwrap();
-        let ns = format!("{:032x}", 0xa0 + i);
-        let out = blob_submit(url, &ns, &file, &["--json"]);
-        assert!(out.status.success(), "validator {i}: {}", stderr(&out));
-        let receipt: Value = serde_json::from_str(&stdout(&out)).unwrap();
-        receipts.push((ns, file, receipt["height"].as_u64().unwrap()));
-    }
+    // One blob submitted to each validator and one to the full node, all at once, each
+    // waiting for its finalized block (200).
+    let targets: Vec<String> = urls.iter().chain([&full_url]).cloned().collect();
+    let receipts: Vec<(String, std::path::PathBuf, Value)> = std::thread::scope(|s| {
+        let handles: Vec<_> = targets
+            .iter()
+            .enumerate()
+            .map(|(i, url)| {
+                let file = dir.path().join(format!("blob{i}"));
+                std::fs::write(&file, format!("blob {i} for node {i}").repeat(100)).unwrap();
+                let ns = format!("{:032x}", 0xa0 + i);
+                s.spawn(move || {
+                    let out = blob_submit(url, &ns, &file, &["--json"]);
+                    assert!(out.status.success(), "{url}: {}", stderr(&out));
+                    let receipt: Value = serde_json::from_str(&stdout(&out)).unwrap();
+                    (ns, file, receipt)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
 
-    // Every validator holds the same certified header at every height up to the highest.
-    let top = receipts.iter().map(|r| r.2).max().unwrap();
+    // Every validator and the full node hold the same certified header at every height up to
+    // the highest; the five blobs are in those blocks once each.
+    let top = receipts
+        .iter()
+        .map(|r| r.2["height"].as_u64().unwrap())
+        .max()
+        .unwrap();
     let mut blobs = 0;
     for height in 1..=top {
         let mut seen = Vec::new();
-        for url in &urls {
+        for url in &targets {
             let started = Instant::now();
             let view = loop {
                 if let Some(view) = header(url, height) {
@@ -129,14 +200,26 @@ fn four_validators_include_blobs_submitted_to_each_exactly_once() {
             "height {height}: {seen:?}"
         );
     }
-    assert_eq!(blobs, 4, "each blob included exactly once");
+    assert_eq!(blobs, 5, "each blob included exactly once");
+    let mut places: Vec<(u64, u64)> = receipts
+        .iter()
+        .map(|r| {
+            (
+                r.2["height"].as_u64().unwrap(),
+                r.2["index"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    places.sort_unstable();
+    places.dedup();
+    assert_eq!(places.len(), 5, "five receipts, five places");
 
-    // Each blob reads back verified against the genesis, through any validator.
-    for (i, (ns, file, height)) in receipts.iter().enumerate() {
+    // Each blob reads back verified against the genesis, through the full node.
+    for (i, (ns, file, receipt)) in receipts.iter().enumerate() {
         let out_file = dir.path().join(format!("out{i}"));
         let got = blob_get(
-            &urls[(i + 1) % 4],
-            &height.to_string(),
+            &full_url,
+            &receipt["height"].to_string(),
             ns,
             &[
                 "-o",
@@ -151,6 +234,80 @@ fn four_validators_include_blobs_submitted_to_each_exactly_once() {
             std::fs::read(file).unwrap()
         );
     }
+}
+
+#[test]
+fn a_blob_a_full_node_acknowledged_survives_its_sigkill_and_is_included_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("net");
+    make_genesis(&net, 4, "weft-test-relay");
+    let (_validators, urls, bootstrap) = start_four(&dir, &net, free_port());
+    // The full node starts alone: what it acknowledges cannot have reached a validator.
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut full = spawn_full_node(&dir, &net, "full", port, None);
+    wait_started(&dir, std::slice::from_ref(&url));
+    let file = dir.path().join("blob");
+    std::fs::write(&file, b"kept across a kill".repeat(300)).unwrap();
+    let ns = "0000000000000000000000000000beef";
+    let out = blob_submit(&url, ns, &file, &["--json", "--no-wait"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id = serde_json::from_str::<Value>(&stdout(&out)).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    full.0.kill().unwrap();
+    let _ = full.0.wait();
+
+    // Restarted, now on the validators' network: the blob goes out and comes back in a block.
+    let _full = spawn_full_node(&dir, &net, "full", port, Some(&bootstrap));
+    wait_started(&dir, std::slice::from_ref(&url));
+    let started = Instant::now();
+    let height = loop {
+        let status: Option<Value> = tokio::runtime::Runtime::new().unwrap().block_on(async {
+            reqwest::get(format!("{url}/v1/blobs/status/{id}"))
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()
+        });
+        if let Some(height) = status
+            .as_ref()
+            .filter(|s| s["status"] == "included")
+            .and_then(|s| s["receipt"]["height"].as_u64())
+        {
+            break height;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "blob {id} never included: {status:?}\n{}",
+            std::fs::read_to_string(dir.path().join("full.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let got = blob_get(
+        &url,
+        &height.to_string(),
+        ns,
+        &["--genesis", net.join("genesis.toml").to_str().unwrap()],
+    );
+    assert!(got.status.success(), "{}", stderr(&got));
+    // Included once: no other block up to a few after it holds a blob.
+    let top = height + 3;
+    let mut blobs = 0;
+    for h in 1..=top {
+        let started = Instant::now();
+        let view = loop {
+            if let Some(view) = header(&urls[0], h) {
+                break view;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "lacks {h}");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        blobs += view.header.unsigned.blob_count;
+    }
+    assert_eq!(blobs, 1, "the blob is in one block, once");
 }
 
 #[test]

@@ -217,6 +217,14 @@ impl NodeConfig {
                 self.max_pending_bytes, self.max_blob_size
             ));
         }
+        // On a validator chain blobs travel by gossip, whose messages have a fixed limit.
+        let gossip_limit = weft_types::wire::BLOB_GOSSIP_DATA_LIMIT;
+        if self.genesis.is_some() && self.max_blob_size > gossip_limit {
+            return bad(format!(
+                "--max-blob-size {} exceeds {gossip_limit} bytes, the largest blob gossiped to the validators of a chain run with --genesis",
+                self.max_blob_size
+            ));
+        }
         let l = &self.http_limits;
         if l.max_connections == 0 || l.max_connections_per_ip == 0 {
             return bad(

@@ -123,6 +123,7 @@ impl P2pClient {
             metrics: NetworkMetrics::default(),
             accept_light: true,
             connections: weft_p2p::ConnectionCaps::default(),
+            blobs: weft_p2p::BlobGossip::Off,
         })
         .await
         .unwrap();

@@ -203,6 +203,11 @@ impl CommittedSquare {
         })
     }
 
+    /// The blob index: one entry per blob, in the square's order (PROTOCOL §2).
+    pub(crate) fn index(&self) -> &[weft_encoding::layout::IndexEntry] {
+        &self.layout.index
+    }
+
     /// Whether `header` states exactly this square (k, row commitments, blob count, index
     /// root): what a validator checks before voting.
     pub(crate) fn matches(&self, header: &Header) -> bool {

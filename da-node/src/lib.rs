@@ -7,6 +7,7 @@ mod encoder;
 mod equivocation;
 mod error;
 mod fds;
+mod gossip;
 mod health;
 mod http;
 mod keys;

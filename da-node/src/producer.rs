@@ -97,7 +97,9 @@ pub(crate) fn now_ms() -> u64 {
 
 /// Produces and stores one block.
 async fn produce(args: &ProducerArgs) -> Result<()> {
-    let taken: Vec<Pending> = args.mempool.take(args.max_k);
+    let taken: Vec<Pending> = args
+        .mempool
+        .take(args.max_k, &std::collections::HashSet::new());
     let store = args.store.clone();
     let (encoder, key, max_k, prune) = (
         args.encoder.clone(),
@@ -111,7 +113,6 @@ async fn produce(args: &ProducerArgs) -> Result<()> {
         blobs.iter().map(|b| b.data.len()),
     ));
     let max_k = max_k.max(needed);
-    let ids: Vec<u64> = taken.iter().map(|p| p.id).collect();
     let started = std::time::Instant::now();
     let encode_seconds = args.metrics.block_encode_seconds.clone();
     let store_seconds = args.metrics.block_store_seconds.clone();
@@ -119,13 +120,14 @@ async fn produce(args: &ProducerArgs) -> Result<()> {
     let outcome = tokio::task::spawn_blocking(move || -> Result<_> {
         let parent = store.header(store.head()?)?;
         let encoding = std::time::Instant::now();
-        let (block, receipts) =
-            build_block(&encoder, &key, parent.as_ref(), &blobs, max_k, now_ms())?;
+        let (block, _) = build_block(&encoder, &key, parent.as_ref(), &blobs, max_k, now_ms())?;
         encode_seconds.observe(encoding.elapsed().as_secs_f64());
         mempool.observe(block.header.k(), encoding.elapsed());
-        let included: Vec<_> = ids.into_iter().zip(receipts).collect();
+        // The receipts of every id acknowledged for these blobs (a blob submitted twice is one).
+        let included = mempool.receipts(block.header.height(), &block.index);
         let storing = std::time::Instant::now();
         store.put_block(&block, &included, prune)?;
+        mempool.finalized(block.header.height(), &block.index);
         store_seconds.observe(storing.elapsed().as_secs_f64());
         Ok((block, included))
     })

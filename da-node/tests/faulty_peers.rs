@@ -82,6 +82,7 @@ async fn gossiped_header_with_a_bad_signature_is_rejected_and_its_sender_banned(
         "rogue",
         Duration::from_secs(60),
         weft_p2p::ConnectionCaps::default(),
+        false,
     )
     .await
     .unwrap();

@@ -32,6 +32,7 @@ async fn requests_beyond_the_burst_are_paced_not_refused() {
         metrics: NetworkMetrics::default(),
         accept_light: true,
         connections: weft_p2p::ConnectionCaps::default(),
+        blobs: weft_p2p::BlobGossip::Off,
     })
     .await
     .unwrap();

@@ -71,6 +71,7 @@ fn network_config(config: &LightConfig, key: Keypair) -> NetworkConfig {
         metrics: NetworkMetrics::default(),
         accept_light: true,
         connections: weft_p2p::ConnectionCaps::default(),
+        blobs: weft_p2p::BlobGossip::Off,
     }
 }
 

@@ -15,8 +15,8 @@ use libp2p::{
 };
 use sha2::{Digest, Sha256};
 use weft_types::wire::{
-    CELLS_TIME_LIMIT, HEADERS_TIME_LIMIT, HEADER_SIZE_LIMIT, HEADER_TOPIC, KAD_PROTOCOL,
-    ROW_TIME_LIMIT, STATUS_TIME_LIMIT,
+    BLOB_GOSSIP_SIZE_LIMIT, BLOB_TOPIC, CELLS_TIME_LIMIT, HEADERS_TIME_LIMIT, HEADER_SIZE_LIMIT,
+    HEADER_TOPIC, KAD_PROTOCOL, ROW_TIME_LIMIT, STATUS_TIME_LIMIT,
 };
 
 use crate::codec::{Cells, Headers, LimitedCodec, Rows, Spec, Status};
@@ -90,6 +90,11 @@ pub fn header_topic() -> gossipsub::IdentTopic {
     gossipsub::IdentTopic::new(HEADER_TOPIC)
 }
 
+/// The topic of submitted blobs ([`BLOB_TOPIC`]).
+pub(crate) fn blob_topic() -> gossipsub::IdentTopic {
+    gossipsub::IdentTopic::new(BLOB_TOPIC)
+}
+
 /// The topic of equivocation proofs (`weft_types::EQUIVOCATION_TOPIC`).
 pub(crate) fn equivocation_topic() -> gossipsub::IdentTopic {
     gossipsub::IdentTopic::new(weft_types::EQUIVOCATION_TOPIC)
@@ -143,7 +148,9 @@ fn request_response<S: Spec>(
 
 impl Behaviour {
     /// The behaviour for a peer of the given role, its connections within `caps`. `agent` goes
-    /// into identify.
+    /// into identify. With `blobs`, it also subscribes to the blob topic ([`BLOB_TOPIC`]) and
+    /// takes gossip messages up to [`BLOB_GOSSIP_SIZE_LIMIT`]; without, every message is limited
+    /// to the largest header or equivocation proof.
     ///
     /// # Errors
     /// [`crate::Error::Behaviour`] when gossipsub cannot be configured.
@@ -152,18 +159,25 @@ impl Behaviour {
         role: Role,
         agent: &str,
         caps: ConnectionCaps,
+        blobs: bool,
     ) -> Result<Self, crate::Error> {
         let peer_id = key.public().to_peer_id();
         let mut gossip_config = gossipsub::ConfigBuilder::default();
         if role == Role::Full {
             gossip_config.mesh_n_high(FULL_NODE_MESH_MAX);
         }
+        let largest = weft_types::EQUIVOCATION_SIZE_LIMIT.max(HEADER_SIZE_LIMIT);
+        let largest = if blobs {
+            largest.max(BLOB_GOSSIP_SIZE_LIMIT)
+        } else {
+            largest
+        };
         let gossip_config = gossip_config
             .heartbeat_interval(Duration::from_millis(700))
             .history_length(GOSSIP_HISTORY)
             .validation_mode(gossipsub::ValidationMode::Strict)
             .validate_messages()
-            .max_transmit_size(weft_types::EQUIVOCATION_SIZE_LIMIT.max(HEADER_SIZE_LIMIT) + 1024)
+            .max_transmit_size(largest + 1024)
             // Content-addressed ids: the same header from two peers is one message.
             .message_id_fn(|m: &gossipsub::Message| {
                 gossipsub::MessageId::from(Sha256::digest(&m.data)[..20].to_vec())
@@ -175,7 +189,9 @@ impl Behaviour {
             gossip_config,
         )
         .map_err(|e| crate::Error::Behaviour(e.to_string()))?;
-        for topic in [header_topic(), equivocation_topic()] {
+        let topics = [header_topic(), equivocation_topic()];
+        let blob_topics = if blobs { vec![blob_topic()] } else { vec![] };
+        for topic in topics.into_iter().chain(blob_topics) {
             gossipsub
                 .subscribe(&topic)
                 .map_err(|e| crate::Error::Behaviour(e.to_string()))?;

@@ -13,7 +13,8 @@ use crate::{
 };
 
 /// Builds a swarm for the browser: WebSocket only, each handshake within
-/// [`HANDSHAKE_TIME_LIMIT`], its connections within `caps`.
+/// [`HANDSHAKE_TIME_LIMIT`], its connections within `caps` (subscribed to the blob topic with `blobs`:
+/// see [`Behaviour::new`]).
 ///
 /// # Errors
 /// [`Error::Transport`] when the transport cannot be set up, [`Error::Behaviour`] when the
@@ -24,6 +25,7 @@ pub fn build_swarm(
     agent: &str,
     idle_timeout: Duration,
     caps: ConnectionCaps,
+    blobs: bool,
 ) -> Result<Swarm<Behaviour>, Error> {
     Ok(SwarmBuilder::with_existing_identity(key)
         .with_wasm_bindgen()
@@ -37,7 +39,7 @@ pub fn build_swarm(
         })
         .map_err(|e| Error::Transport(e.to_string()))?
         .with_behaviour(|key| {
-            Behaviour::new(key, role, agent, caps)
+            Behaviour::new(key, role, agent, caps, blobs)
                 .map_err(Box::<dyn std::error::Error + Send + Sync>::from)
         })
         .map_err(|e| Error::Behaviour(e.to_string()))?

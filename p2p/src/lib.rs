@@ -29,8 +29,8 @@ pub use metrics::{Gauge, NetworkMetrics};
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::build_swarm;
 pub use network::{
-    start, HeaderStream, Listen, ListenerErrors, NetInfo, NetworkConfig, NetworkHandle,
-    NetworkTask, RequestError,
+    start, BlobGossip, BlobPublished, HeaderStream, Listen, ListenerErrors, NetInfo, NetworkConfig,
+    NetworkHandle, NetworkTask, RequestError,
 };
 pub use scores::{Misbehaviour, ScoreAction};
 pub use serve::RequestServer;

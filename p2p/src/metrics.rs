@@ -28,6 +28,11 @@ pub struct NetworkMetrics {
     pub requests_paced: Counter,
     /// Light clients disconnected because this node leaves them to its full nodes.
     pub light_clients_refused: Counter,
+    /// Gossiped blobs that decoded and were forwarded (blob topic).
+    pub blobs_gossiped: Counter,
+    /// Gossiped blobs not forwarded: malformed, over a peer's rate, or (queued for the pool)
+    /// dropped because the pool's queue was full.
+    pub blobs_gossip_dropped: Counter,
 }
 
 impl NetworkMetrics {
@@ -72,6 +77,16 @@ impl NetworkMetrics {
             "weft_light_clients_refused",
             "Light-client connections closed at identify because this node leaves light clients to its full nodes (serve_light_clients = false)",
             self.light_clients_refused.clone(),
+        );
+        registry.register(
+            "weft_blobs_gossiped",
+            "Gossiped blobs received that decoded and were forwarded",
+            self.blobs_gossiped.clone(),
+        );
+        registry.register(
+            "weft_blobs_gossip_dropped",
+            "Gossiped blobs dropped: malformed, over the peer's rate, or the pool's queue full",
+            self.blobs_gossip_dropped.clone(),
         );
         registry.register(
             "weft_connected_peers",

@@ -40,7 +40,7 @@ fn tcp_and_websocket(
 }
 
 /// Builds a swarm on tokio with TCP, QUIC, DNS and WebSocket transports, its connections
-/// within `caps`.
+/// within `caps` (subscribed to the blob topic with `blobs`: see [`Behaviour::new`]).
 ///
 /// # Errors
 /// [`Error::Transport`] when a transport cannot be set up, [`Error::Behaviour`] when the
@@ -51,6 +51,7 @@ pub async fn build_swarm(
     agent: &str,
     idle_timeout: Duration,
     caps: ConnectionCaps,
+    blobs: bool,
 ) -> Result<Swarm<Behaviour>, Error> {
     let transport = |e: &dyn std::fmt::Display| Error::Transport(e.to_string());
     Ok(SwarmBuilder::with_existing_identity(key)
@@ -61,7 +62,7 @@ pub async fn build_swarm(
         .with_dns()
         .map_err(|e| transport(&e))?
         .with_behaviour(|key| {
-            Behaviour::new(key, role, agent, caps)
+            Behaviour::new(key, role, agent, caps, blobs)
                 .map_err(Box::<dyn std::error::Error + Send + Sync>::from)
         })
         .map_err(|e| Error::Behaviour(e.to_string()))?

@@ -66,6 +66,18 @@ impl RateLimiter {
         protocol: &'static str,
         now: Instant,
     ) -> Admission {
+        self.admit_tokens(peer, protocol, 1, now)
+    }
+
+    /// Takes `tokens` for `peer` on `protocol` (a message that costs more than one), or says
+    /// why not; each token counts towards a flood as one request.
+    pub(crate) fn admit_tokens(
+        &mut self,
+        peer: PeerId,
+        protocol: &'static str,
+        tokens: u32,
+        now: Instant,
+    ) -> Admission {
         let b = self.buckets.entry((peer, protocol)).or_insert(Bucket {
             tokens: self.burst,
             last: now,
@@ -76,14 +88,16 @@ impl RateLimiter {
             b.window = now;
             b.requests = 0;
         }
-        b.requests += 1;
+        let before = b.requests;
+        b.requests += u64::from(tokens);
         let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
         b.tokens = (b.tokens + elapsed * self.per_second).min(self.burst);
         b.last = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
+        let cost = f64::from(tokens);
+        if b.tokens >= cost {
+            b.tokens -= cost;
             Admission::Allowed
-        } else if b.requests == self.flood_requests {
+        } else if before < self.flood_requests && b.requests >= self.flood_requests {
             Admission::Flooding
         } else {
             Admission::Refused
@@ -168,5 +182,30 @@ mod tests {
             .filter(|a| *a == Admission::Flooding)
             .count();
         assert_eq!(flood, 1, "said once per window");
+    }
+
+    #[test]
+    fn a_large_message_costs_its_tokens_and_counts_them_towards_a_flood() {
+        let mut limiter = RateLimiter::new(256, 512);
+        let peer = PeerId::random();
+        let t0 = Instant::now();
+        // 4 MiB blobs cost 65 tokens: seven fit the burst of 512, the eighth waits.
+        let allowed = (0..8)
+            .filter(|_| limiter.admit_tokens(peer, "b", 65, t0) == Admission::Allowed)
+            .count();
+        assert_eq!(allowed, 7);
+        // 57 tokens are left: a small message passes, a large one waits until 40 ms have
+        // refilled 10 more.
+        assert_eq!(limiter.admit_tokens(peer, "b", 1, t0), Admission::Allowed);
+        assert_eq!(limiter.admit_tokens(peer, "b", 65, t0), Admission::Refused);
+        let t1 = t0 + Duration::from_millis(40);
+        assert_eq!(limiter.admit_tokens(peer, "b", 65, t1), Admission::Allowed);
+        // 25,600 tokens in ten seconds is a flood, said once.
+        let flooder = PeerId::random();
+        let flood = (0..400u64)
+            .map(|i| limiter.admit_tokens(flooder, "b", 65, t0 + Duration::from_millis(i * 20)))
+            .filter(|a| *a == Admission::Flooding)
+            .count();
+        assert_eq!(flood, 1);
     }
 }

@@ -59,8 +59,22 @@ pub(super) async fn start(
         metrics.clone(),
         config.prune_after,
     );
-    let (network, headers, mut tasks) =
-        start_network(&config, &role, &store, &data, &metrics, &cancel, fds).await?;
+    // A validator queues the blobs other nodes gossip; a full node of a validator chain only
+    // relays them (and gossips its own); a single producer's chain has no blob gossip.
+    let (gossip, gossiped) = match &role {
+        Role::Validator { .. } => {
+            let (tx, rx) = futures::channel::mpsc::channel(crate::gossip::GOSSIP_QUEUE);
+            (weft_p2p::BlobGossip::Deliver(tx), Some(rx))
+        }
+        Role::Follower {
+            trust: weft_types::Trust::Validators(_),
+        } => (weft_p2p::BlobGossip::Relay, None),
+        _ => (weft_p2p::BlobGossip::Off, None),
+    };
+    let (network, headers, mut tasks) = start_network(
+        &config, &role, &store, &data, &metrics, &cancel, fds, gossip,
+    )
+    .await?;
     let watch = Watch {
         store: store.clone(),
         network: network.clone(),
@@ -78,6 +92,20 @@ pub(super) async fn start(
         cancel: &cancel,
     };
     let mempool = spawn_role(&role, &shared, watch, headers, &mut tasks)?;
+    if let (Some(pool), true) = (&mempool, role.trust().validators().is_some()) {
+        tasks.push(crate::gossip::spawn_publisher(
+            pool.clone(),
+            network.clone(),
+            cancel.clone(),
+        ));
+        if let Some(gossiped) = gossiped {
+            tasks.push(crate::gossip::spawn_feeder(
+                pool.clone(),
+                gossiped,
+                cancel.clone(),
+            ));
+        }
+    }
 
     let state = http::AppState {
         store: store.clone(),
@@ -161,9 +189,10 @@ async fn select_encoder(config: &NodeConfig, metrics: &Metrics) -> Result<Encode
     Ok(encoder)
 }
 
-/// Starts the p2p network (serving `data`, its connections within the p2p share of `fds`) and
-/// tells it what is stored already; returns its handle, the verified gossiped headers and the
-/// task that stops it on cancel.
+/// Starts the p2p network (serving `data`, its connections within the p2p share of `fds`, on
+/// blob gossip as `blobs` says) and tells it what is stored already; returns its handle, the
+/// verified gossiped headers and the task that stops it on cancel.
+#[allow(clippy::too_many_arguments)]
 async fn start_network(
     config: &NodeConfig,
     role: &Role,
@@ -172,6 +201,7 @@ async fn start_network(
     metrics: &Metrics,
     cancel: &CancellationToken,
     fds: FdBudget,
+    blobs: weft_p2p::BlobGossip,
 ) -> Result<(NetworkHandle, HeaderStream, Vec<JoinHandle<()>>)> {
     let bootstrap = config
         .bootstrap
@@ -194,6 +224,7 @@ async fn start_network(
         metrics: metrics.network.clone(),
         accept_light: config.serve_light_clients,
         connections: weft_p2p::ConnectionCaps::within(fds.p2p_connections()),
+        blobs,
     })
     .await?;
     // What is stored already may be forwarded at once (PROTOCOL §8).
@@ -208,7 +239,8 @@ async fn start_network(
 
 /// Spawns the tasks of `role`: a producer's block production, a follower's sync, and for a
 /// node that signs, the watch on gossip for headers signed with its key that it did not store.
-/// Returns the producer's pool (the only role that takes blobs).
+/// Returns the pool of a role that takes blobs (producer, validator, full node of a validator
+/// chain).
 fn spawn_role(
     role: &Role,
     shared: &Shared<'_>,
@@ -218,7 +250,13 @@ fn spawn_role(
 ) -> Result<Option<Arc<Mempool>>> {
     let config = shared.config;
     let mempool = match role {
-        Role::Follower { .. } => {
+        Role::Follower { trust } => {
+            // A full node of a validator chain takes blobs too, and gossips them on.
+            let pool = trust
+                .validators()
+                .is_some()
+                .then(|| new_mempool(shared))
+                .transpose()?;
             tasks.push(sync::spawn(SyncArgs {
                 store: shared.store.clone(),
                 network: shared.network.clone(),
@@ -230,8 +268,9 @@ fn spawn_role(
                 health: shared.health.clone(),
                 watch,
                 encoder: shared.encoder.clone(),
+                mempool: pool.clone(),
             }));
-            return Ok(None);
+            return Ok(pool);
         }
         Role::Publisher { .. } => None,
         Role::Validator {
@@ -294,7 +333,7 @@ fn spawn_role(
 }
 
 /// Serves the HTTP API on `listener` until cancelled; returns the address it listens on.
-/// The pool of a role that takes blobs (producer, validator).
+/// The pool of a role that takes blobs (producer, validator, full node of a validator chain).
 fn new_mempool(shared: &Shared<'_>) -> Result<Arc<Mempool>> {
     let config = shared.config;
     Ok(Arc::new(Mempool::new(

@@ -22,6 +22,53 @@ impl Store {
         Ok(id)
     }
 
+    /// Records under a new id that a blob submitted now is already in a stored block, at
+    /// `inclusion` (the same blob submitted again): synced. Returns the id.
+    pub fn put_receipt(&self, inclusion: &Inclusion) -> Result<u64> {
+        let id = self.next_pending.fetch_add(1, Ordering::SeqCst);
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        self.db
+            .put_cf_opt(
+                self.cf(CF_RECEIPTS),
+                id.to_be_bytes(),
+                inclusion.to_bytes(),
+                &options,
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(id)
+    }
+
+    /// Pending blob `id` turns out to be in a stored block, at `inclusion`: its receipt replaces
+    /// it (one synced batch).
+    pub fn settle(&self, id: u64, inclusion: &Inclusion) -> Result<()> {
+        let mut batch = rocksdb::WriteBatch::default();
+        batch.delete_cf(self.cf(CF_PENDING), id.to_be_bytes());
+        batch.put_cf(self.cf(CF_RECEIPTS), id.to_be_bytes(), inclusion.to_bytes());
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        self.db.write_opt(batch, &options).map_err(|e| self.err(e))
+    }
+
+    /// Where the blob with `commitment` is in a stored block, if it is.
+    pub fn inclusion_of(
+        &self,
+        commitment: &weft_encoding::layout::BlobCommitment,
+    ) -> Result<Option<Inclusion>> {
+        let Some((height, index)) = self.blob_location(commitment)? else {
+            return Ok(None);
+        };
+        let entry = self
+            .index(height)?
+            .and_then(|entries| entries.get(index as usize).copied());
+        Ok(entry.map(|e| Inclusion {
+            height,
+            index,
+            namespace: e.namespace,
+            commitment: e.commitment,
+        }))
+    }
+
     /// All pending blobs, oldest first.
     pub fn pending(&self) -> Result<Vec<(u64, Blob)>> {
         self.db

@@ -60,6 +60,9 @@ pub(crate) struct SyncArgs {
     pub health: Arc<Health>,
     /// Compares headers for equivocation.
     pub watch: Watch,
+    /// The pool of blobs acknowledged here (a full node of a validator chain): told of each
+    /// stored block, whose receipts are stored with it.
+    pub mempool: Option<Arc<crate::mempool::Mempool>>,
 }
 
 /// Starts the syncer task under supervision (see [`crate::health::supervise`]).
@@ -190,9 +193,19 @@ async fn advance(
         };
         let store = args.store.clone();
         let prune = args.prune_after;
-        tokio::task::spawn_blocking(move || store.put_block(&block, &[], prune))
-            .await
-            .expect("store write does not panic")?;
+        let pool = args.mempool.clone();
+        tokio::task::spawn_blocking(move || {
+            let Some(pool) = pool else {
+                return store.put_block(&block, &[], prune);
+            };
+            let included = pool.receipts(next, &block.index);
+            store.put_block(&block, &included, prune)?;
+            pool.finalized(next, &block.index);
+            pool.notify(&included);
+            Ok(())
+        })
+        .await
+        .expect("store write does not panic")?;
         args.health.block_stored();
         args.network.stored(next).await;
         args.metrics.blocks_synced.inc();

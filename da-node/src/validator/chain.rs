@@ -13,7 +13,10 @@ use std::{
 
 use ed25519_dalek::SigningKey;
 use weft_consensus::{BlockId, Chain, Fault, Unready, Verdict};
-use weft_encoding::{constants::MAX_K, layout::Digest32};
+use weft_encoding::{
+    constants::MAX_K,
+    layout::{BlobCommitment, Digest32},
+};
 use weft_p2p::NetworkHandle;
 use weft_types::{FinalityCertificate, Header, Trust, GENESIS_PARENT, MAX_CLOCK_SKEW_MS};
 
@@ -27,7 +30,7 @@ use crate::{
     mempool::{Mempool, Pending},
     metrics::Metrics,
     producer::now_ms,
-    store::{Inclusion, Store},
+    store::Store,
     Encoder,
 };
 
@@ -49,7 +52,7 @@ struct Candidate {
     proposal: Proposal,
     square: CommittedSquare,
     /// The pool's blobs this node put in it (returned to the pool if it is not finalized).
-    taken: Vec<(Pending, Inclusion)>,
+    taken: Vec<Pending>,
 }
 
 /// What [`NodeChain`] needs from the node.
@@ -170,12 +173,7 @@ impl NodeChain {
             .map(|c| (c.height, c.timestamp_ms, Some(c.proposal.header.clone())))
     }
 
-    fn candidate(
-        &mut self,
-        proposal: Proposal,
-        square: CommittedSquare,
-        taken: Vec<(Pending, Inclusion)>,
-    ) {
+    fn candidate(&mut self, proposal: Proposal, square: CommittedSquare, taken: Vec<Pending>) {
         let header = &proposal.header;
         self.pending.insert(
             header.hash(),
@@ -187,6 +185,18 @@ impl NodeChain {
                 taken,
             },
         );
+    }
+
+    /// Commitments of the blobs in `parent` and its ancestors not final yet (proposals on the
+    /// way from the last finalized block): a block built on `parent` leaves them out.
+    fn in_ancestors(&self, parent: Digest32) -> HashSet<BlobCommitment> {
+        let mut out = HashSet::new();
+        let mut at = parent;
+        while let Some(c) = self.pending.get(&at) {
+            out.extend(c.square.index().iter().map(|e| e.commitment));
+            at = c.proposal.header.unsigned.parent_hash;
+        }
+        out
     }
 
     /// Lays `proposal`'s blobs out, commits to its rows and checks them against its header.
@@ -206,9 +216,7 @@ impl Drop for NodeChain {
     fn drop(&mut self) {
         for (_, candidate) in self.pending.drain() {
             if !candidate.taken.is_empty() {
-                self.args
-                    .mempool
-                    .restore(candidate.taken.into_iter().map(|(p, _)| p).collect());
+                self.args.mempool.restore(candidate.taken);
             }
         }
     }
@@ -239,7 +247,10 @@ impl Chain for NodeChain {
                 std::time::SystemTime::now() + BACKLOG_RETRY,
             ));
         }
-        let mut taken = self.args.mempool.take(self.args.max_k);
+        let mut taken = self
+            .args
+            .mempool
+            .take(self.args.max_k, &self.in_ancestors(parent));
         let mut blobs: Vec<_> = taken.iter().map(|p| p.blob.clone()).collect();
         let needed = weft_encoding::layout::smallest_k(weft_encoding::layout::elements_needed(
             blobs.iter().map(|b| b.data.len()),
@@ -258,6 +269,7 @@ impl Chain for NodeChain {
             }
         };
         let (header, receipts) = square.sign_on(&self.args.key, parent_header.as_ref(), now);
+        // The blobs in square order (the order their receipts give).
         let mut in_order: Vec<(usize, weft_encoding::layout::Blob)> = receipts
             .iter()
             .zip(&blobs)
@@ -269,7 +281,6 @@ impl Chain for NodeChain {
             blobs: in_order.into_iter().map(|(_, b)| b).collect(),
         };
         let bytes = proposal.encode();
-        let taken = taken.into_iter().zip(receipts).collect();
         self.candidate(proposal, square, taken);
         Ok(bytes)
     }
@@ -337,14 +348,30 @@ impl Chain for NodeChain {
             square,
             taken,
         } = candidate;
+        // Candidates at or below this height are off the chain now: their blobs go back, and
+        // then every blob this block holds leaves the pool (whoever proposed it).
+        let stale: Vec<Digest32> = self
+            .pending
+            .iter()
+            .filter(|(_, c)| c.height <= height)
+            .map(|(d, _)| *d)
+            .collect();
+        for d in stale {
+            if let Some(c) = self.pending.remove(&d) {
+                if !c.taken.is_empty() {
+                    self.args.mempool.restore(c.taken);
+                }
+            }
+        }
+        self.args.mempool.finalized(height, square.index());
+        drop(taken);
         let mut header = proposal.header.clone();
         header.certificate = Some(Box::new(certificate.clone()));
         let proposed_here = header.unsigned.producer == weft_types::ProducerKey::of(&self.args.key);
         self.writer.push(Finalized {
             square,
             header: header.clone(),
-            included: taken.iter().map(|(p, i)| (p.id, *i)).collect(),
-            own: !taken.is_empty() || proposed_here,
+            own: proposed_here,
             // Its proposer announces it (every validator publishing the same header would only
             // add duplicates to gossip); a follower that misses it fetches it with the next.
             announce: proposed_here && certificate.payload == digest,
@@ -359,22 +386,6 @@ impl Chain for NodeChain {
         self.served.push_back((digest, proposal.encode()));
         while self.served.len() > SERVED_PROPOSALS {
             self.served.pop_front();
-        }
-        // Candidates at or below this height are off the chain now: their blobs go back.
-        let stale: Vec<Digest32> = self
-            .pending
-            .iter()
-            .filter(|(_, c)| c.height <= height)
-            .map(|(d, _)| *d)
-            .collect();
-        for d in stale {
-            if let Some(c) = self.pending.remove(&d) {
-                if !c.taken.is_empty() {
-                    self.args
-                        .mempool
-                        .restore(c.taken.into_iter().map(|(p, _)| p).collect());
-                }
-            }
         }
     }
 

@@ -1,7 +1,8 @@
 //! The validator's writer of finalized blocks: consensus hands over a committed square and its
 //! certified header; the writer encodes the whole square (cells, FK20 proofs, the extension)
 //! on the encoder's threads, off the consensus thread, and stores the blocks strictly in
-//! height order — then tells the submitters, counts, and announces the header.
+//! height order, with the receipts of the blobs acknowledged here (by commitment: another
+//! validator may have proposed it) — then tells the submitters, counts, and announces the header.
 
 use std::sync::{
     atomic::{AtomicUsize, Ordering},
@@ -13,11 +14,7 @@ use weft_p2p::NetworkHandle;
 use weft_types::Header;
 
 use crate::{
-    block::CommittedSquare,
-    health::Health,
-    mempool::Mempool,
-    metrics::Metrics,
-    store::{Inclusion, Store},
+    block::CommittedSquare, health::Health, mempool::Mempool, metrics::Metrics, store::Store,
     Encoder,
 };
 
@@ -27,8 +24,6 @@ pub(crate) struct Finalized {
     pub(crate) square: CommittedSquare,
     /// Its header, with the certificate that finalized it.
     pub(crate) header: Header,
-    /// The pool's blobs this node put in it: (pool id, where it is included).
-    pub(crate) included: Vec<(u64, Inclusion)>,
     /// Whether this node proposed it (counted in `weft_blocks_produced`).
     pub(crate) own: bool,
     /// Whether to announce the header on gossip: by its proposer, and only a header carrying
@@ -96,7 +91,6 @@ fn write(args: &WriterArgs, block: Finalized) {
     let Finalized {
         square,
         header,
-        included,
         own,
         announce,
     } = block;
@@ -115,6 +109,8 @@ fn write(args: &WriterArgs, block: Finalized) {
         .block_encode_seconds
         .observe(started.elapsed().as_secs_f64());
     args.mempool.observe(k, started.elapsed());
+    // The receipts of the blobs acknowledged here, whoever proposed the block.
+    let included = args.mempool.receipts(height, &block.index);
     if let Err(e) = args.store.put_block(&block, &included, args.prune_after) {
         tracing::error!(height, "cannot store a finalized block: {e}");
         args.health.accept_failed(&e);

@@ -34,7 +34,7 @@ use weft_types::{
 
 use super::{
     equivocation::EquivocationGossip,
-    handle::{Command, NetInfo, Reply, RequestError},
+    handle::{BlobPublished, Command, NetInfo, Reply, RequestError},
     hold::HeaderHold,
     inbound::{Answer, Inbound, Serving},
     peers::PeerBook,
@@ -42,7 +42,7 @@ use super::{
     NetworkConfig,
 };
 use crate::{
-    behaviour::{equivocation_topic, header_topic, Behaviour, BehaviourEvent},
+    behaviour::{blob_topic, equivocation_topic, header_topic, Behaviour, BehaviourEvent},
     codec::Spec,
     exec,
     metrics::NetworkMetrics,
@@ -92,6 +92,10 @@ pub(super) struct Actor {
     asked_status: HashMap<OutboundRequestId, PeerId>,
     /// Keep light clients' connections.
     accept_light: bool,
+    /// Blob gossip: off, relayed, or delivered to the owner's pool.
+    blobs: super::BlobGossip,
+    /// Each peer's rate of gossiped blobs (tokens by size, `weft_types::wire::BLOB_GOSSIP_*`).
+    blob_limiter: RateLimiter,
 }
 
 impl Actor {
@@ -128,6 +132,11 @@ impl Actor {
             cells: Outbound::default(),
             asked_status: HashMap::new(),
             accept_light: config.accept_light,
+            blobs: config.blobs,
+            blob_limiter: RateLimiter::new(
+                weft_types::wire::BLOB_GOSSIP_TOKENS_PER_SECOND,
+                weft_types::wire::BLOB_GOSSIP_TOKEN_BURST,
+            ),
         }
     }
 
@@ -162,6 +171,7 @@ impl Actor {
     fn housekeeping(&mut self) {
         let now = Instant::now();
         self.limiter.prune(now);
+        self.blob_limiter.prune(now);
         // Held too long: dropped unforwarded.
         let dropped = self.hold.expire(now);
         self.report_held(dropped, gossipsub::MessageAcceptance::Ignore);
@@ -208,6 +218,17 @@ impl Actor {
                     tracing::debug!("header {} not gossiped: {e}", header.height());
                 }
             }
+            Command::PublishBlob(bytes, reply) => {
+                let published = match b.gossipsub.publish(blob_topic(), bytes) {
+                    Ok(_) => BlobPublished::Sent,
+                    Err(gossipsub::PublishError::Duplicate) => BlobPublished::AlreadySent,
+                    Err(gossipsub::PublishError::NoPeersSubscribedToTopic) => {
+                        BlobPublished::NoPeers
+                    }
+                    Err(e) => BlobPublished::Failed(e.to_string()),
+                };
+                let _ = reply.send(published);
+            }
             Command::Stored(height) => {
                 // Their blocks are stored: forwarded now.
                 let due = self.hold.stored(height);
@@ -242,6 +263,13 @@ impl Actor {
                 message,
             })) if message.topic == equivocation_topic().hash() => {
                 self.on_equivocation_gossip(propagation_source, &message_id, &message.data);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            })) if message.topic == blob_topic().hash() => {
+                self.on_blob_gossip(propagation_source, &message_id, message.data);
             }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,

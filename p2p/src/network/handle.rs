@@ -42,10 +42,25 @@ pub enum RequestError {
 
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, RequestError>>;
 
+/// What became of a blob handed to [`NetworkHandle::publish_blob`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobPublished {
+    /// Sent to the peers subscribed to the blob topic.
+    Sent,
+    /// Not sent again: this peer sent or forwarded the same message within gossipsub's
+    /// duplicate window (a minute); peers that had it then still have it.
+    AlreadySent,
+    /// No connected peer is subscribed to the blob topic yet: try again later.
+    NoPeers,
+    /// Not sent, for another reason (too large, the send queues full).
+    Failed(String),
+}
+
 /// Commands for the network actor.
 #[derive(Debug)]
 pub(crate) enum Command {
     Publish(Header),
+    PublishBlob(Vec<u8>, oneshot::Sender<BlobPublished>),
     Stored(u64),
     Equivocation(Box<weft_types::EquivocationProof>),
     Headers(PeerId, HeadersRequest, Reply<HeadersResponse>),
@@ -177,6 +192,22 @@ impl NetworkHandle {
     /// Gossips a header (dropped quietly when nobody listens yet: peers catch up by range).
     pub async fn publish(&self, header: Header) {
         let _ = self.send(Command::Publish(header)).await;
+    }
+
+    /// Gossips a blob on the blob topic (on a network started with blob gossip on). Its message
+    /// id is its content's hash, so the same blob published again within gossipsub's duplicate
+    /// window is not sent twice.
+    ///
+    /// # Errors
+    /// [`RequestError::Stopped`] when the network has stopped.
+    pub async fn publish_blob(
+        &self,
+        blob: &weft_types::encoding::layout::Blob,
+    ) -> Result<BlobPublished, RequestError> {
+        let (tx, rx) = oneshot::channel();
+        let bytes = weft_types::wire::encode_gossip_blob(blob);
+        self.send(Command::PublishBlob(bytes, tx)).await?;
+        rx.await.map_err(|_| RequestError::Stopped)
     }
 
     /// Tells the network that every block up to `height` is stored and can be served: gossiped

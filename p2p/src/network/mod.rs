@@ -20,9 +20,11 @@ use std::{
 };
 
 use futures::channel::{mpsc, oneshot};
-pub use handle::{ListenerErrors, NetInfo, NetworkHandle, NetworkTask, RequestError};
+pub use handle::{
+    BlobPublished, ListenerErrors, NetInfo, NetworkHandle, NetworkTask, RequestError,
+};
 use libp2p::{identity::Keypair, Multiaddr, Swarm};
-use weft_types::{Header, Trust};
+use weft_types::{encoding::layout::Blob, Header, Trust};
 
 use crate::{behaviour::Behaviour, metrics::NetworkMetrics, serve::RequestServer, Error, Role};
 
@@ -39,6 +41,26 @@ pub struct Listen {
     pub addr: Multiaddr,
     /// The operator's flag for it, e.g. `--p2p-port`.
     pub flag: &'static str,
+}
+
+/// What a peer does with the blob topic (`weft_types::wire::BLOB_TOPIC`, PROTOCOL §13).
+#[derive(Debug, Default)]
+pub enum BlobGossip {
+    /// Not subscribed (light clients, the nodes of a single producer's chain).
+    #[default]
+    Off,
+    /// Subscribed: blobs that decode are forwarded, none kept (a full node of a validator
+    /// chain, which gossips the blobs submitted to it).
+    Relay,
+    /// Subscribed, and every blob that decodes goes to this queue (a validator's pool); one
+    /// arriving while the queue is full is forwarded but not queued.
+    Deliver(mpsc::Sender<Blob>),
+}
+
+impl BlobGossip {
+    const fn subscribed(&self) -> bool {
+        !matches!(self, Self::Off)
+    }
 }
 
 /// Everything the network needs.
@@ -71,6 +93,8 @@ pub struct NetworkConfig {
     /// Caps on connections, established and in their handshake (a node sizes them from its
     /// file-descriptor budget).
     pub connections: crate::ConnectionCaps,
+    /// Whether to take part in blob gossip, and where gossiped blobs go.
+    pub blobs: BlobGossip,
 }
 
 impl std::fmt::Debug for NetworkConfig {
@@ -104,6 +128,7 @@ pub async fn start(
         &config.agent,
         config.idle_timeout,
         config.connections,
+        config.blobs.subscribed(),
     )
     .await?;
     let mut swarm = swarm;
@@ -123,6 +148,7 @@ pub fn start(config: NetworkConfig) -> Result<(NetworkHandle, HeaderStream, Netw
         &config.agent,
         config.idle_timeout,
         config.connections,
+        config.blobs.subscribed(),
     )?;
     let info = NetInfo {
         peer_id: Some(*swarm.local_peer_id()),

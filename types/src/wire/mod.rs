@@ -12,7 +12,14 @@ use weft_encoding::{
 
 use crate::error::{Error, Result};
 
+mod blob;
 mod bytes;
+
+pub use blob::{
+    decode_gossip_blob, encode_gossip_blob, gossip_blob_tokens, BLOB_GOSSIP_DATA_LIMIT,
+    BLOB_GOSSIP_SIZE_LIMIT, BLOB_GOSSIP_TOKENS_PER_SECOND, BLOB_GOSSIP_TOKEN_BURST,
+    BLOB_GOSSIP_TOKEN_BYTES, BLOB_TOPIC,
+};
 
 /// Gossipsub topic for new headers.
 pub const HEADER_TOPIC: &str = "/weft/headers/1";

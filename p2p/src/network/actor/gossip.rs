@@ -86,6 +86,66 @@ impl Actor {
         }
     }
 
+    /// A gossiped blob (blob topic): one that decodes within the size limit and the peer's
+    /// rate is forwarded, and handed to the owner's pool when it asked for blobs; a malformed
+    /// one is rejected and its sender penalised; one over the sender's rate is ignored (not
+    /// forwarded, no penalty, unless the peer floods).
+    pub(super) fn on_blob_gossip(
+        &mut self,
+        source: PeerId,
+        id: &gossipsub::MessageId,
+        data: Vec<u8>,
+    ) {
+        use crate::rate_limit::Admission;
+        use gossipsub::MessageAcceptance::{Accept, Ignore, Reject};
+        let report = |actor: &mut Self, acceptance| {
+            actor
+                .swarm
+                .behaviour_mut()
+                .gossipsub
+                .report_message_validation_result(id, &source, acceptance);
+        };
+        if matches!(self.blobs, crate::network::BlobGossip::Off) {
+            report(self, Ignore);
+            return;
+        }
+        let tokens = weft_types::wire::gossip_blob_tokens(data.len());
+        match self.blob_limiter.admit_tokens(
+            source,
+            weft_types::wire::BLOB_TOPIC,
+            tokens,
+            Instant::now(),
+        ) {
+            Admission::Allowed => {}
+            admission => {
+                self.metrics.blobs_gossip_dropped.inc();
+                report(self, Ignore);
+                if admission == Admission::Flooding {
+                    self.penalise(source, Misbehaviour::Flooding);
+                }
+                return;
+            }
+        }
+        let blob = match weft_types::wire::decode_gossip_blob(&data) {
+            Ok(blob) => blob,
+            Err(e) => {
+                tracing::warn!("rejected gossiped blob from {source}: {e}");
+                self.metrics.blobs_gossip_dropped.inc();
+                report(self, Reject);
+                self.penalise(source, Misbehaviour::MalformedMessage);
+                return;
+            }
+        };
+        report(self, Accept);
+        self.metrics.blobs_gossiped.inc();
+        if let crate::network::BlobGossip::Deliver(pool) = &mut self.blobs {
+            if pool.try_send(blob).is_err() {
+                self.metrics.blobs_gossip_dropped.inc();
+                tracing::debug!("gossiped blob forwarded but not queued: the pool is behind");
+            }
+        }
+    }
+
     /// A gossiped header: forwarded if it verifies (on a full node once its block is stored),
     /// ignored if it is ahead of our clock, else rejected and its sender penalised; a verified
     /// one goes to the owner.
