@@ -32,9 +32,14 @@ impl Four {
     /// A genesis of four in `dir/net` and the four started (`dir/v{i}`, logs `dir/v{i}.log`),
     /// once each has finalized height 2.
     pub(crate) async fn start(dir: &Path) -> Self {
+        Self::start_n(dir, 4).await
+    }
+
+    /// As [`Self::start`], with `n` validators.
+    pub(crate) async fn start_n(dir: &Path, n: u16) -> Self {
         let net = dir.join("net");
-        make_genesis(&net, 4, "weft-test-four");
-        let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+        make_genesis(&net, n, "weft-test-four");
+        let ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
         let urls = ports
             .iter()
             .map(|p| format!("http://127.0.0.1:{p}"))
@@ -50,8 +55,8 @@ impl Four {
                 .build()
                 .unwrap(),
         };
-        four.nodes = (0..4).map(|i| Some(four.spawn(i))).collect();
-        for i in 0..4 {
+        four.nodes = (0..usize::from(n)).map(|i| Some(four.spawn(i))).collect();
+        for i in 0..usize::from(n) {
             four.wait_for_height(i, 2, Duration::from_secs(60)).await;
         }
         four

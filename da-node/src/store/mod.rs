@@ -6,6 +6,7 @@ mod blobs;
 mod chain;
 mod error;
 mod evidence;
+mod finalized;
 mod inclusion;
 mod pending;
 mod prune;
@@ -389,7 +390,8 @@ impl Store {
         Ok(())
     }
 
-    /// Writes a block, its receipts and the new head in one synced batch, and prunes.
+    /// Writes a block, its receipts and the new head in one synced batch (dropping the
+    /// finalized block kept for its height, if any), and prunes.
     pub fn put_block(
         &self,
         block: &StoredBlock,
@@ -426,6 +428,8 @@ impl Store {
             batch.put_cf(self.cf(CF_RECEIPTS), id.to_be_bytes(), inclusion.to_bytes());
         }
         batch.put_cf(self.cf(CF_META), META_HEAD, height.to_be_bytes());
+        // A validator's finalized block, kept until now (`Store::put_finalized`).
+        batch.delete_cf(self.cf(CF_META), finalized::finalized_key(height));
         let pruned = match prune_after.filter(|&keep| height > keep) {
             Some(keep) => self.prune_below(&mut batch, height - keep + 1)?,
             None => None,

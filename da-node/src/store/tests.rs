@@ -1,4 +1,5 @@
-//! The store against a real RocksDB in a temp dir: pending ids, and format migration.
+//! The store against a real RocksDB in a temp dir: pending ids, format migration, and the
+//! finalized blocks a validator keeps until they are stored.
 use weft_encoding::layout::{Blob, Namespace};
 
 use super::*;
@@ -89,4 +90,50 @@ fn a_format_1_data_dir_is_migrated_and_a_newer_one_refused() {
         refused.contains("newer") && refused.contains("--data-dir"),
         "{refused}"
     );
+}
+
+#[test]
+fn a_kept_finalized_block_survives_reopen_until_its_height_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    // Two empty blocks, headers signed (the store keeps whatever it is given; the checks are
+    // consensus's).
+    let key = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
+    let empty = |height: u64, parent_hash| StoredBlock {
+        header: weft_types::UnsignedHeader {
+            height,
+            parent_hash,
+            timestamp_ms: height,
+            k: 0,
+            row_commitments: Vec::new(),
+            blob_count: 0,
+            index_root: weft_encoding::layout::Digest32([0; 32]),
+            producer: weft_types::ProducerKey::of(&key),
+        }
+        .sign(&key),
+        commitments: Vec::new(),
+        square: None,
+        index: Vec::new(),
+    };
+    let first = empty(
+        1,
+        weft_encoding::layout::Digest32(weft_types::GENESIS_PARENT),
+    );
+    let second = empty(2, first.header.hash());
+    store.put_finalized(&first.header, b"block one").unwrap();
+    store.put_finalized(&second.header, b"block two").unwrap();
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    let kept = store.finalized_unstored().unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept[0].0, first.header);
+    assert_eq!(kept[0].1, b"block one");
+    assert_eq!(kept[1].0.height(), 2);
+    // Stored: no longer kept; the other still is.
+    store.put_block(&first, &[], None).unwrap();
+    let kept = store.finalized_unstored().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].1, b"block two");
+    store.put_block(&second, &[], None).unwrap();
+    assert!(store.finalized_unstored().unwrap().is_empty());
 }

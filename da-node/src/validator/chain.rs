@@ -3,7 +3,8 @@
 //! validator's proposal is checked by laying its blobs out and committing to its rows again
 //! (its commitments, blob count and index root must be the header's); a finalized block goes
 //! to the [`Writer`], which encodes the whole square off the consensus thread and stores it
-//! with its certificate, tells its submitters and announces its header.
+//! with its certificate, tells its submitters and announces its header. A finalized block is
+//! kept in the store until then, and handed to the writer again after a restart.
 
 use std::{
     collections::{HashMap, HashSet, VecDeque},
@@ -142,7 +143,58 @@ impl NodeChain {
         {
             chain.remember(header.hash());
         }
+        chain.resume_unstored()?;
         Ok(chain)
+    }
+
+    /// Hands the writer again the blocks finalized before a restart and not stored then (kept
+    /// by `Store::put_finalized`): the engine's journal names them final, and no other
+    /// validator may hold them (a chain of one, or all restarted together).
+    fn resume_unstored(&mut self) -> crate::error::Result<()> {
+        for (header, bytes) in self.args.store.finalized_unstored()? {
+            let height = header.height();
+            if height != self.tip.height + 1 || header.unsigned.parent_hash != self.tip.digest {
+                tracing::warn!(
+                    height,
+                    "a kept finalized block does not extend the stored chain"
+                );
+                break;
+            }
+            let proposal = match Proposal::decode(&bytes) {
+                Ok(p) => p,
+                Err(reason) => {
+                    tracing::error!(height, reason, "a kept finalized block does not decode");
+                    break;
+                }
+            };
+            let square = match self.recommit(&proposal) {
+                Ok(square) => square,
+                Err(reason) => {
+                    tracing::error!(height, reason, "a kept finalized block does not check");
+                    break;
+                }
+            };
+            tracing::info!(height, "storing a block finalized before the restart");
+            self.args.mempool.finalized(height, square.index());
+            let digest = header.hash();
+            let proposed_here =
+                header.unsigned.producer == weft_types::ProducerKey::of(&self.args.key);
+            self.writer.push(Finalized {
+                square,
+                header: header.clone(),
+                own: proposed_here,
+                announce: false,
+            });
+            self.tip = Tip {
+                height,
+                digest,
+                timestamp_ms: header.unsigned.timestamp_ms,
+                header: Some(header),
+            };
+            self.remember(digest);
+            self.served.push_back((digest, bytes));
+        }
+        Ok(())
     }
 
     fn remember(&mut self, digest: Digest32) {
@@ -367,6 +419,13 @@ impl Chain for NodeChain {
         drop(taken);
         let mut header = proposal.header.clone();
         header.certificate = Some(Box::new(certificate.clone()));
+        // Kept until the writer has stored it: a crash before then loses nothing.
+        if let Err(e) = self.args.store.put_finalized(&header, block) {
+            tracing::error!(
+                height,
+                "cannot keep a finalized block before it is stored: {e}"
+            );
+        }
         let proposed_here = header.unsigned.producer == weft_types::ProducerKey::of(&self.args.key);
         self.writer.push(Finalized {
             square,

@@ -95,6 +95,10 @@ fn write(args: &WriterArgs, block: Finalized) {
         announce,
     } = block;
     let height = header.height();
+    // Stored already (a writer of the consensus run before a restart in this process).
+    if args.store.head().is_ok_and(|head| head >= height) {
+        return;
+    }
     let view = header.certificate.as_ref().map_or(0, |c| c.view);
     let started = std::time::Instant::now();
     let block = match square.encode(&args.encoder, header) {
