@@ -15,13 +15,16 @@
 //!   against k;
 //! - [`encoders`]: the square encoders side by side (`square` binary): Weft CPU on 1 … N
 //!   threads, Weft CUDA with per-stage times, the c-kzg all-rows baseline, reconstruction;
-//! - [`ingest`]: node ingest end to end per encoder (`ingest` binary), and what limits it.
+//! - [`ingest`]: node ingest end to end per encoder (`ingest` binary), and what limits it;
+//! - [`layout_mix`]: layout version 2's extra rows against version 1 on rollup batch mixes
+//!   (`layout` binary).
 
 pub mod encoders;
 mod error;
 pub mod fetcher;
 pub mod flooder;
 pub mod ingest;
+pub mod layout_mix;
 pub mod plot;
 pub mod procstat;
 pub mod report;

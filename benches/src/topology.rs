@@ -7,7 +7,7 @@ use std::{path::PathBuf, process::Stdio, time::Duration};
 
 use rand::{RngCore, SeedableRng};
 use tempfile::TempDir;
-use weft_encoding::layout::{elements_needed, smallest_k, Blob, Namespace};
+use weft_encoding::layout::{largest_blob, Blob, Namespace};
 use weft_node::{EncodedSquare, Node, NodeConfig};
 use weft_p2p::{Multiaddr, PeerId, Protocol};
 use weft_types::{api::NodeInfo, ProducerKey};
@@ -17,20 +17,6 @@ use crate::error::SwarmError;
 /// How long a full node may take to answer its HTTP API after it starts.
 const START_LIMIT: Duration = Duration::from_secs(60);
 
-/// The largest blob that lays out in a square of `k` rows.
-fn blob_len_for(k: usize) -> usize {
-    let (mut lo, mut hi) = (1usize, k * 4096 * 32);
-    while lo < hi {
-        let mid = (lo + hi).div_ceil(2);
-        if smallest_k(elements_needed([mid])) <= k {
-            lo = mid;
-        } else {
-            hi = mid - 1;
-        }
-    }
-    lo
-}
-
 /// `count` squares of `k` rows, each one blob of random bytes filling it (seeded, so runs
 /// compare), encoded with every core.
 ///
@@ -38,7 +24,7 @@ fn blob_len_for(k: usize) -> usize {
 /// [`SwarmError::Setup`] if encoding fails.
 pub fn encode_squares(k: usize, count: usize) -> Result<Vec<EncodedSquare>, SwarmError> {
     let encoder = weft_node::Encoder::cpu(weft_node::shared_prover());
-    let len = blob_len_for(k);
+    let len = largest_blob(k);
     (0..count)
         .map(|i| {
             let mut data = vec![0u8; len];
@@ -62,7 +48,7 @@ fn loopback_config(dir: &TempDir, block_time: Duration, max_k: usize) -> NodeCon
         http: "127.0.0.1:0".parse().expect("an address"),
         block_time,
         max_k,
-        max_blob_size: blob_len_for(max_k),
+        max_blob_size: largest_blob(max_k),
         ..NodeConfig::default()
     }
 }
@@ -200,7 +186,7 @@ impl FullNode {
                     .args(["--http", &http, "--producer-key", &producer.to_string()])
                     .args(["--bootstrap", &bootstrap.to_string()])
                     .args(["--max-k", &max_k.to_string()])
-                    .args(["--max-blob-size", &blob_len_for(max_k).to_string()])
+                    .args(["--max-blob-size", &largest_blob(max_k).to_string()])
                     .args([
                         "--block-time",
                         &humantime::format_duration(block_time).to_string(),
@@ -286,20 +272,6 @@ impl FullNode {
                 let _ = child.kill();
                 let _ = child.wait();
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_blob_fills_its_square_and_one_more_byte_does_not_fit() {
-        for k in [1, 8, 32] {
-            let len = blob_len_for(k);
-            assert_eq!(smallest_k(elements_needed([len])), k);
-            assert!(smallest_k(elements_needed([len + 1])) > k);
         }
     }
 }

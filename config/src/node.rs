@@ -204,8 +204,7 @@ impl NodeConfig {
         let capacity = self.max_k * weft_encoding::constants::FIELD_ELEMENTS_PER_ROW;
         let needed = weft_encoding::layout::elements_needed([self.max_blob_size]);
         if needed > capacity {
-            let fits = (capacity - weft_encoding::layout::elements_needed([1]) + 1)
-                * weft_encoding::constants::DATA_BYTES_PER_ELEMENT;
+            let fits = weft_encoding::layout::largest_blob(self.max_k);
             return bad(format!(
                 "--max-blob-size {} does not fit a square of --max-k {} ({} elements needed, {} available): use --max-blob-size {fits} or less, or a larger --max-k",
                 self.max_blob_size, self.max_k, needed, capacity

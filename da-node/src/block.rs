@@ -64,7 +64,18 @@ impl EncodedSquare {
         blobs: &[Blob],
         max_k: usize,
     ) -> Result<(Self, Vec<usize>), BlockError> {
-        let layout = lay_out(blobs, max_k)?;
+        Self::from_layout(encoder, lay_out(blobs, max_k)?)
+    }
+
+    /// Encodes a square laid out already (any layout version a reader accepts, e.g. version 1
+    /// of a stored chain, PROTOCOL §5); also returns `layout.order`.
+    ///
+    /// # Errors
+    /// [`BlockError::Encoding`] when the encoder refuses a row.
+    pub fn from_layout(
+        encoder: &crate::Encoder,
+        layout: weft_encoding::layout::Layout,
+    ) -> Result<(Self, Vec<usize>), BlockError> {
         let square = if layout.k == 0 {
             None
         } else {

@@ -5,8 +5,10 @@ use proptest::prelude::*;
 use weft_encoding::{
     constants::{BYTES_PER_ROW, FIELD_ELEMENTS_PER_ROW},
     layout::{
-        blob_commitment, elements_needed, index_root, lay_out, parse_layout, prove_namespace,
-        read_blob, smallest_k, Blob, Namespace,
+        blob_commitment, blob_rows, elements_for, elements_needed, elements_needed_in, index_root,
+        largest_blob, lay_out, lay_out_v1, owns_rows, pack, parse_layout, prove_namespace,
+        read_blob, smallest_k, Blob, LayoutSize, Namespace, LAYOUT_V1, LAYOUT_VERSION,
+        ROW_DATA_BYTES,
     },
     Error,
 };
@@ -114,6 +116,17 @@ fn capacity_is_exact_and_limits_are_enforced() {
 }
 
 #[test]
+fn the_largest_blob_fills_its_square_and_one_more_byte_does_not() {
+    for k in [1, 2, 4, 8, 16, 32, 64, 128] {
+        let len = largest_blob(k);
+        assert_eq!(smallest_k(elements_needed([len])), k, "k={k}");
+        assert!(smallest_k(elements_needed([len + 1])) > k, "k={k}");
+        let size = LayoutSize::new(LAYOUT_VERSION).with(len);
+        assert_eq!(size.elements(), elements_needed([len]));
+    }
+}
+
+#[test]
 fn malformed_squares_are_rejected() {
     let blobs: Vec<Blob> = (0..3)
         .map(|i| Blob::new(ns(3 - i), vec![i + 1; 100]))
@@ -177,4 +190,116 @@ fn laid_out_rows_encode() {
         .encode_bytes(&layout.rows())
         .unwrap();
     assert_eq!(square.row_blob(0), layout.data[..BYTES_PER_ROW]);
+}
+
+/// A blob of `len` bytes whose byte i is a function of i and `seed`.
+fn blob_of(namespace: u8, len: usize, seed: u8) -> Blob {
+    Blob::new(
+        ns(namespace),
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+            .collect(),
+    )
+}
+
+/// The EIP-4844 blob (4096 elements, 131,072 bytes) of `data`'s 31-byte packing, zero-padded:
+/// what a rollup posting `data` to Ethereum would have.
+fn ethereum_blob(data: &[u8]) -> Vec<u8> {
+    assert!(data.len() <= ROW_DATA_BYTES);
+    let mut row = vec![0u8; BYTES_PER_ROW];
+    pack(data, &mut row[..elements_for(data.len()) * 32]);
+    row
+}
+
+#[test]
+fn a_blob_of_a_row_or_more_owns_its_rows_and_each_is_its_ethereum_blob() {
+    // One row exactly, three rows with a partial last one, and short blobs around them.
+    let blobs = vec![
+        blob_of(5, 3 * ROW_DATA_BYTES - 1000, 1),
+        blob_of(1, 700, 2),
+        blob_of(3, ROW_DATA_BYTES, 3),
+        blob_of(9, ROW_DATA_BYTES - 1, 4),
+    ];
+    let layout = lay_out(&blobs, 8).unwrap();
+    assert_eq!(parse_layout(&layout.data).unwrap(), layout.index);
+    // Index order: ns 1 (short), 3 (one row), 5 (three rows), 9 (short: one byte under a row).
+    let [short, one, three, almost] = [0, 1, 2, 3].map(|i| layout.index[i]);
+    assert_eq!((short.start, almost.start), (9, 9 + 23));
+    assert!(!owns_rows(LAYOUT_VERSION, almost.len as usize));
+    assert_eq!(blob_rows(&one), 2..3);
+    assert_eq!(blob_rows(&three), 3..6);
+    assert_eq!(layout.k, 8);
+    for (entry, blob) in [(one, &blobs[2]), (three, &blobs[0])] {
+        assert_eq!(entry.start as usize % FIELD_ELEMENTS_PER_ROW, 0);
+        for (i, row) in blob_rows(&entry).enumerate() {
+            let chunk =
+                &blob.data[i * ROW_DATA_BYTES..((i + 1) * ROW_DATA_BYTES).min(blob.data.len())];
+            assert_eq!(
+                &layout.data[row * BYTES_PER_ROW..(row + 1) * BYTES_PER_ROW],
+                ethereum_blob(chunk),
+                "row {row}"
+            );
+        }
+    }
+    assert_eq!(
+        elements_needed(blobs.iter().map(|b| b.data.len())),
+        6 * FIELD_ELEMENTS_PER_ROW
+    );
+}
+
+#[test]
+fn layout_v2_refuses_a_misplaced_blob_or_data_in_a_rows_padding() {
+    let blobs = vec![blob_of(1, 100, 1), blob_of(2, ROW_DATA_BYTES + 31 * 10, 2)];
+    let good = lay_out(&blobs, 4).unwrap();
+    assert_eq!(good.k, 4);
+    // A byte in the zero padding of the long blob's last row (row 2), or between the short
+    // blob and the next row start.
+    for at in [3 * BYTES_PER_ROW - 1, BYTES_PER_ROW - 1] {
+        let mut bad = good.data.clone();
+        bad[at] = 1;
+        assert_eq!(
+            parse_layout(&bad),
+            Err(Error::Layout("data after the last blob")),
+            "{at}"
+        );
+    }
+    // The same blobs back to back under a version-2 header, and version-2 placement under a
+    // version-1 header: both refused.
+    let mut v1 = lay_out_v1(&blobs, 4).unwrap();
+    assert_eq!(v1.k, 2);
+    v1.data[1..3].copy_from_slice(&LAYOUT_VERSION.to_be_bytes());
+    assert_eq!(
+        parse_layout(&v1.data),
+        Err(Error::Layout("blob extends past the square"))
+    );
+    v1.data.resize(4 * BYTES_PER_ROW, 0);
+    assert_eq!(
+        parse_layout(&v1.data),
+        Err(Error::Layout("blob is not where the index says"))
+    );
+    let mut v2 = good.data.clone();
+    v2[1..3].copy_from_slice(&LAYOUT_V1.to_be_bytes());
+    assert!(parse_layout(&v2).is_err());
+    let mut v3 = good.data;
+    v3[1..3].copy_from_slice(&3u16.to_be_bytes());
+    assert_eq!(parse_layout(&v3), Err(Error::Layout("bad header element")));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Squares written before layout version 2 still parse, and every blob reads back.
+    #[test]
+    fn version_1_squares_still_parse(raw in prop::collection::vec((0u8..4, prop_oneof![1usize..2000, 126_000usize..260_000]), 1..5)) {
+        let blobs: Vec<Blob> = raw.iter().enumerate().map(|(i, &(n, len))| blob_of(n, len, i as u8)).collect();
+        let v1 = lay_out_v1(&blobs, 128).unwrap();
+        prop_assert_eq!(v1.k, smallest_k(elements_needed_in(LAYOUT_V1, blobs.iter().map(|b| b.data.len()))));
+        prop_assert_eq!(&parse_layout(&v1.data).unwrap(), &v1.index);
+        let v2 = lay_out(&blobs, 128).unwrap();
+        prop_assert_eq!(&parse_layout(&v2.data).unwrap(), &v2.index);
+        for (i, (a, b)) in v1.index.iter().zip(&v2.index).enumerate() {
+            prop_assert_eq!((a.namespace, a.len, a.commitment), (b.namespace, b.len, b.commitment));
+            prop_assert_eq!(read_blob(&v1.data, i, a).unwrap(), read_blob(&v2.data, i, b).unwrap());
+        }
+    }
 }

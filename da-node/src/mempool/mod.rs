@@ -19,7 +19,7 @@ use std::{
 use tokio::sync::oneshot;
 use weft_encoding::{
     constants::{DATA_BYTES_PER_ELEMENT, FIELD_ELEMENTS_PER_ROW},
-    layout::{elements_for, Blob, BlobCommitment, ELEMENTS_PER_INDEX_ENTRY},
+    layout::{Blob, BlobCommitment, LayoutSize, LAYOUT_VERSION},
 };
 
 use crate::{
@@ -68,9 +68,10 @@ pub(crate) enum SubmitError {
     Store(#[from] StoreError),
 }
 
-/// Field elements a blob of `len` bytes takes in a square: its data and its index entry.
+/// Field elements a blob of `len` bytes takes in a square: its index entry and its data (whole
+/// rows for a blob that owns rows, docs/PROTOCOL.md §5).
 fn footprint(len: usize) -> usize {
-    ELEMENTS_PER_INDEX_ENTRY + elements_for(len)
+    LayoutSize::new(LAYOUT_VERSION).with(len).elements() - 1
 }
 
 /// A queued blob.
@@ -364,22 +365,21 @@ impl Mempool {
         let mut inner = self.lock();
         let mut taken = Vec::new();
         let mut passed = Vec::new();
-        // One layout-header element, then per blob two index elements and its data.
-        let mut elements = 1;
+        let mut size = LayoutSize::new(LAYOUT_VERSION);
         while let Some(front) = inner.queue.pop_front() {
             if exclude.contains(&front.commitment) {
                 passed.push(front);
                 continue;
             }
-            let more = ELEMENTS_PER_INDEX_ENTRY + elements_for(front.blob.data.len());
-            if elements + more > capacity && !taken.is_empty() {
+            let more = size.with(front.blob.data.len());
+            if more.elements() > capacity && !taken.is_empty() {
                 inner.queue.push_front(front);
                 break;
             }
-            elements += more;
+            size = more;
             inner.uncount(&front);
             taken.push(front);
-            if elements > capacity {
+            if size.elements() > capacity {
                 break;
             }
         }

@@ -11,7 +11,10 @@ pub use blob::{blob_commitment, Blob, BlobCommitment, BlobHasher, Digest32, Name
 pub use index::{index_root, root_with_count, IndexEntry, INDEX_ENTRY_BYTES};
 pub use namespace_proof::{prove_namespace, NamespaceProof};
 pub use pack::{elements_for, pack, unpack};
+#[cfg(any(test, feature = "test-utils"))]
+pub use square_layout::lay_out_v1;
 pub use square_layout::{
-    elements_needed, lay_out, parse_layout, read_blob, smallest_k, Layout,
-    ELEMENTS_PER_INDEX_ENTRY, LAYOUT_VERSION,
+    blob_rows, elements_needed, elements_needed_in, largest_blob, lay_out, owns_rows, parse_layout,
+    read_blob, smallest_k, Layout, LayoutSize, ELEMENTS_PER_INDEX_ENTRY, LAYOUT_V1, LAYOUT_VERSION,
+    ROW_DATA_BYTES,
 };

@@ -1,9 +1,12 @@
 //! How blobs are laid into the original rows, and how a reader takes them out again.
 //!
 //! The k original rows, 4096 elements each, form one element stream (row-major). Element 0
-//! holds the layout header, elements `1 + 2i` and `2 + 2i` index entry i, and the blobs follow
-//! back to back in index order, each starting on a fresh element. Everything else is zero. The
-//! exact format is in docs/PROTOCOL.md.
+//! holds the layout header, elements `1 + 2i` and `2 + 2i` index entry i. In layout version 2
+//! (written now) the blobs under one row's worth of data follow back to back in index order,
+//! and every blob of at least one row's worth ([`ROW_DATA_BYTES`]) then starts at a row start
+//! and owns its rows, its last row zero-padded: each of its rows is an EIP-4844 blob of its data
+//! alone. Version 1 (read only) put every blob back to back. Everything else is zero. The exact
+//! format is docs/PROTOCOL.md §5.
 
 use super::{
     blob::Blob,
@@ -12,12 +15,22 @@ use super::{
     pack::{elements_for, pack, unpack},
 };
 use crate::{
-    constants::{BYTES_PER_FIELD_ELEMENT, BYTES_PER_ROW, FIELD_ELEMENTS_PER_ROW, MAX_K},
+    constants::{
+        BYTES_PER_FIELD_ELEMENT, BYTES_PER_ROW, DATA_BYTES_PER_ELEMENT, FIELD_ELEMENTS_PER_ROW,
+        MAX_K,
+    },
     error::{Error, Result},
 };
 
-/// Version of the layout, in the header element.
-pub const LAYOUT_VERSION: u16 = 1;
+/// Version of the layout new squares are written with, in the header element (§5: blobs of
+/// at least [`ROW_DATA_BYTES`] own whole rows).
+pub const LAYOUT_VERSION: u16 = 2;
+/// The first layout version (every blob back to back): still read, so stored chains stay
+/// readable, never written.
+pub const LAYOUT_V1: u16 = 1;
+/// Data bytes in one row (4096 elements × 31 bytes = 126,976): a blob at least this long owns
+/// whole rows in layout version 2.
+pub const ROW_DATA_BYTES: usize = FIELD_ELEMENTS_PER_ROW * DATA_BYTES_PER_ELEMENT;
 /// Elements taken by each index entry.
 pub const ELEMENTS_PER_INDEX_ENTRY: usize = 2;
 
@@ -43,16 +56,113 @@ impl Layout {
     }
 }
 
-/// Elements needed to lay out blobs of these lengths.
+/// Elements needed to lay out blobs of these lengths (in any order) with [`LAYOUT_VERSION`]:
+/// the header, two per index entry, the short blobs back to back, and, when there are blobs of
+/// at least [`ROW_DATA_BYTES`], the rest of that row and whole rows for each of them.
 pub fn elements_needed(lens: impl IntoIterator<Item = usize>) -> usize {
-    let (count, data) = lens
-        .into_iter()
-        .fold((0, 0), |(n, d), len| (n + 1, d + elements_for(len)));
-    if count == 0 {
-        0
-    } else {
-        1 + ELEMENTS_PER_INDEX_ENTRY * count + data
+    elements_needed_in(LAYOUT_VERSION, lens)
+}
+
+/// [`elements_needed`] for a given layout version (1 or 2): what comparing the versions'
+/// overhead needs.
+pub fn elements_needed_in(version: u16, lens: impl IntoIterator<Item = usize>) -> usize {
+    let mut size = LayoutSize::new(version);
+    lens.into_iter().for_each(|len| size.push(len));
+    size.elements()
+}
+
+/// The elements a square needs, kept as blobs are added one at a time (what a block builder
+/// taking blobs until the square is full uses). Order does not matter.
+#[derive(Debug, Clone, Copy)]
+pub struct LayoutSize {
+    version: u16,
+    count: usize,
+    short: usize,
+    rows: usize,
+}
+
+impl LayoutSize {
+    /// No blobs yet, in layout `version` (1 or 2).
+    pub fn new(version: u16) -> Self {
+        Self {
+            version,
+            count: 0,
+            short: 0,
+            rows: 0,
+        }
     }
+
+    /// Adds a blob of `len` bytes.
+    pub fn push(&mut self, len: usize) {
+        self.count += 1;
+        if owns_rows(self.version, len) {
+            self.rows += elements_for(len).div_ceil(FIELD_ELEMENTS_PER_ROW);
+        } else {
+            self.short += elements_for(len);
+        }
+    }
+
+    /// Elements needed for the blobs added: 0 for none; else the header, two per index entry,
+    /// the short blobs, and, with row-owning blobs, the rest of that row and their whole rows.
+    pub fn elements(&self) -> usize {
+        let head = 1 + ELEMENTS_PER_INDEX_ENTRY * self.count + self.short;
+        match (self.count, self.rows) {
+            (0, _) => 0,
+            (_, 0) => head,
+            (_, rows) => (head.div_ceil(FIELD_ELEMENTS_PER_ROW) + rows) * FIELD_ELEMENTS_PER_ROW,
+        }
+    }
+
+    /// The size with one more blob of `len` bytes.
+    pub fn with(mut self, len: usize) -> Self {
+        self.push(len);
+        self
+    }
+}
+
+/// The longest single blob, in bytes, that a square of at most `max_k` rows (1 to 128) holds
+/// in layout version [`LAYOUT_VERSION`]: `max_k − 1` whole rows' data from `max_k = 2`, the
+/// first row less its header and one index entry at `max_k = 1`.
+pub fn largest_blob(max_k: usize) -> usize {
+    let short = (FIELD_ELEMENTS_PER_ROW - 1 - ELEMENTS_PER_INDEX_ENTRY) * DATA_BYTES_PER_ELEMENT;
+    short.max(max_k.saturating_sub(1) * ROW_DATA_BYTES)
+}
+
+/// Whether a blob of `len` bytes starts at a row start and owns its rows in `version`.
+pub fn owns_rows(version: u16, len: usize) -> bool {
+    version >= 2 && len >= ROW_DATA_BYTES
+}
+
+/// Where each blob starts (its first element in the stream), for blobs of these lengths in
+/// index order, and the element after the last one placed (for version 2 with row-owning blobs,
+/// the end of the last row). Version 1: back to back from `1 + 2n`. Version 2: the blobs under
+/// [`ROW_DATA_BYTES`] back to back from `1 + 2n` in index order, then each longer one, in index
+/// order, from the next row start, taking `⌈elements/4096⌉` whole rows.
+fn placement(version: u16, lens: &[usize]) -> (Vec<usize>, usize) {
+    let mut starts = vec![0; lens.len()];
+    let mut next = 1 + ELEMENTS_PER_INDEX_ENTRY * lens.len();
+    for (i, &len) in lens.iter().enumerate() {
+        if !owns_rows(version, len) {
+            starts[i] = next;
+            next += elements_for(len);
+        }
+    }
+    for (i, &len) in lens.iter().enumerate() {
+        if owns_rows(version, len) {
+            starts[i] = next.next_multiple_of(FIELD_ELEMENTS_PER_ROW);
+            next = starts[i]
+                + elements_for(len).div_ceil(FIELD_ELEMENTS_PER_ROW) * FIELD_ELEMENTS_PER_ROW;
+        }
+    }
+    (starts, next)
+}
+
+/// The original rows a blob at `entry` touches: `first..first + count` (for a blob that owns
+/// rows in layout version 2, exactly its rows).
+pub fn blob_rows(entry: &IndexEntry) -> core::ops::Range<usize> {
+    let start = entry.start as usize;
+    let end = start + elements_for(entry.len as usize);
+    start / FIELD_ELEMENTS_PER_ROW..end.div_ceil(FIELD_ELEMENTS_PER_ROW)
 }
 
 /// The smallest k (power of two) whose square holds `elements`; 0 for none.
@@ -66,13 +176,29 @@ pub fn smallest_k(elements: usize) -> usize {
     }
 }
 
-/// Lays blobs out in the smallest square with `k ≤ max_k`, sorted by namespace.
+/// Lays blobs out in the smallest square with `k ≤ max_k`, sorted by namespace, in layout
+/// version [`LAYOUT_VERSION`] (docs/PROTOCOL.md §5).
+///
+/// # Errors
+/// [`Error::EmptyBlob`] for a blob with no data; [`Error::SquareFull`] when they need more than
+/// `max_k` rows (at most 128).
 pub fn lay_out(blobs: &[Blob], max_k: usize) -> Result<Layout> {
+    lay_out_in(LAYOUT_VERSION, blobs, max_k)
+}
+
+/// [`lay_out`] in layout version 1 (every blob back to back), as blocks were written before
+/// version 2: what tests of old stored chains build. Tests only.
+#[cfg(any(test, feature = "test-utils"))]
+pub fn lay_out_v1(blobs: &[Blob], max_k: usize) -> Result<Layout> {
+    lay_out_in(LAYOUT_V1, blobs, max_k)
+}
+
+fn lay_out_in(version: u16, blobs: &[Blob], max_k: usize) -> Result<Layout> {
     if let Some(index) = blobs.iter().position(|b| b.data.is_empty()) {
         return Err(Error::EmptyBlob { index });
     }
     let max_k = max_k.min(MAX_K);
-    let needed = elements_needed(blobs.iter().map(|b| b.data.len()));
+    let needed = elements_needed_in(version, blobs.iter().map(|b| b.data.len()));
     let k = smallest_k(needed);
     if k > max_k {
         return Err(Error::SquareFull {
@@ -86,11 +212,12 @@ pub fn lay_out(blobs: &[Blob], max_k: usize) -> Result<Layout> {
 
     let mut data = vec![0u8; k * BYTES_PER_ROW];
     let mut index = Vec::with_capacity(order.len());
-    let mut next = 1 + ELEMENTS_PER_INDEX_ENTRY * order.len();
+    let lens: Vec<usize> = order.iter().map(|&j| blobs[j].data.len()).collect();
+    let (starts, _) = placement(version, &lens);
     for (i, blob) in order.iter().map(|&j| &blobs[j]).enumerate() {
         let entry = IndexEntry {
             namespace: blob.namespace,
-            start: u32::try_from(next).expect("fits: at most 2^19 elements"),
+            start: u32::try_from(starts[i]).expect("fits: at most 2^19 elements"),
             len: u32::try_from(blob.data.len()).map_err(|_| Error::SquareFull {
                 needed,
                 capacity: 0,
@@ -101,15 +228,15 @@ pub fn lay_out(blobs: &[Blob], max_k: usize) -> Result<Layout> {
         let n = elements_for(blob.data.len());
         pack(
             &blob.data,
-            &mut data[next * BYTES_PER_FIELD_ELEMENT..(next + n) * BYTES_PER_FIELD_ELEMENT],
+            &mut data
+                [starts[i] * BYTES_PER_FIELD_ELEMENT..(starts[i] + n) * BYTES_PER_FIELD_ELEMENT],
         );
         write_entry(&mut data, i, &entry);
         index.push(entry);
-        next += n;
     }
     if k > 0 {
         let header = element_mut(&mut data, 0);
-        header[1..3].copy_from_slice(&LAYOUT_VERSION.to_be_bytes());
+        header[1..3].copy_from_slice(&version.to_be_bytes());
         header[3..7].copy_from_slice(&(order.len() as u32).to_be_bytes());
     }
     let index_root = index_root(&index);
@@ -149,17 +276,22 @@ fn read_entry(data: &[u8], i: usize) -> Result<IndexEntry> {
     Ok(IndexEntry::from_bytes(&bytes))
 }
 
-/// Parses and checks the layout of the original rows (`k × 131072` bytes): header, sorted
-/// index, contiguous placement, zero padding, and each blob against its commitment. Returns
-/// the index.
+/// Parses and checks the layout of the original rows (`k × 131072` bytes), version 1 or 2:
+/// header, sorted index, every blob where its version places it, zero everywhere else, k the
+/// smallest that fits, and each blob against its commitment. Returns the index.
+///
+/// # Errors
+/// [`Error::Layout`] naming the first deviation; [`Error::BlobCommitmentMismatch`] for a blob
+/// whose bytes do not match its index entry.
 pub fn parse_layout(data: &[u8]) -> Result<Vec<IndexEntry>> {
     if data.len() % BYTES_PER_ROW != 0 || data.is_empty() {
         return Err(Error::Layout("data is not a whole number of rows"));
     }
     let capacity = data.len() / BYTES_PER_FIELD_ELEMENT;
     let header = element(data, 0);
+    let version = u16::from_be_bytes([header[1], header[2]]);
     if header[0] != 0
-        || header[1..3] != LAYOUT_VERSION.to_be_bytes()
+        || !(version == LAYOUT_V1 || version == LAYOUT_VERSION)
         || header[7..].iter().any(|&b| b != 0)
     {
         return Err(Error::Layout("bad header element"));
@@ -168,11 +300,10 @@ pub fn parse_layout(data: &[u8]) -> Result<Vec<IndexEntry>> {
     if count == 0 || 1 + ELEMENTS_PER_INDEX_ENTRY * count > capacity {
         return Err(Error::Layout("blob count does not fit the square"));
     }
-    let mut next = 1 + ELEMENTS_PER_INDEX_ENTRY * count;
     let mut index = Vec::with_capacity(count);
     for i in 0..count {
         let entry = read_entry(data, i)?;
-        if entry.start as usize != next || entry.len == 0 {
+        if entry.len == 0 {
             return Err(Error::Layout("blob is not where the index says"));
         }
         if index
@@ -181,20 +312,37 @@ pub fn parse_layout(data: &[u8]) -> Result<Vec<IndexEntry>> {
         {
             return Err(Error::Layout("index is not sorted by namespace"));
         }
-        next += elements_for(entry.len as usize);
-        if next > capacity {
-            return Err(Error::Layout("blob extends past the square"));
-        }
         index.push(entry);
     }
-    if data[next * BYTES_PER_FIELD_ELEMENT..]
+    let lens: Vec<usize> = index.iter().map(|e| e.len as usize).collect();
+    let (starts, end) = placement(version, &lens);
+    if end > capacity {
+        return Err(Error::Layout("blob extends past the square"));
+    }
+    if index
         .iter()
-        .any(|&b| b != 0)
+        .zip(&starts)
+        .any(|(e, &s)| e.start as usize != s)
     {
-        return Err(Error::Layout("data after the last blob"));
+        return Err(Error::Layout("blob is not where the index says"));
+    }
+    // Zero outside the blobs: between them (version 2's row padding) and after the last.
+    let mut spans: Vec<(usize, usize)> = starts
+        .iter()
+        .zip(&lens)
+        .map(|(&s, &len)| (s, s + elements_for(len)))
+        .collect();
+    spans.sort_unstable();
+    let mut free = 1 + ELEMENTS_PER_INDEX_ENTRY * count;
+    for (s, e) in spans.into_iter().chain([(capacity, capacity)]) {
+        let gap = &data[free * BYTES_PER_FIELD_ELEMENT..s * BYTES_PER_FIELD_ELEMENT];
+        if gap.iter().any(|&b| b != 0) {
+            return Err(Error::Layout("data after the last blob"));
+        }
+        free = e;
     }
     // The k must be the smallest that fits.
-    if smallest_k(next) != data.len() / BYTES_PER_ROW {
+    if smallest_k(end) != data.len() / BYTES_PER_ROW {
         return Err(Error::Layout("square is larger than its blobs need"));
     }
     for (i, entry) in index.iter().enumerate() {
