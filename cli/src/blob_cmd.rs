@@ -1,4 +1,4 @@
-//! `weft blob submit|get|commit` and `weft header get`.
+//! `weft blob submit|get|commit` and `weft header get` (`weft blob prove`: `prove_cmd`).
 
 use std::{
     io::{Read, Write},
@@ -13,7 +13,10 @@ use weft_types::{ProducerKey, Trust};
 
 use weft_client::Submitted;
 
-use crate::CliError;
+use crate::{
+    reads::{client, parse_namespace, trusted},
+    CliError,
+};
 
 /// Inputs at least this large get a progress bar.
 const PROGRESS_THRESHOLD: usize = 256 * 1024;
@@ -59,24 +62,16 @@ pub(crate) enum BlobCommand {
         /// Output file (several blobs go to FILE.0, FILE.1, …); standard output if omitted.
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// The trusted producer's key (64 hex chars): the header must be signed by it. Also read
-        /// from $WEFT_PRODUCER_KEY, or `producer_key` in --config FILE; required (get it from a
-        /// node you trust: `weft node info`).
-        #[arg(long, env = "WEFT_PRODUCER_KEY")]
-        producer_key: Option<String>,
-        /// A settings file (TOML) whose `producer_key` is the trusted key (a node's
-        /// `weft.toml` or a light client's settings).
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// On a chain run by validators: its genesis file (`weft genesis`); the header must be
-        /// signed by a validator and carry a certificate of more than two thirds of them.
-        /// Instead of --producer-key.
-        #[arg(long)]
-        genesis: Option<PathBuf>,
+        #[command(flatten)]
+        trust: crate::reads::TrustArgs,
         /// Print what was verified as JSON on standard error.
         #[arg(long)]
         json: bool,
     },
+    /// Fetch a blob's inclusion bundle (header, index path, its rows' EIP-4844 commitments and
+    /// versioned hashes, and with --z each row's KZG opening), verify it against the trusted
+    /// producer key or --genesis, print it and write it with --out (docs/PROTOCOL.md §14).
+    Prove(crate::prove_cmd::ProveArgs),
     /// Compute a blob's commitment offline.
     Commit {
         /// Namespace: 32 hex characters.
@@ -99,14 +94,6 @@ pub(crate) enum HeaderCommand {
         #[arg(long)]
         height: Option<u64>,
     },
-}
-
-pub(crate) fn parse_namespace(raw: &str) -> Result<Namespace, CliError> {
-    raw.parse().map_err(|e| {
-        CliError::usage(format!(
-            "--namespace {raw:?}: expected 32 hex characters: {e}"
-        ))
-    })
 }
 
 fn read_input(file: &str) -> Result<Vec<u8>, CliError> {
@@ -135,18 +122,17 @@ pub(crate) async fn run(cmd: BlobCommand) -> Result<(), CliError> {
             height,
             namespace,
             output,
-            producer_key,
-            config,
-            genesis,
+            trust,
             json,
         } => {
             let trust = trusted(
-                producer_key.as_deref(),
-                genesis.as_deref(),
-                config.as_deref(),
+                trust.producer_key.as_deref(),
+                trust.genesis.as_deref(),
+                trust.config.as_deref(),
             )?;
             get(&node, height, &namespace, output, trust, json).await
         }
+        BlobCommand::Prove(args) => crate::prove_cmd::prove(args).await,
         BlobCommand::Commit { namespace, file } => {
             let namespace = parse_namespace(&namespace)?;
             println!("{}", blob_commitment(&namespace, &read_input(&file)?));
@@ -158,15 +144,6 @@ pub(crate) async fn run(cmd: BlobCommand) -> Result<(), CliError> {
 /// A `--node URL` error as the CLI reports it (see [`CliError::node`]).
 pub(crate) fn node_error(node: &str, e: weft_client::ClientError) -> CliError {
     CliError::node(node, e)
-}
-
-/// A client for `--node URL`.
-pub(crate) fn client(node: &str) -> Result<weft_client::Client, CliError> {
-    weft_client::Client::new(node).map_err(|e| {
-        CliError::usage(format!(
-            "--node {node}: expected a URL like http://127.0.0.1:7580 ({e})"
-        ))
-    })
 }
 
 async fn submit(
@@ -263,62 +240,6 @@ struct Verified {
     #[serde(skip_serializing_if = "Option::is_none")]
     chain_id: Option<String>,
     files: Vec<String>,
-}
-
-/// What headers are checked against: the validator set of `--genesis FILE`, or the trusted
-/// producer key ([`trusted_key`]); never both.
-pub(crate) fn trusted(
-    flag: Option<&str>,
-    genesis: Option<&std::path::Path>,
-    config: Option<&std::path::Path>,
-) -> Result<Trust, CliError> {
-    match (genesis, flag) {
-        (Some(_), Some(_)) => Err(CliError::usage(
-            "--genesis and --producer-key: give one (--genesis for a chain run by validators, \
-             --producer-key for a single producer's)",
-        )),
-        (Some(path), None) => weft_config::genesis::load_genesis(path)
-            .map(|(_, set)| Trust::from(set))
-            .map_err(|e| CliError::usage(format!("--genesis {e}"))),
-        (None, _) => trusted_key(flag, config).map(Trust::from),
-    }
-}
-
-/// The trusted producer key: `--producer-key` (or `$WEFT_PRODUCER_KEY`), else `producer_key`
-/// in `--config FILE`; never the key a header carries.
-pub(crate) fn trusted_key(
-    flag: Option<&str>,
-    config: Option<&std::path::Path>,
-) -> Result<ProducerKey, CliError> {
-    if let Some(raw) = flag {
-        return raw
-            .parse()
-            .map_err(|e| CliError::usage(format!("--producer-key: {e}")));
-    }
-    if let Some(path) = config {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::usage(format!("--config {}: {e}", path.display())))?;
-        /// The one field read; the file's others are its owner's.
-        #[derive(serde::Deserialize)]
-        struct KeyOnly {
-            producer_key: Option<ProducerKey>,
-        }
-        let settings: KeyOnly = weft_config::parse(&text)
-            .map_err(|e| CliError::usage(format!("--config {}: {e}", path.display())))?;
-        if let Some(key) = settings.producer_key {
-            return Ok(key);
-        }
-        return Err(CliError::usage(format!(
-            "--config {}: no producer_key in it",
-            path.display()
-        )));
-    }
-    Err(CliError::usage(
-        "--producer-key: no trusted producer key given (nor $WEFT_PRODUCER_KEY, nor producer_key \
-         in --config FILE, nor --genesis), so nothing can be verified; get the key from a node you \
-         trust with `weft node info --node URL` and pass it with --producer-key, or pass the \
-         chain's genesis file with --genesis",
-    ))
 }
 
 async fn get(

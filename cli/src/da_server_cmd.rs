@@ -7,8 +7,8 @@ use clap::Args;
 use weft_alt_da::{DaServer, DaServerConfig, DEFAULT_MAX_PUTS};
 
 use crate::{
-    blob_cmd::{parse_namespace, trusted},
     node_cmd::shutdown_signal,
+    reads::{parse_namespace, trusted},
     CliError,
 };
 

@@ -8,6 +8,8 @@ mod error;
 mod genesis_cmd;
 mod light_cmd;
 mod node_cmd;
+mod prove_cmd;
+mod reads;
 
 use std::process::ExitCode;
 

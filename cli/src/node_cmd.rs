@@ -165,7 +165,7 @@ pub(crate) async fn run(cmd: NodeCommand) -> Result<(), CliError> {
     match cmd {
         NodeCommand::Start(args) => start(*args).await,
         NodeCommand::Info { node } => {
-            let info = crate::blob_cmd::client(&node)?
+            let info = crate::reads::client(&node)?
                 .node_info()
                 .await
                 .map_err(|e| crate::blob_cmd::node_error(&node, e))?;

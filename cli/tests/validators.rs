@@ -233,6 +233,36 @@ fn blobs_submitted_to_each_validator_and_a_full_node_are_included_exactly_once()
             std::fs::read(&out_file).unwrap(),
             std::fs::read(file).unwrap()
         );
+        // Its inclusion bundle, opened at a z: verified by the CLI against the genesis and
+        // again here by the no_std verifier from the file it wrote (PROTOCOL §14).
+        let bundle_file = dir.path().join(format!("bundle{i}"));
+        let proven = weft(&[
+            "blob",
+            "prove",
+            "--node",
+            &full_url,
+            "--height",
+            &receipt["height"].to_string(),
+            "--namespace",
+            ns,
+            "--commitment",
+            receipt["commitment"].as_str().unwrap(),
+            "--z",
+            &"1a".repeat(32),
+            "--out",
+            bundle_file.to_str().unwrap(),
+            "--genesis",
+            net.join("genesis.toml").to_str().unwrap(),
+        ]);
+        assert!(proven.status.success(), "{}", stderr(&proven));
+        let bundle = weft_types::inclusion::InclusionBundle::from_bytes(
+            &std::fs::read(&bundle_file).unwrap(),
+        )
+        .unwrap();
+        let verified =
+            weft_types::inclusion::verify_bundle(&bundle, &trust.inclusion_root()).unwrap();
+        assert_eq!(verified.height, receipt["height"].as_u64().unwrap());
+        assert_eq!(verified.evaluations.len(), verified.versioned_hashes.len());
     }
 }
 

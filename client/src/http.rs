@@ -241,6 +241,27 @@ impl Client {
         self.get(&format!("/v1/blobs/{height}/{namespace}")).await
     }
 
+    /// `GET /v1/blobs/{height}/{namespace}/{commitment}/inclusion[?z=…]`, unverified: the
+    /// blob's inclusion bundle (PROTOCOL §14), opened at `z` when given.
+    ///
+    /// # Errors
+    /// [`ClientError::NotFound`]; [`ClientError::Input`] for a z the node refuses; transport
+    /// errors.
+    pub async fn inclusion(
+        &self,
+        height: u64,
+        namespace: &Namespace,
+        commitment: &BlobCommitment,
+        z: Option<&[u8; 32]>,
+    ) -> Result<weft_types::api::InclusionView, ClientError> {
+        let query = z.map_or(String::new(), |z| format!("?z={}", hex::encode(z)));
+        self.get(&format!(
+            "/v1/blobs/{height}/{namespace}/{}/inclusion{query}",
+            commitment.to_hex()
+        ))
+        .await
+    }
+
     /// `GET /v1/blobs/by-commitment/{commitment}`, unverified.
     ///
     /// # Errors

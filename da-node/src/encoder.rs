@@ -26,6 +26,13 @@ pub fn shared_prover() -> Arc<RowProver> {
     PROVER.get_or_init(|| Arc::new(RowProver::new())).clone()
 }
 
+/// The process's spec-named KZG functions (EIP-4844 openings for inclusion bundles), on the
+/// shared prover.
+pub(crate) fn shared_kzg() -> &'static weft_encoding::Kzg {
+    static KZG: OnceLock<weft_encoding::Kzg> = OnceLock::new();
+    KZG.get_or_init(|| weft_encoding::Kzg::new(shared_prover()))
+}
+
 /// The encoder in use. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Encoder {

@@ -74,6 +74,13 @@ pub enum Error {
         /// Element within it.
         element: usize,
     },
+    /// A 32-byte scalar given as input (an evaluation point z) is not below the BLS12-381
+    /// group order. Input fault.
+    #[error("{what} is not below the BLS12-381 group order")]
+    NonCanonicalScalar {
+        /// Which scalar ("z").
+        what: &'static str,
+    },
     /// A proof is not a valid G1 point. Peer fault.
     #[error("proof of item {item}: {reason}")]
     InvalidProofPoint {
@@ -223,6 +230,7 @@ impl Error {
             Self::Length { .. } => "Length",
             Self::CountMismatch { .. } => "CountMismatch",
             Self::NonCanonicalFieldElement { .. } => "NonCanonicalFieldElement",
+            Self::NonCanonicalScalar { .. } => "NonCanonicalScalar",
             Self::InvalidProofPoint { .. } => "InvalidProofPoint",
             Self::InvalidCommitmentPoint { .. } => "InvalidCommitmentPoint",
             Self::RowOutOfRange { .. } => "RowOutOfRange",

@@ -154,6 +154,23 @@ impl Kzg {
         Ok(Proof(proof))
     }
 
+    /// `compute_kzg_proof` (EIP-4844): the opening of the blob's polynomial at `z` — the proof
+    /// (compressed G1, 48 bytes) and `y = p(z)` (32 bytes, big-endian). What Ethereum's
+    /// point-evaluation precompile (0x0a) checks; byte-identical to c-kzg's.
+    ///
+    /// # Errors
+    /// [`Error::Length`] or a non-canonical element for a malformed blob;
+    /// [`Error::NonCanonicalScalar`] for z not below the group order.
+    pub fn compute_kzg_proof(&self, blob: &[u8], z: &[u8; 32]) -> Result<(Proof, [u8; 32])> {
+        blob_scalars(blob)?;
+        let blob: &[u8; BYTES_PER_ROW] = blob.try_into().expect("length checked");
+        let (proof, y) = self
+            .eip4844()
+            .compute_kzg_proof(blob, *z)
+            .map_err(|_| Error::NonCanonicalScalar { what: "z" })?;
+        Ok((Proof(proof), y))
+    }
+
     /// `verify_blob_kzg_proof` (EIP-4844): `Ok(false)` when the proof does not verify.
     pub fn verify_blob_kzg_proof(
         &self,

@@ -205,8 +205,7 @@ impl HeaderSync {
 
 // Validator keys and quorum certificates made with blst, for the tests (weft-types' own).
 #[cfg(test)]
-#[path = "../../types/tests/fixture/mod.rs"]
-mod fixture;
+use weft_types::testing as fixture;
 
 #[cfg(test)]
 mod tests {

@@ -4,11 +4,9 @@
 //! at 4 and 100 validators. `cargo bench -p weft-types --bench certificate`; figures in
 //! docs/BENCHMARKS.md.
 
-#[path = "../tests/fixture/mod.rs"]
-mod fixture;
-
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use ed25519_dalek::{Signer as _, SigningKey, Verifier as _};
+use weft_types::testing as fixture;
 use weft_types::{encoding::layout::Digest32, ValidatorSet};
 
 fn bench(c: &mut Criterion) {

@@ -91,6 +91,107 @@ pub struct NamespaceBlobs {
     pub proof: NamespaceProof,
 }
 
+/// `GET /v1/blobs/{height}/{namespace}/{commitment}/inclusion[?z=…]`: the inclusion bundle of
+/// one blob (docs/PROTOCOL.md §14). `bundle` is what a verifier checks; the other fields repeat
+/// its content for reading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InclusionView {
+    /// Height of the blob's block.
+    pub height: u64,
+    /// The blob's namespace.
+    pub namespace: Namespace,
+    /// The blob's commitment.
+    pub commitment: BlobCommitment,
+    /// Its position in the block's index.
+    pub blob_index: u32,
+    /// Its length in bytes.
+    pub len: u32,
+    /// Whether it owns its rows (layout version 2, at least one row's data): each row is then
+    /// the EIP-4844 blob of its data alone.
+    pub owns_rows: bool,
+    /// The evaluation point the rows are opened at, when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub z: Option<Digest32>,
+    /// The blob's rows, in order.
+    pub rows: Vec<InclusionRow>,
+    /// The bundle's binary form (§14), `0x`-hex, at most `MAX_BUNDLE_BYTES` bytes.
+    pub bundle: String,
+}
+
+/// One row of an [`InclusionView`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InclusionRow {
+    /// The row (original rows, `0..k`).
+    pub row: u16,
+    /// Its KZG commitment (EIP-4844 `blob_to_kzg_commitment` of the row).
+    pub commitment: Commitment,
+    /// Its EIP-4844 versioned hash.
+    pub versioned_hash: Digest32,
+    /// `p(z)`, when z was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<Digest32>,
+    /// The KZG proof of `p(z) = y`, when z was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Proof>,
+}
+
+impl InclusionView {
+    /// The view of `bundle` for the blob `entry` at `height`.
+    pub fn new(
+        height: u64,
+        entry: &weft_encoding::layout::IndexEntry,
+        bundle: &crate::inclusion::InclusionBundle,
+    ) -> Self {
+        let rows = bundle
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, (commitment, versioned))| {
+                let opening = bundle.openings.get(i);
+                InclusionRow {
+                    row: bundle.first_row + i as u16,
+                    commitment: Commitment(*commitment),
+                    versioned_hash: Digest32(*versioned),
+                    y: opening.map(|o| Digest32(o.y)),
+                    proof: opening.map(|o| Proof(o.proof)),
+                }
+            })
+            .collect();
+        Self {
+            height,
+            namespace: entry.namespace,
+            commitment: entry.commitment,
+            blob_index: bundle.blob_index,
+            len: entry.len,
+            owns_rows: weft_inclusion::Entry::parse(&bundle.entry).owns_rows(),
+            z: bundle.z.map(Digest32),
+            rows,
+            bundle: format!("0x{}", hex::encode(bundle.to_bytes())),
+        }
+    }
+
+    /// Decodes `bundle` (its shape only; verify it with `weft_inclusion::verify`).
+    ///
+    /// # Errors
+    /// [`crate::inclusion::InclusionError`] for bad hex, a bundle too large or malformed.
+    pub fn decode_bundle(
+        &self,
+    ) -> Result<crate::inclusion::InclusionBundle, crate::inclusion::InclusionError> {
+        let hex = self.bundle.strip_prefix("0x").unwrap_or(&self.bundle);
+        if hex.len() > 2 * crate::inclusion::MAX_BUNDLE_BYTES {
+            return Err(crate::inclusion::InclusionError::TooLarge {
+                got: hex.len() / 2,
+                limit: crate::inclusion::MAX_BUNDLE_BYTES,
+            });
+        }
+        let bytes = hex::decode(hex).map_err(|_| crate::inclusion::InclusionError::Malformed {
+            what: "bundle",
+            reason: "not hex",
+        })?;
+        crate::inclusion::InclusionBundle::from_bytes(&bytes)
+    }
+}
+
 /// `GET /v1/headers/head` and `/v1/headers/{height}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeaderView {

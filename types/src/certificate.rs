@@ -15,8 +15,9 @@ use crate::{
     },
 };
 
-/// Suffix commonware's simplex appends to the namespace of a finalize vote.
-pub const FINALIZE_SUFFIX: &[u8] = b"_FINALIZE";
+/// Suffix commonware's simplex appends to the namespace of a finalize vote; the largest
+/// certificate encoding (shared with the no_std verifier).
+pub use weft_inclusion::{FINALIZE_SUFFIX, MAX_CERTIFICATE_BYTES};
 
 /// The certificate of a finalized header. Its signers signed commonware simplex's finalize
 /// message for the proposal `(epoch, view, parent_view, payload)` under the namespace
@@ -43,11 +44,6 @@ pub struct FinalityCertificate {
 
 /// Tag before a certificate's encoding in a header's wire form.
 const CERTIFICATE_TAG: u8 = 1;
-
-/// Largest certificate encoding: tag, a 64-byte chain id, three u64s, the payload, 1,024
-/// signers and the signature.
-pub const MAX_CERTIFICATE_BYTES: usize =
-    1 + 2 + MAX_CHAIN_ID_BYTES + 3 * 8 + 32 + 2 + 2 * MAX_VALIDATORS + 96;
 
 impl FinalityCertificate {
     /// Binary form (after a header's signature on the wire): `0x01 ‖ u16be(len) ‖ chain_id ‖

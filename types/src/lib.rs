@@ -6,8 +6,11 @@ mod equivocation;
 mod error;
 mod finality;
 mod header;
+pub mod inclusion;
 mod keys;
 mod served;
+#[cfg(feature = "test-utils")]
+pub mod testing;
 mod trust;
 mod validators;
 pub mod wire;

@@ -15,18 +15,17 @@ use weft_encoding::layout::Digest32;
 
 use crate::error::CertificateError;
 
-/// Most validators a genesis may list (the signer list of a certificate is bounded by it).
-pub const MAX_VALIDATORS: usize = 1024;
-/// Longest chain id, in bytes; a chain id is `[A-Za-z0-9._-]+`.
-pub const MAX_CHAIN_ID_BYTES: usize = 64;
+/// DST of a vote or certificate signature.
+pub(crate) use weft_inclusion::MESSAGE_DST;
+/// The limits and domain strings of §12, shared with the no_std verifier: most validators a
+/// genesis may list, longest chain id, the consensus namespace's prefix.
+pub use weft_inclusion::{
+    MAX_CHAIN_ID_BYTES, MAX_VALIDATORS, NAMESPACE_PREFIX as CONSENSUS_NAMESPACE_PREFIX,
+};
 /// Longest consensus address (`host:port`) in a genesis file, in bytes.
 pub const MAX_ADDRESS_BYTES: usize = 256;
-/// Prefix of the consensus namespace; the chain id follows it.
-pub const CONSENSUS_NAMESPACE_PREFIX: &[u8] = b"weft-consensus/";
 /// DST of a proof of possession (`MinPk`: signatures in G2).
 pub(crate) const POP_DST: &[u8] = b"BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
-/// DST of a vote or certificate signature.
-pub(crate) const MESSAGE_DST: &[u8] = b"BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
 
 weft_encoding::hex_bytes!(
     /// A validator's consensus public key: a compressed BLS12-381 G1 point (48 bytes).
@@ -97,18 +96,8 @@ pub(crate) fn union_unique(namespace: &[u8], message: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Unsigned LEB128, commonware's `UInt` encoding.
-pub(crate) fn put_varint(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
+/// Unsigned LEB128, commonware's `UInt` encoding (the no_std verifier's).
+pub(crate) use weft_inclusion::varint as put_varint;
 
 /// Checks a chain id: non-empty, at most [`MAX_CHAIN_ID_BYTES`], `[A-Za-z0-9._-]` only.
 ///

@@ -7,9 +7,7 @@ use weft_types::{
     encoding::layout::Digest32, CertificateError, FinalityCertificate, Genesis, ValidatorSet,
 };
 
-mod fixture;
-
-use fixture::{certificate, keys, validator_chain};
+use weft_types::testing::{certificate, keys, validator_chain};
 
 /// An empty block's header at height 1, naming `by` as its signer.
 fn empty_header(by: &ed25519_dalek::SigningKey) -> weft_types::UnsignedHeader {

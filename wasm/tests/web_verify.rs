@@ -164,8 +164,7 @@ fn time_field_multiply_in_the_browser() {
 }
 
 // Validator keys and quorum certificates made with blst (weft-types' own test fixture).
-#[path = "../../types/tests/fixture/mod.rs"]
-mod certificates;
+use weft_types::testing as certificates;
 
 /// A validator set of `n` and a header hash with a certificate of `signers` of them.
 fn certified(

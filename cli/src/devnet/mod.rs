@@ -13,11 +13,7 @@ use weft_client::{submit_with_retry, BlobReceipt, Client, Retry};
 use weft_consensus::genesis::DEFAULT_CONSENSUS_PORT;
 use weft_node::{Node, NodeConfig};
 
-use crate::{
-    blob_cmd::{client, node_error},
-    node_cmd::shutdown_signal,
-    CliError,
-};
+use crate::{blob_cmd::node_error, node_cmd::shutdown_signal, reads::client, CliError};
 
 /// How long to wait for the full node to store a block.
 const FOLLOW_TIMEOUT: Duration = Duration::from_secs(30);

@@ -30,7 +30,7 @@ const fn yes() -> bool {
     true
 }
 
-fn parse_namespace(raw: &str) -> Result<Namespace, ApiError> {
+pub(super) fn parse_namespace(raw: &str) -> Result<Namespace, ApiError> {
     raw.parse().map_err(|e| {
         ApiError::bad_request(format!(
             "namespace {raw:?}: expected 32 hex characters (16 bytes): {e}"

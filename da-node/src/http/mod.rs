@@ -4,6 +4,7 @@
 
 mod blobs;
 mod chain;
+mod inclusion;
 mod linger;
 mod page;
 mod server;
@@ -232,6 +233,10 @@ pub(crate) fn router(state: AppState) -> Router {
             get(blobs::by_commitment),
         )
         .route("/v1/blobs/{height}/{namespace}", get(blobs::by_namespace))
+        .route(
+            "/v1/blobs/{height}/{namespace}/{commitment}/inclusion",
+            get(inclusion::inclusion),
+        )
         .route("/v1/headers/head", get(chain::head))
         .route("/v1/headers/{height}", get(chain::header))
         .route("/v1/cells/{height}/{row}/{col}", get(chain::cell))

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     blob::{BlobCommitment, Namespace},
-    merkle::{self, Hash},
+    merkle::{self, root_with_count, Hash},
 };
 use crate::constants::NAMESPACE_BYTES;
 
@@ -58,14 +58,4 @@ impl IndexEntry {
 pub fn index_root(entries: &[IndexEntry]) -> Hash {
     let leaves: Vec<Hash> = entries.iter().map(IndexEntry::leaf).collect();
     root_with_count(entries.len() as u32, &merkle::root(&leaves))
-}
-
-/// Binds a tree root to its leaf count.
-pub fn root_with_count(count: u32, tree_root: &Hash) -> Hash {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update([2u8]);
-    h.update(count.to_be_bytes());
-    h.update(tree_root);
-    h.finalize().into()
 }

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     blob::{Digest32, Namespace},
-    index::{index_root, root_with_count, IndexEntry},
-    merkle::{self, Hash},
+    index::{index_root, IndexEntry},
+    merkle::{self, root_with_count, Hash},
 };
 use crate::error::{Error, Result};
 

@@ -1,5 +1,7 @@
 //! A SHA-256 Merkle tree over the blob index, RFC 6962 shape (split at the largest power of two
-//! below n), with proofs for a contiguous range of leaves.
+//! below n), with proofs for a contiguous range of leaves (docs/PROTOCOL.md §5).
+
+use alloc::vec::Vec;
 
 use sha2::{Digest, Sha256};
 
@@ -14,11 +16,22 @@ pub fn leaf_hash(bytes: &[u8]) -> Hash {
     h.finalize().into()
 }
 
-fn node_hash(left: &Hash, right: &Hash) -> Hash {
+/// Hash of an inner node: `SHA-256(0x01 ‖ left ‖ right)`.
+pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     let mut h = Sha256::new();
     h.update([1u8]);
     h.update(left);
     h.update(right);
+    h.finalize().into()
+}
+
+/// The index root a header carries: `SHA-256(0x02 ‖ u32be(count) ‖ tree_root)`, binding the
+/// tree's root to its leaf count (and with it the tree's shape).
+pub fn root_with_count(count: u32, tree_root: &Hash) -> Hash {
+    let mut h = Sha256::new();
+    h.update([2u8]);
+    h.update(count.to_be_bytes());
+    h.update(tree_root);
     h.finalize().into()
 }
 
@@ -44,7 +57,11 @@ pub fn root(leaves: &[Hash]) -> Hash {
     }
 }
 
-/// Sibling hashes proving leaves `lo..hi` (non-empty) of `leaves`, in depth-first order.
+/// Sibling hashes proving leaves `lo..hi` (non-empty) of `leaves`, in depth-first order:
+/// at most ⌈log2 n⌉ + 1 per boundary of the range.
+///
+/// # Panics
+/// If `lo..hi` is empty or not within `leaves` (a caller's bug, never input).
 pub fn range_proof(leaves: &[Hash], lo: usize, hi: usize) -> Vec<Hash> {
     assert!(lo < hi && hi <= leaves.len());
     let mut out = Vec::new();
