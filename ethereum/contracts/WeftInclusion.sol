@@ -62,6 +62,11 @@ contract WeftInclusion {
     bytes private constant NEG_G1 =
         hex"0000000000000000000000000000000017f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb00000000000000000000000000000000114d1d6855d545a8aa7d76c8cf2e21f267816aef1db507c96655b9d5caac42364e6f38ba0ecb751bad54dcd6b939c2ca";
 
+    /// keccak256 of the point-evaluation precompile's answer: u256(4096) ‖ u256(BLS_MODULUS).
+    bytes32 private constant POINT_EVALUATION_OK = keccak256(
+        abi.encodePacked(uint256(4096), uint256(0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001))
+    );
+
     address private constant SHA256 = address(0x02);
     address private constant MODEXP = address(0x05);
     address private constant POINT_EVALUATION = address(0x0a);
@@ -161,7 +166,9 @@ contract WeftInclusion {
         }
         height = uint64(bytes8(header[14:22]));
         uint256 k = uint16(bytes2(header[62:64]));
-        if (header.length != 132 + 48 * k) revert MalformedHeader();
+        if (k > 128 || (k != 0 && k & (k - 1) != 0) || header.length != 132 + 48 * k) {
+            revert MalformedHeader();
+        }
         uint256 blobCount = uint32(bytes4(header[64 + 48 * k:68 + 48 * k]));
         bytes32 indexRoot = bytes32(header[68 + 48 * k:100 + 48 * k]);
 
@@ -176,15 +183,19 @@ contract WeftInclusion {
 
         uint256 start = uint32(bytes4(entry[16:20]));
         uint256 len = uint32(bytes4(entry[20:24]));
-        uint256 end = start + (len + 30) / 31;
-        if (row >= k || row < start / 4096 || row >= (end + 4095) / 4096) revert RowNotInBlob();
+        // The blob's rows, start / 4096 up to ⌈(start + ⌈len/31⌉) / 4096⌉, must lie in the square.
+        uint256 endRow = (start + (len + 30) / 31 + 4095) / 4096;
+        if (len == 0 || endRow > k || row < start / 4096 || row >= endRow) revert RowNotInBlob();
 
         bytes calldata commitment = header[64 + 48 * row:112 + 48 * row];
         versionedHash = (sha256(commitment) & ~bytes32(uint256(0xff) << 248)) | bytes32(uint256(1) << 248);
-        (bool ok,) = POINT_EVALUATION.staticcall(
+        if (opening.proof.length != 48) revert BadOpening();
+        (bool ok, bytes memory out) = POINT_EVALUATION.staticcall(
             abi.encodePacked(versionedHash, opening.z, opening.y, commitment, opening.proof)
         );
-        if (!ok || opening.proof.length != 48) revert BadOpening();
+        // The precompile answers FIELD_ELEMENTS_PER_BLOB ‖ BLS_MODULUS; an account without it
+        // (a chain before EIP-4844) would answer nothing, and must not pass.
+        if (!ok || out.length != 64 || keccak256(out) != POINT_EVALUATION_OK) revert BadOpening();
     }
 
     /// The certificate for the header whose hash is `payload`: chain, signers, quorum, then one

@@ -244,4 +244,11 @@ fn every_tamper_is_refused_by_all_three_verifiers() {
         name(&refused(&mut evm, contract, bent)),
         "BadCertificateSignature"
     );
+    // A header whose k is not a power of two.
+    let odd_k = edited(&good, first, |c| {
+        let mut header = c.header.to_vec();
+        header[63] = 3;
+        c.header = header.into();
+    });
+    assert_eq!(name(&refused(&mut evm, contract, odd_k)), "MalformedHeader");
 }

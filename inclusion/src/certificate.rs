@@ -139,7 +139,8 @@ impl ValidatorKeys {
     ///
     /// # Errors
     /// [`InclusionError::Malformed`] for no validators or more than [`MAX_VALIDATORS`], a chain
-    /// id over [`MAX_CHAIN_ID_BYTES`], or a consensus key that is not a G1 subgroup point.
+    /// id over [`MAX_CHAIN_ID_BYTES`], a consensus key that is not a G1 subgroup point, or a
+    /// p2p or consensus key listed twice (it would count twice towards a quorum).
     pub fn new(
         chain_id: &[u8],
         keys: impl IntoIterator<Item = ([u8; 32], [u8; 48])>,
@@ -166,6 +167,15 @@ impl ValidatorKeys {
             return Err(bad("chain id too long"));
         }
         validators.sort_by_key(|v| v.p2p_key);
+        let repeated = validators.windows(2).any(|w| w[0].p2p_key == w[1].p2p_key)
+            || validators.iter().enumerate().any(|(i, v)| {
+                validators[..i]
+                    .iter()
+                    .any(|u| u.consensus_key == v.consensus_key)
+            });
+        if repeated {
+            return Err(bad("a key listed twice"));
+        }
         Ok(Self {
             chain_id: chain_id.to_vec(),
             validators,

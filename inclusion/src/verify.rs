@@ -58,13 +58,20 @@ impl Entry {
 
     /// The original rows the blob touches, `first..end`.
     pub fn rows(&self) -> core::ops::Range<usize> {
-        let start = self.start as usize;
-        let end = start + (self.len as usize).div_ceil(DATA_BYTES_PER_ELEMENT);
-        start / FIELD_ELEMENTS_PER_ROW..end.div_ceil(FIELD_ELEMENTS_PER_ROW)
+        // In u64: start + ⌈len/31⌉ fits (< 2^33), where a 32-bit guest's usize would not.
+        let per_row = FIELD_ELEMENTS_PER_ROW as u64;
+        let start = u64::from(self.start);
+        let end = start + u64::from(self.len).div_ceil(DATA_BYTES_PER_ELEMENT as u64);
+        let clamp = |rows: u64| usize::try_from(rows).unwrap_or(usize::MAX);
+        clamp(start / per_row)..clamp(end.div_ceil(per_row))
     }
 
     /// Whether the blob owns its rows (starts at a row start and is at least a row's data):
     /// each of its rows then is the EIP-4844 blob of its data alone, the last zero-padded.
+    ///
+    /// Inferred from the entry (the bundle does not carry the square's layout version): exact
+    /// for layout version 2; in a version-1 square (§5) a long blob that happens to start at a
+    /// row start may share its last row with the next blob.
     pub fn owns_rows(&self) -> bool {
         self.start as usize % FIELD_ELEMENTS_PER_ROW == 0 && self.len as usize >= ROW_DATA_BYTES
     }

@@ -106,8 +106,9 @@ pub struct InclusionView {
     pub blob_index: u32,
     /// Its length in bytes.
     pub len: u32,
-    /// Whether it owns its rows (layout version 2, at least one row's data): each row is then
-    /// the EIP-4844 blob of its data alone.
+    /// Whether it owns its rows (at least one row's data, starting at a row start): in a layout
+    /// version 2 square each row is then the EIP-4844 blob of its data alone (in a version-1
+    /// square such a blob may share its last row with the next one).
     pub owns_rows: bool,
     /// The evaluation point the rows are opened at, when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -238,6 +238,23 @@ fn every_tamper_is_refused_on_a_validator_chain() {
     );
 }
 
+#[test]
+fn a_key_listed_twice_is_refused_as_it_would_count_twice_towards_a_quorum() {
+    let block = Block::validators(4, blobs()[2..].to_vec());
+    let set = block.trust.validators().unwrap();
+    let mut keys: Vec<_> = set
+        .validators()
+        .iter()
+        .map(|v| (v.p2p_key.0, v.consensus_key.0))
+        .collect();
+    assert!(weft_types::inclusion::ValidatorKeys::new(b"weft-test", keys.clone()).is_ok());
+    keys[3].1 = keys[0].1;
+    assert!(matches!(
+        weft_types::inclusion::ValidatorKeys::new(b"weft-test", keys),
+        Err(InclusionError::Malformed { .. })
+    ));
+}
+
 /// The set's keys under another chain id.
 fn weft_inclusion_keys(chain_id: &str, set: &weft_types::ValidatorSet) -> TrustRoot {
     TrustRoot::Validators(

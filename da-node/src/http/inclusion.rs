@@ -22,6 +22,9 @@ use weft_types::{
 use super::{blobs::parse_namespace, parse, stored_header, ApiError, AppState};
 use crate::store::Lookup;
 
+/// One request computes openings at a time (see [`inclusion`]).
+static OPENINGS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+
 /// `?z=` — the evaluation point, 64 hex characters (an optional `0x` before them), below the
 /// BLS12-381 group order.
 #[derive(Debug, Deserialize)]
@@ -58,6 +61,19 @@ pub(super) async fn inclusion(
         ))
     })?;
     let z = query.z.as_deref().map(parse_z).transpose()?;
+    // Openings (up to 128 EIP-4844 proofs) are computed for one request at a time, so that
+    // requests with z cannot take every core from block encoding or every read permit; others
+    // wait their turn within the request time limit (then 408).
+    let _turn = match z {
+        Some(_) => Some(
+            OPENINGS
+                .get_or_init(|| tokio::sync::Semaphore::new(1))
+                .acquire()
+                .await
+                .map_err(ApiError::internal)?,
+        ),
+        None => None,
+    };
     state
         .read(move |state| {
             let header = stored_header(state, height)?;

@@ -19,7 +19,10 @@ use std::{
 use tokio::sync::oneshot;
 use weft_encoding::{
     constants::{DATA_BYTES_PER_ELEMENT, FIELD_ELEMENTS_PER_ROW},
-    layout::{Blob, BlobCommitment, LayoutSize, LAYOUT_VERSION},
+    layout::{
+        elements_for, owns_rows, Blob, BlobCommitment, LayoutSize, ELEMENTS_PER_INDEX_ENTRY,
+        LAYOUT_VERSION,
+    },
 };
 
 use crate::{
@@ -71,7 +74,14 @@ pub(crate) enum SubmitError {
 /// Field elements a blob of `len` bytes takes in a square: its index entry and its data (whole
 /// rows for a blob that owns rows, docs/PROTOCOL.md §5).
 fn footprint(len: usize) -> usize {
-    LayoutSize::new(LAYOUT_VERSION).with(len).elements() - 1
+    let rows = LayoutSize::new(LAYOUT_VERSION).with(len).elements() / FIELD_ELEMENTS_PER_ROW;
+    if owns_rows(LAYOUT_VERSION, len) {
+        // Its whole rows; the square's first row (header and index) is counted as one short
+        // blob's share, not as this blob's.
+        ELEMENTS_PER_INDEX_ENTRY + (rows - 1) * FIELD_ELEMENTS_PER_ROW
+    } else {
+        ELEMENTS_PER_INDEX_ENTRY + elements_for(len)
+    }
 }
 
 /// A queued blob.
