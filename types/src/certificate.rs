@@ -10,8 +10,8 @@ use weft_encoding::layout::Digest32;
 use crate::{
     error::{CertificateError, Error},
     validators::{
-        consensus_namespace, put_varint, union_unique, BlsSignature, ValidatorSet,
-        MAX_CHAIN_ID_BYTES, MAX_VALIDATORS, MESSAGE_DST,
+        consensus_namespace, put_varint, union_unique, BlsSignature, ValidatorSet, MAX_VALIDATORS,
+        MESSAGE_DST,
     },
 };
 
@@ -84,48 +84,26 @@ impl FinalityCertificate {
             what: "certificate",
             reason: reason.into(),
         };
-        let mut rest = bytes;
-        let mut take = |n: usize| -> Result<&[u8], Error> {
-            if rest.len() < n {
-                return Err(bad("cut short"));
-            }
-            let (head, tail) = rest.split_at(n);
-            rest = tail;
-            Ok(head)
-        };
-        if take(1)?[0] != CERTIFICATE_TAG {
-            return Err(bad("unknown tag after the header's signature"));
-        }
-        let u16_at = |b: &[u8]| u16::from_be_bytes([b[0], b[1]]);
-        let u64_at = |b: &[u8]| u64::from_be_bytes(b.try_into().expect("8 bytes"));
-        let len = usize::from(u16_at(take(2)?));
-        if len > MAX_CHAIN_ID_BYTES {
-            return Err(bad("chain id too long"));
-        }
-        let chain_id = std::str::from_utf8(take(len)?)
-            .map_err(|_| bad("chain id is not UTF-8"))?
-            .to_owned();
-        let (epoch, view, parent_view) = (u64_at(take(8)?), u64_at(take(8)?), u64_at(take(8)?));
-        let payload = Digest32(take(32)?.try_into().expect("32 bytes"));
-        let n = usize::from(u16_at(take(2)?));
-        if n > MAX_VALIDATORS {
+        // One reader of the bytes: the no_std verifier's (weft-inclusion).
+        let view = weft_inclusion::CertificateView::parse(bytes).map_err(|e| match e {
+            weft_inclusion::InclusionError::Malformed { reason, .. } => bad(reason),
+            other => bad(&other.to_string()),
+        })?;
+        let signers: Vec<u16> = view.signers().collect();
+        if signers.len() > MAX_VALIDATORS {
             return Err(bad("more signers than validators a set may hold"));
         }
-        let signers = (0..n)
-            .map(|_| take(2).map(u16_at))
-            .collect::<Result<Vec<_>, _>>()?;
-        let signature = BlsSignature(take(96)?.try_into().expect("96 bytes"));
-        if !rest.is_empty() {
-            return Err(bad("trailing bytes"));
-        }
+        let chain_id = std::str::from_utf8(view.chain_id)
+            .map_err(|_| bad("chain id is not UTF-8"))?
+            .to_owned();
         Ok(Self {
             chain_id,
-            epoch,
-            view,
-            parent_view,
-            payload,
+            epoch: view.epoch,
+            view: view.view,
+            parent_view: view.parent_view,
+            payload: Digest32(view.payload),
             signers,
-            signature,
+            signature: BlsSignature(view.signature),
         })
     }
 
