@@ -8,6 +8,7 @@ use crate::{
     certificate::MAX_CERTIFICATE_BYTES,
     error::InclusionError,
     header::{MAX_HEADER_BYTES, MAX_K},
+    kzg::RowOpening,
     reader::Reader,
 };
 
@@ -76,6 +77,16 @@ pub struct InclusionBundle {
 }
 
 impl InclusionBundle {
+    /// Each row's `(commitment, y, proof)` in row order, as [`crate::kzg::verify_openings`]
+    /// takes them at `z`: as many as the shorter of `rows` and `openings` (none without z).
+    pub fn row_openings(&self) -> Vec<RowOpening<'_>> {
+        self.rows
+            .iter()
+            .zip(&self.openings)
+            .map(|((commitment, _), opening)| (commitment, &opening.y, &opening.proof))
+            .collect()
+    }
+
     /// The binary form: `"WEFT_INCLUSION_V1" ‖ u32be(len) ‖ header ‖ u8(d) ‖ d × (u32be(len) ‖
     /// header) ‖ u32be(blob_index) ‖ entry (56) ‖ u8(p) ‖ p × sibling (32) ‖ u16be(first_row) ‖
     /// u16be(n) ‖ n × (commitment (48) ‖ versioned hash (32)) ‖ u8(has_z) ‖ [z (32) ‖ n × (y (32)

@@ -1,6 +1,9 @@
 //! EIP-4844's point evaluation over the Ethereum KZG ceremony: the versioned hash of a
 //! commitment, and the check that a committed polynomial takes y at z (what Ethereum's
-//! precompile 0x0a checks), on blst's safe API.
+//! precompile 0x0a checks) — one at a time, or many at one z in one pairing product — on
+//! blst's safe API.
+
+use alloc::vec::Vec;
 
 use blst::{
     blst_p1_affine, blst_p2_affine,
@@ -29,6 +32,9 @@ const G2_GENERATOR: [u8; 96] = hex48x2(
     *b"93e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e",
     *b"024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8",
 );
+/// Domain of the Fiat–Shamir transcript whose hash weights a batch of openings
+/// ([`verify_openings`]).
+pub const BATCH_DOMAIN: &[u8] = b"WEFT_KZG_OPENINGS_V1";
 /// Version byte of a KZG versioned hash (EIP-4844 `VERSIONED_HASH_VERSION_KZG`).
 pub const VERSIONED_HASH_VERSION_KZG: u8 = 1;
 
@@ -145,4 +151,127 @@ pub fn verify_opening(commitment: &[u8; 48], z: &[u8; 32], y: &[u8; 32], proof: 
     }
     pairing.commit();
     pairing.finalverify(None)
+}
+
+/// One row's opening at the batch's z: `(commitment, y, proof)`, compressed G1 points and a
+/// big-endian scalar, as in an EIP-4844 point evaluation.
+pub type RowOpening<'a> = (&'a [u8; 48], &'a [u8; 32], &'a [u8; 48]);
+
+/// [`verify_opening`] for many polynomials opened at one `z`, in one pairing product of two
+/// Miller loops, whatever the count: with weights `rᵢ` (128 bits each, from SHA-256 of
+/// [`BATCH_DOMAIN`], z and every input — Fiat–Shamir, as c-kzg's batch checks),
+/// `A = Σ rᵢ·πᵢ` and `B = Σ rᵢ·(Cᵢ − [yᵢ]₁) + z·A`, it checks `e(A, [τ]₂) = e(B, G₂)`.
+/// Each row's `e(Cᵢ − [yᵢ]₁, G₂) = e(πᵢ, [τ − z]₂)` is `e(πᵢ, [τ]₂) = e(Cᵢ − [yᵢ]₁ + z·πᵢ,
+/// G₂)`; the weighted product holds for rows that do not all hold with probability at most
+/// 2⁻¹²⁷ (the rows are fixed before the weights are drawn).
+///
+/// `true` for no rows; `false` when z or a y is not canonical, or a commitment or proof is not
+/// a subgroup point. Which row fails is [`verify_opening`]'s to say.
+pub fn verify_openings(z: &[u8; 32], rows: &[RowOpening<'_>]) -> bool {
+    if rows.is_empty() {
+        return true;
+    }
+    if !is_canonical(z) {
+        return false;
+    }
+    let g1_generator: blst_p1_affine = PublicKey::uncompress(&G1_GENERATOR)
+        .expect("the G1 generator")
+        .into();
+    let (mut commitments, mut proofs, mut y_g1) = (Vec::new(), Vec::new(), Vec::new());
+    for (commitment, y, proof) in rows {
+        let (Some(c), Some(pi)) = (g1_point(commitment), g1_point(proof)) else {
+            return false;
+        };
+        if !is_canonical(y) {
+            return false;
+        }
+        commitments.push(c);
+        proofs.push(pi);
+        y_g1.push(affine([g1_generator].mult(&le(y), 255)));
+    }
+    let weights = weights(z, rows);
+
+    // A = Σ rᵢ·πᵢ (128-bit scalars, 16 bytes each).
+    let scalars: Vec<u8> = weights.iter().flat_map(|w| w[..16].to_vec()).collect();
+    let a = affine(proofs.as_slice().mult(&scalars, 128));
+    // −B = Σ (r − rᵢ)·Cᵢ + Σ rᵢ·[yᵢ]₁ + (r − z)·A, all scalars below r (255 bits).
+    let mut points = commitments;
+    points.extend_from_slice(&y_g1);
+    let mut scalars: Vec<u8> = Vec::with_capacity(32 * (2 * rows.len() + 1));
+    for w in &weights {
+        scalars.extend_from_slice(&le(&modulus_minus(&be(w))));
+    }
+    for w in &weights {
+        scalars.extend_from_slice(w);
+    }
+    if z.iter().any(|&b| b != 0) {
+        points.push(a);
+        scalars.extend_from_slice(&le(&modulus_minus(z)));
+    }
+    let minus_b = affine(points.as_slice().mult(&scalars, 255));
+
+    let infinity = blst_p1_affine::default();
+    let mut pairing = Pairing::new(false, &[]);
+    let mut terms = 0;
+    if a != infinity {
+        pairing.raw_aggregate(&g2(&TAU_G2), &a);
+        terms += 1;
+    }
+    if minus_b != infinity {
+        pairing.raw_aggregate(&g2(&G2_GENERATOR), &minus_b);
+        terms += 1;
+    }
+    if terms == 0 {
+        return true;
+    }
+    pairing.commit();
+    pairing.finalverify(None)
+}
+
+/// The weights of a batch, little-endian 32-byte scalars below 2¹²⁸, each odd (so never 0):
+/// `rᵢ = SHA-256(T ‖ u32be(i))[..16]` with `T = SHA-256(BATCH_DOMAIN ‖ z ‖ u32be(n) ‖ C₀ ‖ y₀ ‖
+/// π₀ ‖ …)`.
+fn weights(z: &[u8; 32], rows: &[RowOpening<'_>]) -> Vec<[u8; 32]> {
+    let mut transcript = Sha256::new();
+    transcript.update(BATCH_DOMAIN);
+    transcript.update(z);
+    transcript.update((rows.len() as u32).to_be_bytes());
+    for (commitment, y, proof) in rows {
+        transcript.update(commitment);
+        transcript.update(y);
+        transcript.update(proof);
+    }
+    let transcript: [u8; 32] = transcript.finalize().into();
+    (0..rows.len() as u32)
+        .map(|i| {
+            let digest = Sha256::new()
+                .chain_update(transcript)
+                .chain_update(i.to_be_bytes())
+                .finalize();
+            let mut w = [0u8; 32];
+            w[..16].copy_from_slice(&digest[..16]);
+            w[0] |= 1;
+            w
+        })
+        .collect()
+}
+
+/// `r − x` for a big-endian `x ≤ r`.
+fn modulus_minus(x: &[u8; 32]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut borrow = 0u16;
+    for i in (0..32).rev() {
+        let (d, under) = (u16::from(BLS_MODULUS[i])).overflowing_sub(u16::from(x[i]) + borrow);
+        out[i] = d as u8;
+        borrow = u16::from(under);
+    }
+    out
+}
+
+fn be(scalar: &[u8; 32]) -> [u8; 32] {
+    le(scalar)
+}
+
+fn affine(point: blst::blst_p1) -> blst_p1_affine {
+    p1_affines::from(&[point]).as_slice()[0]
 }

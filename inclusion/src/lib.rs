@@ -4,7 +4,7 @@
 //! it against a producer key or a validator set ([`TrustRoot`]) — header signature and
 //! finality certificate, the index entry's Merkle path to the header's index root, the rows'
 //! commitments and versioned hashes, and each KZG opening (EIP-4844 point evaluation over the
-//! Ethereum ceremony).
+//! Ethereum ceremony; all rows in one pairing product, [`kzg::verify_openings`]).
 //!
 //! `#![no_std]` with `alloc`: it builds for `wasm32v1-none` (CI checks) and links into a zkVM
 //! guest or a browser as is. Dependencies: blst (BLS12-381, KZG pairing), ed25519-dalek,

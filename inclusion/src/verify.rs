@@ -1,6 +1,7 @@
 //! The check of a bundle (docs/PROTOCOL.md §14), in order: the header against the trust root
 //! (and its finality), the index entry against the header's index root, the rows against the
-//! entry and the header's commitments, then each opening with KZG.
+//! entry and the header's commitments, then the openings with KZG (all rows in one pairing
+//! product).
 
 use alloc::vec::Vec;
 
@@ -188,9 +189,16 @@ pub fn verify(bundle: &InclusionBundle, trust: &TrustRoot) -> Result<Verified, I
             if kzg::g1_point(&opening.proof).is_none() {
                 return Err(InclusionError::BadPoint { row, what: "proof" });
             }
-            if !kzg::verify_opening(commitment, z, &opening.y, &opening.proof) {
-                return Err(InclusionError::BadOpening { row });
-            }
+        }
+        let openings = bundle.row_openings();
+        if !kzg::verify_openings(z, &openings) {
+            // Name the row: the first that fails alone (the batch fails only when one does).
+            let row = rows
+                .clone()
+                .zip(&openings)
+                .find(|(_, (c, y, proof))| !kzg::verify_opening(c, z, y, proof))
+                .map_or(rows.start, |(row, _)| row);
+            return Err(InclusionError::BadOpening { row });
         }
     }
     Ok(Verified {

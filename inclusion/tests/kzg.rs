@@ -3,7 +3,9 @@
 //! and the constants are the Ethereum ceremony's.
 
 use c_kzg::{Blob, Bytes32, Bytes48, KzgSettings};
-use weft_inclusion::kzg::{g1_point, is_canonical, verify_opening, versioned_hash, TAU_G2};
+use weft_inclusion::kzg::{
+    g1_point, is_canonical, verify_opening, verify_openings, versioned_hash, TAU_G2,
+};
 
 fn settings() -> &'static KzgSettings {
     c_kzg::ethereum_kzg_settings(0)
@@ -122,4 +124,77 @@ fn tau_is_the_ceremonys_and_the_versioned_hash_is_eip_4844s() {
         hex::encode(versioned_hash(&infinity)),
         "010657f37554c781402a22917dee2f75def7ab966d7b770905398eba3c444014"
     );
+}
+
+/// `x + delta` on a big-endian scalar (delta ±1, no wrap past 0 or 2²⁵⁶).
+fn step(x: &[u8; 32], delta: i8) -> [u8; 32] {
+    let mut out = *x;
+    for b in out.iter_mut().rev() {
+        let (v, carry) = if delta > 0 {
+            b.overflowing_add(1)
+        } else {
+            b.overflowing_sub(1)
+        };
+        *b = v;
+        if !carry {
+            break;
+        }
+    }
+    out
+}
+
+#[test]
+fn a_batch_verifies_exactly_when_every_row_does_and_errors_do_not_cancel() {
+    let z = z(5);
+    let blobs: Vec<_> = [21u8, 22, 23].into_iter().map(blob).collect();
+    let zero = Box::new(Blob::from_bytes(&[0u8; 131_072]).unwrap());
+    let mut rows: Vec<_> = blobs.iter().map(|b| open(b, &z)).collect();
+    rows.push(open(&zero, &z));
+    let batch = |rows: &[([u8; 48], [u8; 32], [u8; 48])], z: &[u8; 32]| {
+        let refs: Vec<_> = rows.iter().map(|(c, y, p)| (c, y, p)).collect();
+        verify_openings(z, &refs)
+    };
+    assert!(batch(&rows, &z), "honest rows, the zero blob among them");
+    assert!(batch(&rows[..1], &z) && batch(&rows[3..], &z) && batch(&[], &z));
+
+    // Every subset of tampered rows: the batch agrees with the rows one by one.
+    for mask in 1u8..16 {
+        let mut tampered = rows.clone();
+        for (i, row) in tampered.iter_mut().enumerate() {
+            if mask >> i & 1 == 1 {
+                row.1 = step(&row.1, 1);
+            }
+        }
+        let alone = tampered.iter().all(|(c, y, p)| verify_opening(c, &z, y, p));
+        assert!(!alone);
+        assert!(!batch(&tampered, &z), "rows {mask:04b} tampered");
+    }
+
+    // y₀ + 1 and y₁ − 1: Σ (Cᵢ − [yᵢ]₁) is unchanged, so an unweighted sum would pass.
+    let mut cancel = rows.clone();
+    cancel[0].1 = step(&rows[0].1, 1);
+    cancel[1].1 = step(&rows[1].1, -1);
+    assert!(cancel.iter().all(|(_, y, _)| is_canonical(y)));
+    assert!(!batch(&cancel, &z), "opposite errors cancel");
+    // Values and proofs swapped between two rows, commitments kept.
+    let mut swapped = rows.clone();
+    swapped.swap(0, 1);
+    (swapped[0].0, swapped[1].0) = (rows[0].0, rows[1].0);
+    assert!(
+        !batch(&swapped, &z),
+        "proofs and values swapped between rows"
+    );
+
+    // z = 0 (the A term drops out of B), and non-canonical inputs.
+    let zero_z = [0u8; 32];
+    let at_zero: Vec<_> = blobs.iter().map(|b| open(b, &zero_z)).collect();
+    assert!(batch(&at_zero, &zero_z));
+    let mut wrong = at_zero.clone();
+    wrong[2].1 = step(&wrong[2].1, 1);
+    assert!(!batch(&wrong, &zero_z));
+    let modulus = weft_inclusion::kzg::BLS_MODULUS;
+    assert!(!batch(&rows, &modulus));
+    let mut big_y = rows.clone();
+    big_y[1].1 = modulus;
+    assert!(!batch(&big_y, &z));
 }
