@@ -35,6 +35,17 @@ impl Proposal {
         out
     }
 
+    /// Keeps this proposal in `store` (synced; `Store::put_proposal`) before a vote depends on
+    /// it: the leader's before the engine broadcasts it, another's before this validator votes.
+    /// A failed write is logged, and the proposal is then held in memory only.
+    pub(crate) fn keep(&self, store: &crate::store::Store, bytes: &[u8]) {
+        let header = &self.header;
+        let (height, timestamp) = (header.height(), header.unsigned.timestamp_ms);
+        if let Err(e) = store.put_proposal(height, timestamp, &header.hash(), bytes) {
+            tracing::error!(height, "cannot keep a proposal before voting: {e}");
+        }
+    }
+
     /// Decodes a proposal a validator sent (its shape only: the header is not verified here).
     ///
     /// # Errors
