@@ -165,14 +165,14 @@ pub type RowOpening<'a> = (&'a [u8; 48], &'a [u8; 32], &'a [u8; 48]);
 /// G₂)`; the weighted product holds for rows that do not all hold with probability at most
 /// 2⁻¹²⁷ (the rows are fixed before the weights are drawn).
 ///
-/// `true` for no rows; `false` when z or a y is not canonical, or a commitment or proof is not
+/// `true` for no rows (and a canonical z); `false` when z or a y is not canonical, or a commitment or proof is not
 /// a subgroup point. Which row fails is [`verify_opening`]'s to say.
 pub fn verify_openings(z: &[u8; 32], rows: &[RowOpening<'_>]) -> bool {
-    if rows.is_empty() {
-        return true;
-    }
     if !is_canonical(z) {
         return false;
+    }
+    if rows.is_empty() {
+        return true;
     }
     let g1_generator: blst_p1_affine = PublicKey::uncompress(&G1_GENERATOR)
         .expect("the G1 generator")

@@ -166,8 +166,17 @@ fn a_batch_verifies_exactly_when_every_row_does_and_errors_do_not_cancel() {
             }
         }
         let alone = tampered.iter().all(|(c, y, p)| verify_opening(c, &z, y, p));
+        assert_eq!(batch(&tampered, &z), alone, "rows {mask:04b} tampered");
         assert!(!alone);
-        assert!(!batch(&tampered, &z), "rows {mask:04b} tampered");
+    }
+
+    // 32 rows (64 points, past blst's small-batch path): honest, then one tampered.
+    let many: Vec<_> = rows.iter().cycle().take(32).cloned().collect();
+    assert!(batch(&many, &z));
+    for i in [0, 17, 31] {
+        let mut one = many.clone();
+        one[i].2 = rows[(i + 1) % 3].2;
+        assert!(!batch(&one, &z), "row {i} with another's proof");
     }
 
     // y₀ + 1 and y₁ − 1: Σ (Cᵢ − [yᵢ]₁) is unchanged, so an unweighted sum would pass.

@@ -45,7 +45,15 @@ fn args(
     keys: &[ed25519_dalek::SigningKey],
     network: &NetworkHandle,
 ) -> NodeChainArgs {
-    let store = Store::open(dir).unwrap();
+    // A dropped chain's writer lets go of its clone of the store as it stops.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let store = loop {
+        match Store::open(dir) {
+            Ok(store) => break store,
+            Err(e) if std::time::Instant::now() > deadline => panic!("{e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    };
     let mempool = Mempool::new(store.clone(), 1 << 20, 1 << 24, Pace::new(BLOCK_TIME, 4)).unwrap();
     NodeChainArgs {
         trust: trust.clone(),
