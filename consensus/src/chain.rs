@@ -82,9 +82,8 @@ pub trait Chain: Send + 'static {
     /// restart). True for `GENESIS_PARENT`.
     fn is_finalized(&self, digest: &Digest32) -> bool;
 
-    /// The bytes of a block finalized here, or built or found valid here and kept durably
-    /// until final: to answer a validator that missed it, and to read back a block the engine
-    /// names after a restart (when no peer holds it: a chain of one, or all restarted at once).
+    /// The bytes of a block finalized here or built here (a proposer that restarts is asked
+    /// to send its proposal again), to answer a validator that missed it.
     fn stored(&self, digest: &Digest32) -> Option<Vec<u8>>;
 
     /// A validator signed conflicting messages.

@@ -140,16 +140,7 @@ impl<E: Clock + Spawner, C: Chain> Glue<E, C> {
                     continue;
                 }
                 retry = self.context.current() + FETCH_RETRY;
-                self.wanted
-                    .retain(|d| !self.held.contains_key(d) && !self.chain.is_finalized(d));
-                // The chain's own store first: blocks it kept before a restart, which no peer
-                // may hold (a chain of one, or every validator restarted at once).
-                let kept: Vec<Vec<u8>> =
-                    self.wanted.iter().filter_map(|d| self.chain.stored(d)).collect();
-                for block in kept {
-                    debug!("a wanted block read back from the chain's store");
-                    self.accept(block);
-                }
+                self.wanted.retain(|d| !self.held.contains_key(d));
                 for digest in &self.wanted {
                     debug!(%digest, "asking peers for a block");
                     sender.send(Recipients::All, BlockMessage::Request(*digest).encode(), false);
@@ -298,15 +289,7 @@ impl<E: Clock + Spawner, C: Chain> Glue<E, C> {
             if response.is_closed() {
                 continue;
             }
-            let mut built = self.chain.build(parent);
-            // A parent held but not checked yet (fetched, or read back after a restart): check
-            // it and its held ancestors, then build on it.
-            if let Err(Unready::MissingParent(missing)) = built {
-                if self.held.contains_key(&missing) && self.check_held(missing) == Some(true) {
-                    built = self.chain.build(parent);
-                }
-            }
-            match built {
+            match self.chain.build(parent) {
                 Ok(block) => match self.chain.identify(&block) {
                     Ok(id) => {
                         self.checked.insert(id.digest);

@@ -63,11 +63,8 @@ pub struct Record {
     pub faults: Vec<Fault>,
     /// Proposals refused as invalid.
     pub refused: usize,
-    /// Blocks this validator built or found valid, kept durably before its vote (like the
-    /// node's `store::proposals`). Without them, validators all stopped at once between a
-    /// block's notarization and its finalization stall (seed 2 of
-    /// `every_validator_stopped_at_once_…` does, at 5 blocks).
-    pub kept: HashMap<Digest32, Vec<u8>>,
+    /// Blocks this validator built (durable, like the node's).
+    pub built: HashMap<Digest32, Vec<u8>>,
 }
 
 pub type Shared = Arc<Mutex<Record>>;
@@ -106,16 +103,6 @@ impl ToyChain {
     }
 }
 
-impl ToyChain {
-    fn keep(&self, block: &[u8]) {
-        self.record
-            .lock()
-            .unwrap()
-            .kept
-            .insert(digest(block), block.to_vec());
-    }
-}
-
 impl Chain for ToyChain {
     fn identify(&self, block: &[u8]) -> Result<BlockId, String> {
         let parsed = ToyBlock::decode(block)?;
@@ -140,7 +127,11 @@ impl Chain for ToyChain {
         }
         .encode();
         self.heights.insert(digest(&block), height + 1);
-        self.keep(&block);
+        self.record
+            .lock()
+            .unwrap()
+            .built
+            .insert(digest(&block), block.clone());
         Ok(block)
     }
 
@@ -162,7 +153,6 @@ impl Chain for ToyChain {
             return Verdict::Invalid("row commitments do not match the data".into());
         }
         self.heights.insert(digest(block), parsed.height);
-        self.keep(block);
         Verdict::Valid
     }
 
@@ -208,7 +198,7 @@ impl Chain for ToyChain {
         self.finalized
             .get(digest)
             .cloned()
-            .or_else(|| self.record.lock().unwrap().kept.get(digest).cloned())
+            .or_else(|| self.record.lock().unwrap().built.get(digest).cloned())
     }
 
     fn fault(&mut self, fault: Fault) {

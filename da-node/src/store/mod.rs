@@ -9,7 +9,6 @@ mod evidence;
 mod finalized;
 mod inclusion;
 mod pending;
-mod proposals;
 mod prune;
 pub mod schema;
 
@@ -30,7 +29,6 @@ use weft_types::Header;
 pub use blobs::BlobReader;
 pub use chain::ChainRecord;
 pub use inclusion::Inclusion;
-pub use proposals::MAX_KEPT_PROPOSALS;
 
 pub use error::{Result, StoreError};
 

@@ -3,9 +3,8 @@
 //! validator's proposal is checked by laying its blobs out and committing to its rows again
 //! (its commitments, blob count and index root must be the header's); a finalized block goes
 //! to the [`Writer`], which encodes the whole square off the consensus thread and stores it
-//! with its certificate, tells its submitters and announces its header. A block proposed or
-//! voted for is kept in the store until its height is final (read back after a restart), and a
-//! finalized block until it is stored (handed to the writer again after a restart).
+//! with its certificate, tells its submitters and announces its header. A finalized block is
+//! kept in the store until then, and handed to the writer again after a restart.
 
 use std::{
     collections::{HashMap, HashSet, VecDeque},
@@ -334,7 +333,6 @@ impl Chain for NodeChain {
             blobs: in_order.into_iter().map(|(_, b)| b).collect(),
         };
         let bytes = proposal.encode();
-        proposal.keep(&self.args.store, &bytes);
         self.candidate(proposal, square, taken);
         Ok(bytes)
     }
@@ -366,7 +364,6 @@ impl Chain for NodeChain {
         }
         match self.recommit(&proposal) {
             Ok(square) => {
-                proposal.keep(&self.args.store, block);
                 self.candidate(proposal, square, Vec::new());
                 Verdict::Valid
             }
@@ -422,15 +419,12 @@ impl Chain for NodeChain {
         drop(taken);
         let mut header = proposal.header.clone();
         header.certificate = Some(Box::new(certificate.clone()));
-        // Kept until the writer has stored it: a crash before then loses nothing. The
-        // proposals kept at its height and below are off the chain or final now.
+        // Kept until the writer has stored it: a crash before then loses nothing.
         if let Err(e) = self.args.store.put_finalized(&header, block) {
             tracing::error!(
                 height,
                 "cannot keep a finalized block before it is stored: {e}"
             );
-        } else if let Err(e) = self.args.store.drop_proposals_through(height) {
-            tracing::warn!(height, "cannot drop the proposals kept: {e}");
         }
         let proposed_here = header.unsigned.producer == weft_types::ProducerKey::of(&self.args.key);
         self.writer.push(Finalized {
@@ -468,8 +462,6 @@ impl Chain for NodeChain {
             .find(|(d, _)| d == digest)
             .map(|(_, b)| b.clone())
             .or_else(|| self.pending.get(digest).map(|c| c.proposal.encode()))
-            // Kept before a restart (`Proposal::keep`); the engine may name it final.
-            .or_else(|| self.args.store.proposal(digest).ok().flatten())
     }
 
     fn fault(&mut self, fault: Fault) {

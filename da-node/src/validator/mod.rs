@@ -8,9 +8,6 @@ pub(crate) mod chain;
 pub(crate) mod proposal;
 pub(crate) mod writer;
 
-#[cfg(test)]
-mod chain_tests;
-
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use tokio::task::JoinHandle;

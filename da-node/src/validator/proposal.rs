@@ -35,21 +35,6 @@ impl Proposal {
         out
     }
 
-    /// Keeps this proposal in `store` (synced; `Store::put_proposal`) before a vote depends on
-    /// it: the leader's before the engine broadcasts it, another's before this validator votes.
-    /// A failed write, or a block beyond the store's bound (far above the last finalized
-    /// height), is logged and held in memory only: the vote still leaves (refusing it would
-    /// stall the chain now against a loss only if every validator stops before it is final).
-    pub(crate) fn keep(&self, store: &crate::store::Store, bytes: &[u8]) {
-        let header = &self.header;
-        let (height, timestamp) = (header.height(), header.unsigned.timestamp_ms);
-        match store.put_proposal(height, timestamp, &header.hash(), bytes) {
-            Ok(true) => {}
-            Ok(false) => tracing::warn!(height, "a proposal beyond the blocks kept: not kept"),
-            Err(e) => tracing::error!(height, "cannot keep a proposal before voting: {e}"),
-        }
-    }
-
     /// Decodes a proposal a validator sent (its shape only: the header is not verified here).
     ///
     /// # Errors
