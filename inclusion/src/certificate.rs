@@ -244,19 +244,28 @@ impl ValidatorKeys {
         }
         let bad = InclusionError::BadCertificateSignature;
         let signature = Signature::from_bytes(&certificate.signature).map_err(|_| bad.clone())?;
-        let aggregate = AggregatePublicKey::aggregate(&keys, false).map_err(|_| bad.clone())?;
-        let verdict = signature.verify(
-            true,
-            &certificate.signed_message(),
-            MESSAGE_DST,
-            &[],
-            &aggregate.to_public_key(),
-            false,
-        );
-        if verdict == blst::BLST_ERROR::BLST_SUCCESS {
+        if verify_aggregate(&signature, &keys, &certificate.signed_message()) {
             Ok(())
         } else {
             Err(bad)
         }
     }
+}
+
+/// Whether `signature` (BLS12-381 min-pk, G2) signs `message` under the aggregate of `keys`,
+/// with [`MESSAGE_DST`] and the signature's subgroup checked: what a finality certificate's
+/// signers sign. `false` for no keys.
+pub fn verify_aggregate(signature: &Signature, keys: &[&PublicKey], message: &[u8]) -> bool {
+    let Ok(aggregate) = AggregatePublicKey::aggregate(keys, false) else {
+        return false;
+    };
+    let verdict = signature.verify(
+        true,
+        message,
+        MESSAGE_DST,
+        &[],
+        &aggregate.to_public_key(),
+        false,
+    );
+    verdict == blst::BLST_ERROR::BLST_SUCCESS
 }

@@ -28,8 +28,8 @@ pub use bundle::{
     MAX_PATH, MAX_ROWS,
 };
 pub use certificate::{
-    varint, CertificateView, Validator, ValidatorKeys, FINALIZE_SUFFIX, MAX_CERTIFICATE_BYTES,
-    MAX_CHAIN_ID_BYTES, MAX_VALIDATORS, MESSAGE_DST, NAMESPACE_PREFIX,
+    varint, verify_aggregate, CertificateView, Validator, ValidatorKeys, FINALIZE_SUFFIX,
+    MAX_CERTIFICATE_BYTES, MAX_CHAIN_ID_BYTES, MAX_VALIDATORS, MESSAGE_DST, NAMESPACE_PREFIX,
 };
 pub use error::InclusionError;
 pub use header::{HeaderView, HEADER_DOMAIN, MAX_CANONICAL_BYTES, MAX_HEADER_BYTES};

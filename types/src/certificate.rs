@@ -3,7 +3,7 @@
 //! checked with one pairing equation whatever their number (commonware's `bls12381_multisig`
 //! finalization, re-encoded). docs/PROTOCOL.md §12.
 
-use blst::min_pk::{AggregatePublicKey, PublicKey, Signature};
+use blst::min_pk::{PublicKey, Signature};
 use serde::{Deserialize, Serialize};
 use weft_encoding::layout::Digest32;
 
@@ -11,7 +11,6 @@ use crate::{
     error::{CertificateError, Error},
     validators::{
         consensus_namespace, put_varint, union_unique, BlsSignature, ValidatorSet, MAX_VALIDATORS,
-        MESSAGE_DST,
     },
 };
 
@@ -159,16 +158,7 @@ impl ValidatorSet {
             payload: certificate.payload,
             view: certificate.view,
         };
-        let aggregate = AggregatePublicKey::aggregate(&keys, false).map_err(|_| bad.clone())?;
-        let verdict = signature.verify(
-            true,
-            &certificate.signed_message(),
-            MESSAGE_DST,
-            &[],
-            &aggregate.to_public_key(),
-            false,
-        );
-        if verdict != blst::BLST_ERROR::BLST_SUCCESS {
+        if !weft_inclusion::verify_aggregate(&signature, &keys, &certificate.signed_message()) {
             return Err(bad);
         }
         Ok(())

@@ -15,8 +15,6 @@ use weft_encoding::layout::Digest32;
 
 use crate::error::CertificateError;
 
-/// DST of a vote or certificate signature.
-pub(crate) use weft_inclusion::MESSAGE_DST;
 /// The limits and domain strings of §12, shared with the no_std verifier: most validators a
 /// genesis may list, longest chain id, the consensus namespace's prefix.
 pub use weft_inclusion::{
